@@ -1,0 +1,33 @@
+# Two commands from a fresh clone: `make run` (pipeline on the bundled snapshot) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+CORES ?= 2
+
+.PHONY: run test report status bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES)
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+report: run
+	$(VENV)/bin/snakemake --cores $(CORES) --report results/report.html
+
+status: $(STAMP)
+	$(VENV)/bin/lsr status
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/records_bench.py
+	$(VENV)/bin/python bench/screening_eval.py
+	$(VENV)/bin/python bench/extraction_eval.py
+
+clean:
+	rm -rf results .snakemake

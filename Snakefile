@@ -1,0 +1,28 @@
+# Living systematic review: systemic tacrolimus in juvenile dermatomyositis.
+# Rules are thin glue around the `lsr` package (src/lsr/); see README.md.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/retrieval.smk"
+include: "workflow/rules/records.smk"
+include: "workflow/rules/sources.smk"
+include: "workflow/rules/screening.smk"
+include: "workflow/rules/prisma.smk"
+include: "workflow/rules/extraction.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/living.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        PUBLISHED,

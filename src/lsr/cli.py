@@ -1,0 +1,42 @@
+"""`lsr` command line: one subcommand per pipeline stage; Snakemake rules call these.
+
+Each stage module exposes `configure_cli(parser)` and `run_cli(args) -> int`; modules are
+imported only when their subcommand runs, so `lsr status` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .tsv import InputError
+
+SUBCOMMANDS = {
+    "retrieve": ("retrieval", "run the search (bundled snapshot or live PubMed) and list the XML files it gives"),
+    "records": ("records", "parse PubMed XML files into the records table"),
+    "sources": ("sources", "read records from other sources (RIS) and remove duplicates across sources"),
+    "screen": ("screening", "screen records against the eligibility criteria, with reviewer decisions"),
+    "prisma": ("prisma", "PRISMA 2020 flow counts and diagram"),
+    "extract": ("extraction", "extract Table 1 fields from included records, with reviewer values"),
+    "table1": ("tables", "build Table 1 in every published format"),
+    "changes": ("living", "compare this run with the last published version: results/changes.md"),
+    "status": ("status", "what awaits the review team: records to review, conflicts, table version"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="lsr", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if argv[:1] == [name]:
+            module = importlib.import_module(f"lsr.{module_name}")
+            module.configure_cli(sub)
+            sub.set_defaults(run=module.run_cli)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except InputError as error:
+        print(f"lsr {args.command}: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,105 @@
+"""Deterministic, atomic TSV and text I/O shared by every stage.
+
+Every output is written to a temporary file beside its target and renamed into place,
+so a crash never leaves a half-written table, and rows/columns are written exactly in
+the order given (callers sort), so the same inputs give byte-identical files.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad input: the message names the file, line and field, and what was expected."""
+
+    def __init__(self, path: str | os.PathLike, line: int | None, field: str | None, problem: str):
+        where = str(path) + (f", line {line}" if line is not None else "")
+        if field:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {problem}")
+        self.path, self.line, self.field, self.problem = str(path), line, field, problem
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write UTF-8 text atomically, with '\\n' line endings."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def clean_cell(value: object) -> str:
+    """A value as one TSV cell: None -> '', tabs and line breaks folded to spaces."""
+    if value is None:
+        return ""
+    return " ".join(str(value).split()) if any(c in str(value) for c in "\t\r\n") else str(value)
+
+
+def format_tsv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
+    """Rows as TSV text with a header; missing keys are empty cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([clean_cell(row.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+def write_tsv(path: str | os.PathLike, rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> None:
+    """Write rows (already in their final order) to `path` atomically."""
+    atomic_write_text(path, format_tsv(rows, columns))
+
+
+def read_tsv(
+    path: str | os.PathLike,
+    required: Sequence[str] = (),
+    allow_comments: bool = False,
+) -> list[dict[str, str]]:
+    """Read a TSV with a header into dicts (all values str, surrounding spaces stripped).
+
+    Each dict carries its 1-based file line number under the key '_line', so callers can
+    name the line in their errors. With `allow_comments`, lines starting with '#' are
+    skipped (hand-edited reviewer files). Missing required columns raise InputError.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, None, None, "file not found")
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    kept = [(n, line) for n, line in enumerate(lines, start=1)
+            if line.strip() and not (allow_comments and line.lstrip().startswith("#"))]
+    if not kept:
+        raise InputError(path, 1, None, f"empty file; expected a header with columns {', '.join(required)}")
+    reader = csv.reader([line for _, line in kept], delimiter="\t")
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(path, kept[0][0], missing[0],
+                         f"missing column; expected columns {', '.join(required)} (found {', '.join(header)})")
+    rows = []
+    for (number, _), cells in zip(kept[1:], reader):
+        if len(cells) > len(header):
+            raise InputError(path, number, None,
+                             f"{len(cells)} cells but the header has {len(header)} columns (a stray tab?)")
+        cells = cells + [""] * (len(header) - len(cells))
+        row = {name: cell.strip() for name, cell in zip(header, cells)}
+        row["_line"] = number
+        rows.append(row)
+    return rows

@@ -1,0 +1,66 @@
+"""Shared fixtures: paths to the repository and ../shared, and a Snakemake runner on a copy."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("LSR_SHARED", REPO.parent / "shared"))
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+WORKFLOW_FILES = ("Snakefile", "workflow", "config", "resources", "profiles")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"{SHARED} not found: the shared/ folder must stand beside the repository")
+    return SHARED
+
+
+def copy_workflow(destination: Path) -> Path:
+    """Copy what a user's clone holds (workflow, config, bundled data) into `destination`."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name,
+                            ignore=shutil.ignore_patterns("__pycache__", ".snakemake"))
+        elif source.exists():
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def run_snakemake(workdir: Path, *args: str, check: bool = True, env: dict | None = None,
+                  timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run the Snakemake of this environment in `workdir`, as `make run` does."""
+    command = [str(SNAKEMAKE), "--cores", "2", *args]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, **(env or {})})
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({result.returncode}):\n"
+                             f"{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+@pytest.fixture
+def workflow_copy(tmp_path: Path) -> Path:
+    """A fresh copy of the workflow in a temporary folder."""
+    return copy_workflow(tmp_path / "review")
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory) -> Path:
+    """One complete pipeline run on the bundled snapshot, shared by the tests that read its outputs."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("bundled") / "review")
+    run_snakemake(workdir)
+    return workdir

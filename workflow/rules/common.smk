@@ -1,0 +1,26 @@
+import os
+import shlex
+import sys
+
+# Each stage file adds the results it publishes; `rule all` (the default target) asks for them.
+PUBLISHED = []
+
+# The stages run as `python -m lsr <stage>` with the interpreter running Snakemake.
+LSR = f'"{sys.executable}" -m lsr'
+
+# Secrets reach the live search through the environment, never through a logged command line.
+for _key, _variable in (("email", "NCBI_EMAIL"), ("api_key", "NCBI_API_KEY")):
+    if config.get("ncbi", {}).get(_key):
+        os.environ.setdefault(_variable, config["ncbi"][_key])
+
+
+def snapshot_patterns():
+    snapshot = config["search"]["snapshot"]
+    return [snapshot] if isinstance(snapshot, str) else list(snapshot)
+
+
+def snapshot_files():
+    """The snapshot XML files, resolved when the workflow is parsed (an input of `retrieve`)."""
+    from lsr.records import resolve_inputs
+
+    return [str(path) for path in resolve_inputs(snapshot_patterns())]

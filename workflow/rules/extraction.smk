@@ -1,0 +1,1 @@
+# extraction stage: rules come with the extraction module.

@@ -1,0 +1,1 @@
+# living stage: rules come with the living module.

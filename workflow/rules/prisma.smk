@@ -1,0 +1,1 @@
+# prisma stage: rules come with the prisma module.

@@ -1,0 +1,11 @@
+rule records:
+    """Parse the retrieved PubMed XML into one row per PMID (latest version)."""
+    input:
+        manifest=rules.retrieve.output.manifest,
+    output:
+        records="results/records.tsv",
+    log:
+        "results/logs/records.log",
+    shell:
+        "{LSR} records --manifest {input.manifest} --out {output.records} > {log} 2>&1"
+PUBLISHED += [rules.records.output.records]

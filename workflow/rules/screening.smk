@@ -1,0 +1,1 @@
+# screening stage: rules come with the screening module.

@@ -1,0 +1,1 @@
+# sources stage: rules come with the sources module.

@@ -1,0 +1,1 @@
+# tables stage: rules come with the tables module.

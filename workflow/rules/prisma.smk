@@ -1,1 +1,19 @@
-# prisma stage: rules come with the prisma module.
+# The stage tables are named by path: the rules that make them live in other stage files.
+rule prisma:
+    """PRISMA 2020 flow: counts (checked to add up) and the flow diagram."""
+    input:
+        records="results/records.tsv",
+        other_records="results/other_records.tsv",
+        duplicates="results/duplicates.tsv",
+        unique_records="results/unique_records.tsv",
+        screening="results/screening.tsv",
+    output:
+        json="results/prisma.json",
+        svg="results/prisma.svg",
+    log:
+        "results/logs/prisma.log",
+    shell:
+        "{LSR} prisma --records {input.records} --other-records {input.other_records} "
+        "--duplicates {input.duplicates} --unique-records {input.unique_records} "
+        "--screening {input.screening} --json {output.json} --svg {output.svg} > {log} 2>&1"
+PUBLISHED += [rules.prisma.output.json, rules.prisma.output.svg]

@@ -1,1 +1,18 @@
-# sources stage: rules come with the sources module.
+rule sources:
+    """Read records from other sources (RIS) and remove duplicates across all sources."""
+    input:
+        records=rules.records.output.records,
+        ris=config["other_sources"],
+    output:
+        other_records="results/other_records.tsv",
+        unique_records="results/unique_records.tsv",
+        duplicates="results/duplicates.tsv",
+    log:
+        "results/logs/sources.log",
+    shell:
+        "{LSR} sources --records {input.records} --ris {input.ris:q} "
+        "--other-out {output.other_records} --unique-out {output.unique_records} "
+        "--duplicates-out {output.duplicates} > {log} 2>&1"
+
+
+PUBLISHED += [rules.sources.output.unique_records]

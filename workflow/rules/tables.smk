@@ -1,1 +1,43 @@
-# tables stage: rules come with the tables module.
+rule table1:
+    """Table 1 in every published format, captioned with its version (date from the version registry)."""
+    input:
+        extraction="results/extraction.tsv",
+        records="results/unique_records.tsv",
+    output:
+        csv=report("results/table1.csv", caption="../report/table1_files.rst", category="4. Table 1"),
+        md=report("results/table1.md", caption="../report/table1_files.rst", category="4. Table 1"),
+        html=report("results/table1.html", caption="../report/table1.rst", category="4. Table 1"),
+        tex=report("results/table1.tex", caption="../report/table1_files.rst", category="4. Table 1"),
+        docx=report("results/table1.docx", caption="../report/table1_files.rst", category="4. Table 1"),
+    params:
+        # The registry is durable state the rule appends to the first time it sees a table content.
+        # It is a parameter, not an output: Snakemake deletes outputs before a job runs and would
+        # rerun the rule whenever the registry changed, breaking the no-op second run.
+        registry=os.path.join(config.get("data_dir", "data"), "table_versions.tsv"),
+        as_of=f"--as-of {config['as_of']}" if config.get("as_of") else "",
+        outdir=lambda wildcards, output: os.path.dirname(output.csv),
+    log:
+        "results/logs/table1.log",
+    shell:
+        "{LSR} table1 --extraction {input.extraction:q} --records {input.records:q} "
+        "--registry {params.registry:q} --outdir {params.outdir:q} {params.as_of} > {log} 2>&1"
+
+
+rule report_search_log:
+    """The search log for the Snakemake report: `retrieve` appends results/search_log.tsv (so it
+    cannot be a rule output); this copy, refreshed after every search, is."""
+    input:
+        manifest=rules.retrieve.output.manifest,
+    output:
+        report("results/report/search_log.tsv", caption="../report/search_log.rst", category="1. Search"),
+    params:
+        search_log="results/search_log.tsv",
+    log:
+        "results/logs/report_search_log.log",
+    # A file copy: never worth a cluster job.
+    localrule: True
+    shell:
+        "cp {params.search_log:q} {output:q} > {log} 2>&1"
+
+
+PUBLISHED += [*rules.table1.output, rules.report_search_log.output[0]]

@@ -1,0 +1,573 @@
+"""Table 1 stage: one row per included study, from results/extraction.tsv, in every published format.
+
+table1.csv is the machine-readable table: exactly the TABLE1.md columns, `NR` literal, no marks.
+table1.md, .html, .tex and .docx show the same rows, oldest study first, with a caption carrying
+the table version, a total line, abbreviation footnotes and a dagger (†) on every value no reviewer
+has verified (an extraction row with an empty `reviewer`).
+
+The version is the date a table content was first published plus the first 8 hex digits of the
+sha256 of table1.csv. Dates come from the version registry (data/table_versions.tsv, durable state
+of the living review): a content already registered keeps its date, so identical content gives
+byte-identical files on any day; new content is registered with today's UTC date (or `as_of`).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import html
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
+
+FIELDS = (
+    "study", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
+    "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
+    "steroid_sparing", "adverse_events",
+)
+"""Extracted fields, in TABLE1.md order (one extraction.tsv row per included record and field)."""
+
+COLUMNS = ("study", "pmid", *FIELDS[1:], "evidence")
+"""Columns of results/table1.csv (TABLE1.md)."""
+
+EXTRACTION_COLUMNS = ("record_id", "pmid", "field", "value", "evidence", "source", "reviewer")
+SOURCES = ("abstract", "full text", "reviewer")
+"""Allowed `source` values, in the order the `evidence` column lists them."""
+
+REGISTRY_COLUMNS = ("version_date", "content_hash", "studies", "patients")
+NR = "NR"
+DAGGER = "†"
+TITLE = "Clinical profile of patients with juvenile dermatomyositis treated with systemic tacrolimus."
+OUTPUT_NAMES = {"csv": "table1.csv", "md": "table1.md", "html": "table1.html",
+                "tex": "table1.tex", "docx": "table1.docx"}
+
+HEADERS = {
+    "study": "Study", "pmid": "PMID", "design": "Design", "n_patients": "Patients, n",
+    "age_min": "Age min, y", "age_max": "Age max, y", "sex_m": "Boys, n", "sex_f": "Girls, n",
+    "prior_treatments": "Prior treatments", "tacrolimus_route": "Tacrolimus route",
+    "tacrolimus_dose": "Tacrolimus dose", "followup_months": "Follow-up, months",
+    "skin_outcome": "Skin outcome", "muscle_outcome": "Muscle outcome",
+    "steroid_sparing": "Steroid sparing", "adverse_events": "Adverse events", "evidence": "Evidence",
+}
+"""Column headings of the human-facing formats (same columns and order as the csv)."""
+
+ABBREVIATIONS = {
+    "AZA": "azathioprine", "CS": "corticosteroids", "CSA": "ciclosporin", "CYC": "cyclophosphamide",
+    "HCQ": "hydroxychloroquine", "IVIG": "intravenous immunoglobulin", "JAKi": "Janus kinase inhibitor",
+    "MMF": "mycophenolate mofetil", "MTX": "methotrexate", "PLEX": "plasma exchange",
+    "RTX": "rituximab", "TNFi": "tumour necrosis factor inhibitor",
+}
+"""Canonical prior-treatment codes (TABLE1.md); a footnote explains those the table uses."""
+
+ALWAYS_EXPLAINED = {"NR": "not reported in the source the row was built from",
+                    "PMID": "PubMed identifier"}
+EVIDENCE_NOTE = ("Evidence: where the row's values come from (abstract: PubMed title and abstract; "
+                 "full text: the article; reviewer: a reviewer's entry).")
+DAGGER_NOTE = f"{DAGGER} Not yet verified by a reviewer (extracted automatically)."
+
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HASH = re.compile(r"^[0-9a-f]{8}$")
+_INTEGER = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Study:
+    """One Table 1 row: the record's extracted cells (keyed by FIELDS) and where they come from."""
+    record_id: str
+    pmid: str
+    year: int | None
+    cells: Mapping[str, Cell]
+    evidence: str
+
+    @property
+    def patients(self) -> int | None:
+        value = self.cells["n_patients"].value
+        return int(value) if _INTEGER.match(value) else None
+
+
+@dataclass(frozen=True)
+class Version:
+    date: str
+    content_hash: str
+
+    @property
+    def label(self) -> str:
+        return f"Version {self.date} · {self.content_hash}"
+
+
+# --- building the rows -------------------------------------------------------------------------
+
+def _year_of(text: str) -> int | None:
+    years = _YEAR.findall(text or "")
+    return int(years[-1]) if years else None
+
+
+def build_studies(extraction: Sequence[Mapping[str, str]], records: Iterable[Mapping[str, str]] = (),
+                  path: str = "results/extraction.tsv") -> list[Study]:
+    """Table 1 rows from extraction rows (EXTRACTION_COLUMNS), oldest first.
+
+    Order: year parsed from the study label, else the record's year (from `records`, rows of
+    unique_records.tsv), studies without a year last; then study label; then record id.
+    Raises InputError (naming `path` and the line) on an unknown field or source, an empty value,
+    a field given twice or missing for a record, or a patient count that is neither digits nor NR.
+    """
+    record_years = {row.get("record_id", ""): _year_of(row.get("year", "")) for row in records}
+    grouped: dict[str, dict[str, Mapping[str, str]]] = {}
+    for row in extraction:
+        line = row.get("_line")
+        record_id, field, value = row.get("record_id", ""), row.get("field", ""), row.get("value", "")
+        if not record_id:
+            raise InputError(path, line, "record_id", "empty record id")
+        if field not in FIELDS:
+            raise InputError(path, line, "field", f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
+        if row.get("source", "") not in SOURCES:
+            raise InputError(path, line, "source",
+                             f"{row.get('source', '')!r}; expected one of {', '.join(SOURCES)}")
+        if not value:
+            raise InputError(path, line, "value", f"empty value for {field}; expected a value or {NR}")
+        if field == "n_patients" and value != NR and not _INTEGER.match(value):
+            raise InputError(path, line, "value", f"n_patients {value!r}; expected a whole number or {NR}")
+        fields = grouped.setdefault(record_id, {})
+        if field in fields:
+            raise InputError(path, line, "field",
+                             f"second row for {field} of {record_id} (first on line {fields[field].get('_line')})")
+        fields[field] = row
+
+    studies = []
+    for record_id, fields in grouped.items():
+        missing = [field for field in FIELDS if field not in fields]
+        if missing:
+            first_line = min(row.get("_line") or 0 for row in fields.values()) or None
+            raise InputError(path, first_line, "field", f"{record_id} has no row for {', '.join(missing)}")
+        cells = {field: Cell(fields[field]["value"], bool(fields[field].get("reviewer", "")))
+                 for field in FIELDS}
+        sources = {fields[field]["source"] for field in FIELDS}
+        pmid = fields["study"].get("pmid", "")
+        if not _INTEGER.match(pmid):
+            pmid = record_id.removeprefix("pmid:") if record_id.startswith("pmid:") else ""
+        studies.append(Study(
+            record_id=record_id,
+            pmid=pmid if _INTEGER.match(pmid) else "",
+            year=_year_of(cells["study"].value) or record_years.get(record_id),
+            cells=cells,
+            evidence="; ".join(source for source in SOURCES if source in sources),
+        ))
+    return sorted(studies, key=lambda s: (s.year is None, s.year or 0, s.cells["study"].value.casefold(),
+                                          s.cells["study"].value, s.record_id))
+
+
+def csv_row(study: Study) -> dict[str, str]:
+    """The study as a table1.csv row (plain values)."""
+    row = {field: cell.value for field, cell in study.cells.items()}
+    return {**row, "pmid": study.pmid, "evidence": study.evidence}
+
+
+def format_csv(studies: Sequence[Study]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(csv_row(study) for study in studies)
+    return buffer.getvalue()
+
+
+def content_hash(csv_text: str) -> str:
+    """First 8 hex digits of the sha256 of table1.csv's bytes."""
+    return hashlib.sha256(csv_text.encode("utf-8")).hexdigest()[:8]
+
+
+# --- total and footnotes -----------------------------------------------------------------------
+
+def total_patients(studies: Sequence[Study]) -> int:
+    return sum(study.patients or 0 for study in studies)
+
+
+def total_line(studies: Sequence[Study]) -> str:
+    """E.g. 'Total: 4 studies, 12 patients' (+ how many studies do not report their patient count)."""
+    count = len(studies)
+    patients = total_patients(studies)
+    text = f"Total: {count} {'study' if count == 1 else 'studies'}, {patients} {'patient' if patients == 1 else 'patients'}"
+    unreported = sum(1 for study in studies if study.patients is None)
+    if unreported:
+        text += (f" (number of patients not reported in {unreported} "
+                 f"{'study' if unreported == 1 else 'studies'})")
+    return text
+
+
+def footnotes(studies: Sequence[Study]) -> list[str]:
+    """Dagger note (when a value is unverified), abbreviations used, and what Evidence means."""
+    notes = []
+    if any(not cell.verified for study in studies for cell in study.cells.values()):
+        notes.append(DAGGER_NOTE)
+    codes = {code.strip() for study in studies for code in study.cells["prior_treatments"].value.split(";")}
+    used = {code: meaning for code, meaning in ABBREVIATIONS.items() if code in codes}
+    explained = {**used, **ALWAYS_EXPLAINED}
+    notes.append("Abbreviations: " + "; ".join(f"{code}, {explained[code]}"
+                                               for code in sorted(explained, key=str.casefold)) + ".")
+    notes.append(EVIDENCE_NOTE)
+    return notes
+
+
+def display_value(value: str) -> str:
+    """A value as the human-facing formats print it: ';'-lists spaced so that they can wrap."""
+    return re.sub(r"\s*;\s*", "; ", value) if ";" in value else value
+
+
+def display_cells(study: Study) -> list[tuple[str, bool]]:
+    """(text, marked) for each column of the table: marked = shows the unverified dagger."""
+    cells = []
+    for column in COLUMNS:
+        if column == "pmid":
+            cells.append((study.pmid, False))
+        elif column == "evidence":
+            cells.append((study.evidence, False))
+        else:
+            cell = study.cells[column]
+            cells.append((display_value(cell.value), not cell.verified))
+    return cells
+
+
+# --- human-facing formats ----------------------------------------------------------------------
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\|*_`<>\[\]])", r"\\\1", text)
+
+
+def render_markdown(studies: Sequence[Study], version: Version) -> str:
+    lines = [f"**Table 1.** {TITLE} {version.label}", "",
+             "| " + " | ".join(HEADERS[c] for c in COLUMNS) + " |",
+             "|" + "|".join("---" for _ in COLUMNS) + "|"]
+    for study in studies:
+        lines.append("| " + " | ".join(_md_escape(text) + (DAGGER if marked else "")
+                                       for text, marked in display_cells(study)) + " |")
+    lines += ["", f"**{total_line(studies)}.**", ""]
+    for note in footnotes(studies):
+        lines += [_md_escape(note), ""]
+    return "\n".join(lines[:-1]) + "\n"
+
+
+_HTML_STYLE = """\
+:root { color-scheme: light; --line: #d0d7de; --muted: #57606a; --band: #f6f8fa; --accent: #0b5394; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  color: #1f2328; background: #fff; }
+main { max-width: 1600px; margin: 0 auto; padding: 16px; }
+.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; border: 1px solid var(--line); border-radius: 6px; }
+table { border-collapse: collapse; width: 100%; min-width: 1200px; font-size: 13px; }
+caption { caption-side: top; text-align: left; padding: 10px 12px; font-size: 15px;
+  position: sticky; left: 0; max-width: calc(100vw - 34px); }
+.version { display: inline-block; margin-left: 4px; color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
+th, td { padding: 6px 8px; border-top: 1px solid var(--line); text-align: left; vertical-align: top; }
+thead th { background: var(--band); font-weight: 600; border-top: 0; }
+tbody th { font-weight: 600; white-space: nowrap; position: sticky; left: 0; background: #fff; }
+tbody tr:nth-child(even) td, tbody tr:nth-child(even) th { background: #fbfcfd; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tfoot td { font-weight: 600; background: var(--band); }
+.unverified { color: #9a6700; font-weight: 700; text-decoration: none; }
+a { color: var(--accent); }
+.notes { font-size: 13px; color: var(--muted); margin-top: 12px; }
+.notes p { margin: 4px 0; }
+@media (max-width: 760px) {
+  main { padding: 10px; }
+  .table-wrap { overflow: visible; border: 0; }
+  table { min-width: 0; font-size: 14px; }
+  table, tbody, tfoot, tr, th, td { display: block; width: 100%; }
+  caption { display: block; padding: 4px 2px 10px; }
+  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  tbody tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 12px; padding: 4px 0; }
+  tbody tr:nth-child(even) td, tbody tr:nth-child(even) th { background: none; }
+  tbody th { position: static; white-space: normal; font-size: 16px; border-top: 0; padding: 8px 12px 4px; }
+  td { display: grid; grid-template-columns: 42% 1fr; gap: 8px; border-top: 1px solid #eef1f4; padding: 4px 12px; }
+  td.num { text-align: left; }
+  td::before { content: attr(data-label); color: var(--muted); font-weight: 600; }
+  tfoot tr { border-radius: 8px; }
+  tfoot td { display: block; padding: 10px 12px; }
+  tfoot td::before { content: none; }
+}
+"""
+
+_NUMERIC = {"n_patients", "age_min", "age_max", "sex_m", "sex_f"}
+
+
+def _html_value(column: str, text: str, marked: bool) -> str:
+    body = html.escape(text)
+    if column == "pmid" and text:
+        body = f'<a href="https://pubmed.ncbi.nlm.nih.gov/{text}/">{body}</a>'
+    if marked:
+        body += f'<sup class="unverified" title="not yet verified by a reviewer">{DAGGER}</sup>'
+    return body
+
+
+def render_html(studies: Sequence[Study], version: Version) -> str:
+    """A standalone page: scrollable table on wide screens, one card per study on phones."""
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>Table 1 — systemic tacrolimus in juvenile dermatomyositis ({html.escape(version.label)})</title>",
+           f"<style>\n{_HTML_STYLE}</style>", "</head>", "<body>", "<main>", '<div class="table-wrap">',
+           "<table>",
+           f'<caption><strong>Table 1.</strong> {html.escape(TITLE)} '
+           f'<span class="version">{html.escape(version.label)}</span></caption>',
+           "<thead><tr>" + "".join(f'<th scope="col">{html.escape(HEADERS[c])}</th>' for c in COLUMNS)
+           + "</tr></thead>", "<tbody>"]
+    for study in studies:
+        cells = []
+        for column, (text, marked) in zip(COLUMNS, display_cells(study)):
+            label = html.escape(HEADERS[column], quote=True)
+            value = _html_value(column, text, marked)
+            if column == "study":
+                cells.append(f'<th scope="row" data-label="{label}">{value}</th>')
+            else:
+                css = ' class="num"' if column in _NUMERIC else ""
+                # One child element per cell, so the phone layout's label/value grid has two items.
+                cells.append(f'<td{css} data-label="{label}"><span>{value}</span></td>')
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out += ["</tbody>", f'<tfoot><tr><td colspan="{len(COLUMNS)}">{html.escape(total_line(studies))}</td></tr></tfoot>',
+            "</table>", "</div>", '<div class="notes">']
+    out += [f"<p>{html.escape(note)}</p>" for note in footnotes(studies)]
+    out += ["</div>", "</main>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    "–": "--", "—": "---", "≥": r"$\geq$", "≤": r"$\leq$", "±": r"$\pm$", "×": r"$\times$",
+    "µ": r"\textmu{}", "μ": r"\textmu{}", "°": r"\textdegree{}", "·": r"$\cdot$", DAGGER: r"\dag{}",
+}
+_TEX_PATTERN = re.compile("|".join(re.escape(c) for c in _TEX_SPECIAL))
+
+# Column widths (cm) for a landscape page; p-columns wrap long values.
+_TEX_WIDTHS = {
+    "study": 1.45, "pmid": 1.15, "design": 1.0, "n_patients": 1.1, "age_min": 0.7, "age_max": 0.7,
+    "sex_m": 0.65, "sex_f": 0.75, "prior_treatments": 1.6, "tacrolimus_route": 1.5, "tacrolimus_dose": 1.4,
+    "followup_months": 1.0, "skin_outcome": 1.25, "muscle_outcome": 1.25, "steroid_sparing": 1.0,
+    "adverse_events": 1.25, "evidence": 1.15,
+}
+
+
+def tex_escape(text: str) -> str:
+    """Text safe inside a LaTeX document (specials escaped; common symbols as LaTeX commands)."""
+    return _TEX_PATTERN.sub(lambda match: _TEX_SPECIAL[match.group(0)], text)
+
+
+def render_latex(studies: Sequence[Study], version: Version) -> str:
+    """A booktabs longtable fragment to \\input or paste into a manuscript (breaks across pages)."""
+    span = len(COLUMNS)
+    spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{_TEX_WIDTHS[c]}cm}}" for c in COLUMNS)
+    header = " & ".join(tex_escape(HEADERS[c]) for c in COLUMNS) + r" \\"
+    lines = [
+        f"% Table 1, {version.label}: generated by `lsr table1` from results/extraction.tsv; do not edit.",
+        r"% Needs \usepackage{booktabs,longtable,array}; set it on a landscape page, e.g. inside",
+        r"% \begin{landscape}...\end{landscape} (pdflscape) or with \usepackage[landscape]{geometry}.",
+        r"\begingroup",
+        r"\scriptsize",
+        r"\setlength{\tabcolsep}{1.8pt}",
+        r"\setlength{\LTcapwidth}{\linewidth}",
+        r"\setlength{\parindent}{0pt}",
+        rf"\begin{{longtable}}{{@{{}}{spec}@{{}}}}",
+        rf"\caption{{{tex_escape(TITLE)} {tex_escape(version.label)}}}\label{{tab:table1}} \\",
+        r"\toprule", header, r"\midrule", r"\endfirsthead",
+        rf"\multicolumn{{{span}}}{{@{{}}l}}{{\tablename~\thetable{{}} (continued)}} \\",
+        r"\toprule", header, r"\midrule", r"\endhead",
+    ]
+    for study in studies:
+        lines.append(" & ".join(tex_escape(text) + (r"\textsuperscript{\dag}" if marked else "")
+                                for text, marked in display_cells(study)) + r" \\")
+    lines += [r"\midrule",
+              rf"\multicolumn{{{span}}}{{@{{}}l}}{{{tex_escape(total_line(studies))}}} \\",
+              r"\bottomrule",
+              r"\end{longtable}"]
+    lines += [tex_escape(note) + r"\par" for note in footnotes(studies)]
+    lines.append(r"\endgroup")
+    return "\n".join(lines) + "\n"
+
+
+def render_docx(studies: Sequence[Study], version: Version) -> bytes:
+    """A Word document holding Table 1 as a real table: landscape A4, 7 pt, repeated header row."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.5))
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(7)
+    normal.paragraph_format.space_after = Pt(0)
+
+    caption = document.add_paragraph()
+    caption.paragraph_format.space_after = Pt(4)
+    for text, bold in (("Table 1. ", True), (f"{TITLE} ", False), (version.label, False)):
+        run = caption.add_run(text)
+        run.bold, run.font.size = bold, Pt(9)
+
+    table = document.add_table(rows=1, cols=len(COLUMNS))
+    table.style = "Table Grid"
+    table.autofit = False
+    scale = 26.7 / sum(_TEX_WIDTHS.values())
+    widths = [Cm(round(_TEX_WIDTHS[c] * scale, 2)) for c in COLUMNS]
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the grid widths, which LibreOffice follows; Word follows the cell widths
+    margins = OxmlElement("w:tblCellMar")  # narrow cell padding (Word's default is 0.19 cm a side)
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), "57")
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.append(margins)
+
+    def fill(cell, text: str, marked: bool = False, bold: bool = False) -> None:
+        paragraph = cell.paragraphs[0]
+        run = paragraph.add_run(text)
+        run.bold = bold
+        if marked:
+            paragraph.add_run(DAGGER).font.superscript = True
+
+    header = table.rows[0]
+    header_props = header._tr.get_or_add_trPr()
+    header_props.append(OxmlElement("w:tblHeader"))  # repeat the header row on every page
+    for cell, column, width in zip(header.cells, COLUMNS, widths):
+        cell.width = width
+        fill(cell, HEADERS[column], bold=True)
+    for study in studies:
+        row = table.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell, (text, marked), width in zip(row.cells, display_cells(study), widths):
+            cell.width = width
+            fill(cell, text, marked)
+    total = table.add_row()
+    merged = total.cells[0].merge(total.cells[-1])
+    fill(merged, total_line(studies), bold=True)
+
+    for note in footnotes(studies):
+        document.add_paragraph(note).paragraph_format.space_before = Pt(2)
+
+    properties = document.core_properties
+    properties.title = "Table 1: systemic tacrolimus in juvenile dermatomyositis"
+    properties.subject = version.label
+    properties.author = "lsr table1"
+    properties.comments = f"Generated from results/extraction.tsv; {version.label}."
+    properties.last_modified_by = "lsr table1"
+    stamp = dt.datetime.fromisoformat(version.date).replace(tzinfo=dt.timezone.utc)
+    properties.created = properties.modified = stamp
+    properties.revision = 1
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _normalise_zip(buffer.getvalue())
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """The same archive with fixed member timestamps, so identical tables give identical bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(name))
+    return buffer.getvalue()
+
+
+# --- version registry --------------------------------------------------------------------------
+
+def read_registry(path: str | Path) -> list[dict[str, str]]:
+    """Registered table versions (REGISTRY_COLUMNS); none when the registry does not exist yet."""
+    if not Path(path).exists():
+        return []
+    rows = read_tsv(path, required=REGISTRY_COLUMNS)
+    for row in rows:
+        if not _DATE.match(row["version_date"]):
+            raise InputError(path, row["_line"], "version_date", f"{row['version_date']!r}; expected YYYY-MM-DD")
+        if not _HASH.match(row["content_hash"]):
+            raise InputError(path, row["_line"], "content_hash",
+                             f"{row['content_hash']!r}; expected 8 lower-case hex digits")
+    return rows
+
+
+def resolve_version(registry: Sequence[Mapping[str, str]], digest: str, studies: int, patients: int,
+                    today: str) -> tuple[Version, list[dict[str, str]] | None]:
+    """The version of a table content, and the registry rows to write (None: already registered).
+
+    A registered content keeps the date it was first registered with; new content is appended
+    with `today`.
+    """
+    for row in registry:
+        if row["content_hash"] == digest:
+            return Version(row["version_date"], digest), None
+    added = {"version_date": today, "content_hash": digest, "studies": str(studies), "patients": str(patients)}
+    return Version(today, digest), [{c: row[c] for c in REGISTRY_COLUMNS} for row in registry] + [added]
+
+
+# --- the stage ---------------------------------------------------------------------------------
+
+def render_all(studies: Sequence[Study], version: Version) -> dict[str, bytes]:
+    """The human-facing formats, keyed like OUTPUT_NAMES."""
+    return {
+        "md": render_markdown(studies, version).encode("utf-8"),
+        "html": render_html(studies, version).encode("utf-8"),
+        "tex": render_latex(studies, version).encode("utf-8"),
+        "docx": render_docx(studies, version),
+    }
+
+
+def write_table1(extraction_path: str | Path, records_path: str | Path | None, registry_path: str | Path,
+                 outdir: str | Path, today: str) -> tuple[list[Study], Version, bool]:
+    """Build and write every format; register the version if new. Returns (studies, version, registered)."""
+    extraction = read_tsv(extraction_path, required=EXTRACTION_COLUMNS)
+    records = read_tsv(records_path, required=("record_id", "year")) if records_path else []
+    studies = build_studies(extraction, records, path=str(extraction_path))
+    csv_text = format_csv(studies)
+    version, registry = resolve_version(read_registry(registry_path), content_hash(csv_text),
+                                        len(studies), total_patients(studies), today)
+    rendered = render_all(studies, version)
+    if registry is not None:
+        write_tsv(registry_path, registry, REGISTRY_COLUMNS)
+    outdir = Path(outdir)
+    atomic_write_text(outdir / OUTPUT_NAMES["csv"], csv_text)
+    for key, data in rendered.items():
+        atomic_write_bytes(outdir / OUTPUT_NAMES[key], data)
+    return studies, version, registry is not None
+
+
+def iso_date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def configure_cli(parser) -> None:
+    parser.add_argument("--extraction", required=True, help="extraction table (results/extraction.tsv)")
+    parser.add_argument("--records", help="unique records (results/unique_records.tsv): record years for ordering")
+    parser.add_argument("--registry", required=True,
+                        help="table version registry (data/table_versions.tsv); created or appended when the content is new")
+    parser.add_argument("--outdir", required=True, help="folder for table1.csv, .md, .html, .tex, .docx")
+    parser.add_argument("--as-of", type=iso_date,
+                        help="date (YYYY-MM-DD) to register a new table version with; default today (UTC)")
+
+
+def run_cli(args) -> int:
+    today = args.as_of or dt.datetime.now(dt.timezone.utc).date().isoformat()
+    studies, version, registered = write_table1(args.extraction, args.records, args.registry, args.outdir, today)
+    state = f"new, registered in {args.registry}" if registered else "already registered"
+    print(f"table1: {total_line(studies)}; {version.label} ({state}) -> {args.outdir}/table1.*")
+    return 0

@@ -1,0 +1,320 @@
+"""Table 1: csv contract, order, total, daggers, the same rows in every format, versions, CLI, Snakemake."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document
+from lxml import html as lxml_html
+
+from conftest import copy_workflow, run_snakemake
+from lsr import tables
+from lsr.tsv import InputError, read_tsv, write_tsv
+
+REVIEWER = "A. Reviewer"
+
+# Hand-built from the seeds and gold values: Hassan 2008 reviewed from the full text (adverse events
+# still the machine's), Martin Nalda 2006 from the abstract only, Rao 2020 from another source.
+STUDIES = {
+    "pmid:18716733": ("Hassan 2008", ["case series", "3", "4", "6", "1", "2", "CS;CYC;HCQ;IVIG;MMF;MTX;RTX",
+                                      "oral", "trough 5-15 ng/mL", "7-9", "improved", "no change", "yes", "none"]),
+    "pmid:17169297": ("Martin Nalda 2006", ["case series", "6", "NR", "NR", "NR", "NR", "NR", "oral", "NR", "12",
+                                            "improved", "improved", "yes", "none"]),
+    "doi:10.4103/injr.injr_128_20": ("Rao 2020", ["case series", "2", "8", "11", "2", "0", "CS;MMF;MTX", "oral",
+                                                   "0.1 mg/kg/day", "11-18", "resolved", "improved", "yes", "none"]),
+}
+MACHINE_ONLY = {"pmid:17169297"}
+UNVERIFIED_FIELDS = {"adverse_events"}  # of the reviewed records
+
+
+def extraction_rows(studies=STUDIES) -> list[dict]:
+    rows = []
+    for record_id, (study, values) in studies.items():
+        pmid = record_id.removeprefix("pmid:") if record_id.startswith("pmid:") else ""
+        for field, value in zip(tables.FIELDS, [study, *values]):
+            machine = record_id in MACHINE_ONLY or field in UNVERIFIED_FIELDS
+            rows.append({"record_id": record_id, "pmid": pmid, "field": field, "value": value,
+                         "evidence": f"sentence giving {field}",
+                         "source": "abstract" if machine else "full text",
+                         "reviewer": "" if machine else REVIEWER})
+    return rows
+
+
+def is_verified(record_id: str, field: str) -> bool:
+    return record_id not in MACHINE_ONLY and field not in UNVERIFIED_FIELDS
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> dict[str, Path]:
+    extraction = tmp_path / "results/extraction.tsv"
+    write_tsv(extraction, extraction_rows(), tables.EXTRACTION_COLUMNS)
+    records = tmp_path / "results/unique_records.tsv"
+    write_tsv(records, [{"record_id": "pmid:17169297", "year": "2006"}], ["record_id", "year"])
+    return {"extraction": extraction, "records": records, "registry": tmp_path / "data/table_versions.tsv",
+            "outdir": tmp_path / "results"}
+
+
+def build(inputs, today="2026-11-22", outdir=None):
+    return tables.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
+                               outdir or inputs["outdir"], today)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- csv contract, order, total ----------------------------------------------------------------
+
+def test_csv_has_exact_columns_nr_literal_and_no_marks(inputs):
+    build(inputs)
+    text = (inputs["outdir"] / "table1.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0].split(",") == [
+        "study", "pmid", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
+        "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
+        "steroid_sparing", "adverse_events", "evidence"]
+    assert tables.DAGGER not in text and "Total" not in text
+    rows = {row["study"]: row for row in read_csv(inputs["outdir"] / "table1.csv")}
+    assert rows["Martin Nalda 2006"]["age_min"] == "NR" and rows["Martin Nalda 2006"]["tacrolimus_dose"] == "NR"
+    assert rows["Hassan 2008"]["pmid"] == "18716733" and rows["Rao 2020"]["pmid"] == ""
+    assert rows["Hassan 2008"]["prior_treatments"] == "CS;CYC;HCQ;IVIG;MMF;MTX;RTX"
+    assert rows["Hassan 2008"]["evidence"] == "abstract; full text"
+    assert rows["Martin Nalda 2006"]["evidence"] == "abstract"
+
+
+def test_rows_oldest_first_by_label_year_then_record_year_then_study_then_record_id():
+    studies = {
+        "pmid:3": ("Zed 2010", STUDIES["pmid:18716733"][1]),
+        "pmid:2": ("Modesto", STUDIES["pmid:18716733"][1]),  # no year in the label: record year 2007
+        "ris:x": ("Unknown group", STUDIES["pmid:18716733"][1]),  # no year anywhere: last
+        "pmid:9": ("Abe 2010", STUDIES["pmid:18716733"][1]),
+        "doi:10.1/b": ("Abe 2010", STUDIES["pmid:18716733"][1]),
+        "pmid:1": ("Yamada 2004", STUDIES["pmid:18716733"][1]),
+    }
+    built = tables.build_studies(extraction_rows(studies), [{"record_id": "pmid:2", "year": "2007"},
+                                                            {"record_id": "pmid:3", "year": "1999"}])
+    assert [(s.cells["study"].value, s.record_id) for s in built] == [
+        ("Yamada 2004", "pmid:1"), ("Modesto", "pmid:2"), ("Abe 2010", "doi:10.1/b"), ("Abe 2010", "pmid:9"),
+        ("Zed 2010", "pmid:3"), ("Unknown group", "ris:x")]
+
+
+def test_total_sums_patients_and_says_when_some_are_not_reported():
+    built = tables.build_studies(extraction_rows())
+    assert tables.total_line(built) == "Total: 3 studies, 11 patients"
+    studies = dict(STUDIES)
+    studies["ris:abc"] = ("Modesto 2007", ["case series", "NR", *STUDIES["pmid:17169297"][1][2:]])
+    assert tables.total_line(tables.build_studies(extraction_rows(studies))) == (
+        "Total: 4 studies, 11 patients (number of patients not reported in 1 study)")
+
+
+def test_footnotes_explain_the_dagger_and_only_the_codes_the_table_uses():
+    notes = tables.footnotes(tables.build_studies(extraction_rows()))
+    assert notes[0].startswith(tables.DAGGER)
+    abbreviations = next(note for note in notes if note.startswith("Abbreviations"))
+    for code in ("CS, corticosteroids", "MTX, methotrexate", "RTX, rituximab", "NR, not reported"):
+        assert code in abbreviations
+    assert "AZA" not in abbreviations and "JAKi" not in abbreviations
+    verified_only = {k: v for k, v in STUDIES.items() if k not in MACHINE_ONLY}
+    rows = [dict(row, reviewer=REVIEWER) for row in extraction_rows(verified_only)]
+    assert not any(note.startswith(tables.DAGGER) for note in tables.footnotes(tables.build_studies(rows)))
+
+
+# --- the same rows in every format, daggers only on unverified values --------------------------
+
+def _unmark(text: str) -> tuple[str, bool]:
+    text = text.strip()
+    for mark in (tables.DAGGER, r"\textsuperscript{\dag}"):
+        if text.endswith(mark):
+            return text[: -len(mark)].strip(), True
+    return text, False
+
+
+def _md_rows(text: str) -> list[list[str]]:
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    return [[re.sub(r"\\(.)", r"\1", cell.strip()) for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+            for line in lines[2:]]
+
+
+def _html_rows(text: str) -> list[list[str]]:
+    tree = lxml_html.fromstring(text.encode("utf-8"))
+    assert [th.text_content() for th in tree.xpath("//thead//th")] == [tables.HEADERS[c] for c in tables.COLUMNS]
+    return [[cell.text_content() for cell in row.xpath("./th|./td")] for row in tree.xpath("//tbody/tr")]
+
+
+def _docx_rows(data: bytes) -> list[list[str]]:
+    table = Document(io.BytesIO(data)).tables[0]
+    assert [cell.text for cell in table.rows[0].cells] == [tables.HEADERS[c] for c in tables.COLUMNS]
+    assert table.rows[-1].cells[0].text.startswith("Total:")
+    return [[cell.text for cell in row.cells] for row in table.rows[1:-1]]
+
+
+def _tex_rows(text: str) -> list[list[str]]:
+    body = text.split("\\endhead\n", 1)[1].split("\\midrule", 1)[0]
+    return [[cell.strip() for cell in re.split(r"(?<!\\)&", line.removesuffix(r" \\"))]
+            for line in body.splitlines()]
+
+
+def test_every_format_shows_the_csv_rows_with_daggers_only_on_unverified_values(inputs):
+    studies, version, _ = build(inputs)
+    out = inputs["outdir"]
+    expected = read_csv(out / "table1.csv")
+    parsed = {
+        "md": _md_rows((out / "table1.md").read_text(encoding="utf-8")),
+        "html": _html_rows((out / "table1.html").read_text(encoding="utf-8")),
+        "docx": _docx_rows((out / "table1.docx").read_bytes()),
+        "tex": _tex_rows((out / "table1.tex").read_text(encoding="utf-8")),
+    }
+    for name, rows in parsed.items():
+        assert len(rows) == len(expected) == 3, name
+        for study, row, csv_row in zip(studies, rows, expected):
+            assert len(row) == len(tables.COLUMNS), name
+            for column, cell in zip(tables.COLUMNS, row):
+                value, marked = _unmark(cell)
+                assert value.replace("; ", ";") == csv_row[column].replace("; ", ";"), (name, column)
+                should_mark = column in tables.FIELDS and not is_verified(study.record_id, column)
+                assert marked == should_mark, (name, study.record_id, column)
+    for name in ("table1.md", "table1.html", "table1.tex"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert version.label in text.replace("$\\cdot$", "·") and "Total: 3 studies, 11 patients" in text
+    document = Document(out / "table1.docx")
+    assert version.label in document.paragraphs[0].text
+    assert document.sections[0].page_width > document.sections[0].page_height
+
+
+def test_empty_extraction_gives_an_empty_table_in_every_format(tmp_path):
+    extraction = tmp_path / "extraction.tsv"
+    write_tsv(extraction, [], tables.EXTRACTION_COLUMNS)
+    studies, _, _ = tables.write_table1(extraction, None, tmp_path / "v.tsv", tmp_path / "out", "2026-11-22")
+    assert studies == []
+    assert (tmp_path / "out/table1.csv").read_text().count("\n") == 1
+    assert "Total: 0 studies, 0 patients" in (tmp_path / "out/table1.md").read_text()
+    assert _docx_rows((tmp_path / "out/table1.docx").read_bytes()) == []
+
+
+def test_latex_escapes_special_characters():
+    assert tables.tex_escape("50% of #3 & a_b {x} ~ $5 ^ \\ ≥ 2 µg") == (
+        r"50\% of \#3 \& a\_b \{x\} \textasciitilde{} \$5 \textasciicircum{} \textbackslash{} $\geq$ 2 \textmu{}g")
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_latex_fragment_compiles_with_special_characters(tmp_path):
+    studies = dict(STUDIES)
+    studies["ris:q"] = ("O'Brien & Šimić 2021", ["case report", "1", "NR", "NR", "NR", "NR", "CS;MTX", "oral",
+                                                 "≥0.05 mg/kg/day, 10% taper_#1 {bid}", "6", "improved",
+                                                 "improved", "yes", "tremor; Mg ~0.6 $"])
+    built = tables.build_studies(extraction_rows(studies))
+    fragment = tmp_path / "table1.tex"
+    fragment.write_text(tables.render_latex(built, tables.Version("2026-11-22", "a1b2c3d4")), encoding="utf-8")
+    (tmp_path / "wrapper.tex").write_text(
+        "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{booktabs,longtable,array,pdflscape}\n"
+        "\\begin{document}\n\\begin{landscape}\n\\input{table1.tex}\n\\end{landscape}\n\\end{document}\n")
+    result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "wrapper.tex"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+# --- determinism and the version registry ------------------------------------------------------
+
+def test_identical_content_gives_byte_identical_files_on_another_day(inputs, tmp_path):
+    build(inputs, today="2026-11-22")
+    first = {name: (inputs["outdir"] / name).read_bytes() for name in tables.OUTPUT_NAMES.values()}
+    registry = inputs["registry"].read_bytes()
+    _, version, registered = build(inputs, today="2027-03-01", outdir=tmp_path / "again")
+    assert not registered and version.date == "2026-11-22"
+    for name, data in first.items():
+        assert (tmp_path / "again" / name).read_bytes() == data, name
+    assert inputs["registry"].read_bytes() == registry
+
+
+def test_version_hash_is_the_csv_sha256_and_new_content_is_registered(inputs):
+    import hashlib
+
+    _, first, registered = build(inputs, today="2026-11-22")
+    csv_bytes = (inputs["outdir"] / "table1.csv").read_bytes()
+    assert registered and first.content_hash == hashlib.sha256(csv_bytes).hexdigest()[:8]
+    assert f"Version 2026-11-22 · {first.content_hash}" in (inputs["outdir"] / "table1.md").read_text()
+
+    rows = [dict(row, value="4") if (row["record_id"], row["field"]) == ("pmid:18716733", "n_patients") else row
+            for row in extraction_rows()]
+    write_tsv(inputs["extraction"], rows, tables.EXTRACTION_COLUMNS)
+    _, second, registered = build(inputs, today="2026-12-05")
+    assert registered and second == tables.Version("2026-12-05", second.content_hash)
+    assert second.content_hash != first.content_hash
+    registry = read_tsv(inputs["registry"], required=tables.REGISTRY_COLUMNS)
+    assert [(r["version_date"], r["content_hash"], r["studies"], r["patients"]) for r in registry] == [
+        ("2026-11-22", first.content_hash, "3", "11"), ("2026-12-05", second.content_hash, "3", "12")]
+
+
+def test_bad_registry_line_is_named(inputs):
+    inputs["registry"].parent.mkdir(parents=True)
+    inputs["registry"].write_text("version_date\tcontent_hash\tstudies\tpatients\n22/11/2026\tabcd1234\t1\t2\n")
+    with pytest.raises(InputError, match=r"line 2, field 'version_date'"):
+        build(inputs)
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"field": "sex"}, r"line 2, field 'field'.*unknown field 'sex'"),
+    ({"value": "three"}, r"field 'value'.*n_patients 'three'"),
+    ({"source": "guess"}, r"field 'source'"),
+    ({"value": ""}, r"field 'value'.*empty value"),
+])
+def test_bad_extraction_rows_are_named(tmp_path, change, problem):
+    rows = extraction_rows({"pmid:1": ("Yamada 2004", STUDIES["pmid:18716733"][1])})
+    index = 0 if "field" in change else 2  # line 2 is the `study` row, line 4 is `n_patients`
+    rows[index] = {**rows[index], **change}
+    path = tmp_path / "extraction.tsv"
+    write_tsv(path, rows, tables.EXTRACTION_COLUMNS)
+    with pytest.raises(InputError, match=problem):
+        tables.build_studies(read_tsv(path, required=tables.EXTRACTION_COLUMNS), path=str(path))
+
+
+def test_missing_or_repeated_field_is_named():
+    rows = extraction_rows({"pmid:1": ("Yamada 2004", STUDIES["pmid:18716733"][1])})
+    with pytest.raises(InputError, match="pmid:1 has no row for steroid_sparing"):
+        tables.build_studies([row for row in rows if row["field"] != "steroid_sparing"])
+    with pytest.raises(InputError, match="second row for design of pmid:1"):
+        tables.build_studies(rows + [rows[1]])
+
+
+# --- the user's paths: CLI and Snakemake ------------------------------------------------------
+
+def test_cli_writes_every_format_and_reports_bad_input(inputs):
+    command = [sys.executable, "-m", "lsr", "table1", "--extraction", str(inputs["extraction"]),
+               "--records", str(inputs["records"]), "--registry", str(inputs["registry"]),
+               "--outdir", str(inputs["outdir"]), "--as-of", "2026-11-22"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Total: 3 studies, 11 patients; Version 2026-11-22 · " in result.stdout
+    assert all((inputs["outdir"] / name).stat().st_size > 0 for name in tables.OUTPUT_NAMES.values())
+    inputs["extraction"].write_text("record_id\tpmid\tfield\tvalue\tevidence\tsource\treviewer\n"
+                                    "pmid:1\t1\tstudy\tYamada 2004\t\tblog\t\n")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "line 2, field 'source'" in result.stderr
+
+
+def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_table(tmp_path):
+    workdir = copy_workflow(tmp_path / "review")
+    write_tsv(workdir / "results/extraction.tsv", extraction_rows(), tables.EXTRACTION_COLUMNS)
+    write_tsv(workdir / "results/unique_records.tsv", [{"record_id": "pmid:17169297", "year": "2006"}],
+              ["record_id", "year"])
+    # Only this stage's rule: the fixtures stand in for the extraction and sources stages.
+    target = ["--allowed-rules", "table1", "--", "table1"]
+    run_snakemake(workdir, *target)
+    registry = (workdir / "data/table_versions.tsv").read_bytes()
+    assert registry.count(b"\n") == 2
+    outputs = {name: (workdir / "results" / name).read_bytes() for name in tables.OUTPUT_NAMES.values()}
+    again = run_snakemake(workdir, *target)
+    assert "Nothing to be done" in again.stdout + again.stderr
+    (workdir / "results/table1.html").unlink()
+    run_snakemake(workdir, *target)
+    assert {name: (workdir / "results" / name).read_bytes() for name in outputs} == outputs
+    assert (workdir / "data/table_versions.tsv").read_bytes() == registry
+    run_snakemake(workdir, "--report", "results/report.html", *target)
+    report = (workdir / "results/report.html").read_text(encoding="utf-8")
+    assert "table1.html" in report and "4. Table 1" in report

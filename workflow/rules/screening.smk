@@ -1,1 +1,24 @@
-# screening stage: rules come with the screening module.
+rule screen:
+    """Screen every record against the eligibility criteria; reviewer decisions override the rules."""
+    input:
+        # Written by the sources stage (rule `sources`).
+        records="results/unique_records.tsv",
+        eligibility=config["screening"]["eligibility"],
+        schema="workflow/schemas/eligibility.schema.yaml",
+        decisions=config["screening"]["decisions"],
+    output:
+        screening="results/screening.tsv",
+        to_review="results/to_review.tsv",
+        to_review_xlsx="results/to_review.xlsx",
+        summary="results/screening_summary.md",
+    log:
+        "results/logs/screen.log",
+    shell:
+        "{LSR} screen --records {input.records:q} --eligibility {input.eligibility:q} "
+        "--schema {input.schema:q} --decisions {input.decisions:q} --out {output.screening} "
+        "--to-review {output.to_review} --to-review-xlsx {output.to_review_xlsx} "
+        "--summary {output.summary} > {log} 2>&1"
+
+
+PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review,
+              rules.screen.output.to_review_xlsx, rules.screen.output.summary]

@@ -1,0 +1,807 @@
+"""Screening stage: title/abstract screening by eligibility rules, with reviewer decisions on top.
+
+Reads results/unique_records.tsv, the criteria (config/eligibility.yaml, data only: concepts
+and the rules combining them) and the reviewers' decisions (config/screening/decisions.tsv,
+read only). Writes results/screening.tsv (one row per record, input order), the reviewer
+queue results/to_review.tsv and .xlsx, and results/screening_summary.md.
+
+Safety rule: the rules exclude a record only when a criterion definitely fails; anything
+the abstract cannot settle (or a record without an abstract) goes to a reviewer.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from . import reviewers
+from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
+
+SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
+                     "evidence", "exclusion_reason", "priority"]
+"""Columns of results/screening.tsv."""
+
+TO_REVIEW_COLUMNS = ["priority", "record_id", "title", "abstract", "conflict", "reasons", "evidence",
+                     *reviewers.DECISION_COLUMNS]
+"""Columns of results/to_review.tsv: the last six are those of decisions.tsv, left empty (but
+`pmid`, which holds the key a reviewer writes: the PMID, or the record id of a record from
+another source) so a filled-in row can be copied into decisions.tsv as it is."""
+
+RECORD_COLUMNS = ["record_id", "pmid", "title", "abstract", "journal", "publication_types",
+                  "mesh_terms", "keywords"]
+DEFAULT_SCHEMA = "workflow/schemas/eligibility.schema.yaml"
+TEXT_FIELDS = ("title", "abstract", "keywords", "journal")
+FIELD_NAMES = {"title": "title", "abstract": "abstract", "keywords": "keywords", "journal": "journal",
+               "mesh": "MeSH", "publication_types": "publication type"}
+
+# --- text normalisation: the same folding for the criteria's terms and the records' text -------
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[%/#]")
+_NUMBER_WORDS = {w: n for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * n for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+# British to American spellings (and other harmless foldings), applied to both sides.
+_SPELLING = [(re.compile(p), r) for p, r in (
+    (r"ae", "e"), (r"oe", "e"), (r"(?<=\w)our$", "or"), (r"(?<=\w\w)is(e|ed|es|ing|ation|ations)$", r"iz\1"),
+    (r"ys(e|ed|es|ing)$", r"yz\1"), (r"(?<=\w\w)tre$", "ter"), (r"ogue$", "og"))]
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def normalise_word(word: str) -> str:
+    """One token as matched: folded case and accents, digits for number words, American
+    spelling, singular (simple plurals)."""
+    word = _fold(word)
+    if word[0].isdigit():
+        return word.replace(",", ".")
+    if word in _NUMBER_WORDS:
+        return str(_NUMBER_WORDS[word])
+    if word in _TENS:
+        return str(_TENS[word])
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    if len(word) > 3:
+        if word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Token:
+    norm: str
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Word tokens with character offsets; letters and digits are split ('FK506' = 'FK 506'),
+    and 'twenty one' becomes one token '21'."""
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        word = match.group()
+        norm = normalise_word(word)
+        if (norm.isdigit() and 0 < int(norm) < 10 and tokens and tokens[-1].norm.isdigit()
+                and _fold(tokens[-1].text) in _TENS and match.start() - tokens[-1].end <= 1):
+            last = tokens.pop()
+            tokens.append(Token(str(int(last.norm) + int(norm)), text[last.start - offset:match.end()],
+                                last.start, match.end() + offset))
+            continue
+        tokens.append(Token(norm, word, match.start() + offset, match.end() + offset))
+    return tokens
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"“])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of an abstract."""
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def abstract_is_complete(abstract: str) -> bool:
+    """False for a missing abstract, or one that is cut off (no closing punctuation, or
+    MEDLINE's 'ABSTRACT TRUNCATED' note)."""
+    text = abstract.strip()
+    if not text or "ABSTRACT TRUNCATED" in text.upper():
+        return False
+    return text.endswith((".", "!", "?", ")", "]", '"', "”", "’", "'")) and not text.endswith("...")
+
+
+# --- the criteria -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reference:
+    """A concept found anywhere, in some fields only, or qualifying (near) another concept."""
+    concept: str
+    fields: tuple[str, ...] | None = None
+    near: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    any: tuple[Reference, ...] = ()
+    all: tuple[Reference, ...] = ()
+    none: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    condition: Condition | None
+    outcome: str
+    reason: str
+    note: str
+    needs_full_abstract: bool
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    label: str
+    rules: tuple[Rule, ...]
+    applies_if: Condition | None
+
+
+@dataclass
+class Concept:
+    name: str
+    label: str
+    drug: bool
+    terms: list[tuple[str, ...]]
+    abbreviations: list[tuple[str, ...]]
+    mesh: set[str]
+    publication_types: set[str]
+    ages: str | None
+
+
+@dataclass
+class Eligibility:
+    """Compiled eligibility criteria (see config/eligibility.yaml for their meaning)."""
+    question: str
+    exclusion_reasons: list[str]
+    concepts: dict[str, Concept]
+    criteria: list[Criterion]
+    window: int = 6
+    focus_sentences: int = 2
+    juvenile_age_below: float = 18
+    negation_before: list[tuple[str, ...]] = field(default_factory=list)
+    negation_after: list[tuple[str, ...]] = field(default_factory=list)
+
+    def __post_init__(self):
+        # Phrases by first word (normalised for terms, as written for abbreviations): matching
+        # then looks only at the phrases that can start at a token.
+        self.term_index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self.abbreviation_index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for concept in self.concepts.values():
+            for phrase in concept.terms:
+                self.term_index.setdefault(phrase[0], []).append((concept.name, phrase))
+            for phrase in concept.abbreviations:
+                self.abbreviation_index.setdefault(phrase[0], []).append((concept.name, phrase))
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(t.norm for t in tokenize(text))
+
+
+def _reference(value) -> Reference:
+    if isinstance(value, str):
+        return Reference(value)
+    return Reference(value["concept"], tuple(value["in"]) if "in" in value else None, value.get("near"))
+
+
+def _condition(value) -> Condition | None:
+    if value is None:
+        return None
+    return Condition(*(tuple(_reference(v) for v in value.get(key, ())) for key in ("any", "all", "none")))
+
+
+def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> Eligibility:
+    """Read, validate (JSON schema, then references and reasons) and compile the criteria."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, None, None, "file not found; expected the eligibility criteria (YAML)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError(path, mark.line + 1 if mark else None, None, f"not valid YAML: {error}") from None
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if problem is not None:
+        where = "/".join(str(p) for p in problem.absolute_path) or None
+        raise InputError(path, None, where, f"{problem.message} (see {schema_path})")
+
+    concepts = {}
+    for name, spec in data["concepts"].items():
+        concepts[name] = Concept(
+            name=name, label=spec["label"], drug=spec.get("kind") == "drug",
+            terms=[_phrase(t) for t in spec.get("terms", []) if _phrase(t)],
+            abbreviations=[tuple(t.text for t in tokenize(a)) for a in spec.get("abbreviations", [])],
+            mesh={m.casefold() for m in spec.get("mesh", [])},
+            publication_types={p.casefold() for p in spec.get("publication_types", [])},
+            ages=spec.get("ages"))
+    reasons = data["exclusion_reasons"]
+    criteria = []
+    for number, spec in enumerate(data["criteria"]):
+        where = f"criteria/{number}"
+        rules = []
+        for rule_number, rule in enumerate(spec["rules"]):
+            reason = rule.get("reason", spec.get("exclusion_reason", ""))
+            if rule["then"] == "fail" and reason not in reasons:
+                raise InputError(path, None, f"{where}/rules/{rule_number}",
+                                 f"a failing rule needs an exclusion reason from exclusion_reasons "
+                                 f"({', '.join(reasons)}); got {reason or 'none'!r}")
+            rules.append(Rule(_condition(rule.get("if")), rule["then"], reason, rule.get("note", ""),
+                              rule.get("needs_full_abstract", False)))
+        criterion = Criterion(spec["name"], spec["label"], tuple(rules), _condition(spec.get("applies_if")))
+        for condition in [criterion.applies_if] + [r.condition for r in criterion.rules]:
+            for ref in (condition.any + condition.all + condition.none) if condition else ():
+                for name in (ref.concept, ref.near):
+                    if name is not None and name not in concepts:
+                        raise InputError(path, None, where, f"unknown concept {name!r}; expected one of "
+                                         f"{', '.join(sorted(concepts))}")
+        criteria.append(criterion)
+    names = [c.name for c in criteria]
+    if len(set(names)) != len(names):
+        raise InputError(path, None, "criteria", f"criterion names must be unique: {', '.join(names)}")
+    settings = data.get("settings", {})
+    negation = data.get("negation", {})
+    return Eligibility(
+        question=data["question"], exclusion_reasons=reasons, concepts=concepts, criteria=criteria,
+        window=settings.get("window", 6), focus_sentences=settings.get("focus_sentences", 2),
+        juvenile_age_below=settings.get("juvenile_age_below", 18),
+        negation_before=[_phrase(p) for p in negation.get("before", [])],
+        negation_after=[_phrase(p) for p in negation.get("after", [])])
+
+
+# --- finding concepts in a record --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mention:
+    concept: str
+    field: str
+    text: str
+    sentence: int = -1          # index into the record's sentences; -1 for MeSH / publication types
+    first: int = 0              # token span within the sentence
+    last: int = 0
+    negated: bool = False
+
+
+@dataclass
+class Sentence:
+    field: str
+    text: str                   # the whole field's text (offsets refer to it)
+    start: int
+    end: int
+    tokens: list[Token]
+
+
+_ABBREVIATION = re.compile(r"\s*\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*[),;]")
+_AGE_UNITS = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365, "ano": 1.0}
+_AGE_BEFORE = {"age", "aged", "onset", "idade"}
+_YOUNGER = {("or", "younger"), ("or", "less"), ("and", "under"), ("or", "below"), ("and", "younger")}
+_OLDER = {("or", "older"), ("or", "more"), ("and", "over"), ("or", "above"), ("and", "older")}
+_RANGE_JOINERS = {"to", "and", "or", "a"}
+
+
+def _is_number(norm: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)?", norm))
+
+
+class RecordText:
+    """A record's text cut into sentences, with every concept mention found in it."""
+
+    def __init__(self, record: Mapping[str, str], eligibility: Eligibility):
+        self.record = record
+        self.eligibility = eligibility
+        self.abstract_complete = abstract_is_complete(record.get("abstract", ""))
+        self.sentences: list[Sentence] = []
+        for name in TEXT_FIELDS:
+            text = record.get(name, "") or ""
+            if name == "abstract":
+                spans = split_sentences(text)
+            elif name == "keywords":
+                spans, start = [], 0
+                for part in text.split(";"):
+                    spans.append((start, start + len(part)))
+                    start += len(part) + 1
+            else:
+                spans = [(0, len(text))]
+            for start, end in spans:
+                tokens = tokenize(text[start:end], start)
+                if tokens:
+                    self.sentences.append(Sentence(name, text, start, end, tokens))
+        self.mentions = self._find()
+
+    # matching ---------------------------------------------------------------------------------
+    def _match_at(self, tokens: list[Token], i: int, phrase: tuple[str, ...], exact: bool) -> bool:
+        if i + len(phrase) > len(tokens):
+            return False
+        for token, word in zip(tokens[i:i + len(phrase)], phrase):
+            if exact:
+                if token.text != word and token.text != word + "s":
+                    return False
+            elif word == "#":
+                if not _is_number(token.norm):
+                    return False
+            elif token.norm != word:
+                return False
+        return True
+
+    def _candidates(self, tokens: list[Token], i: int, defined: Mapping[str, list[tuple[str, ...]]]):
+        """(concept, phrase, exact) that may match at token i."""
+        index = self.eligibility
+        token = tokens[i]
+        for name, phrase in index.term_index.get(token.norm, []) + (
+                index.term_index.get("#", []) if _is_number(token.norm) else []):
+            yield name, phrase, False
+        for word in (token.text, token.text[:-1] if token.text.endswith("s") else None):
+            for name, phrase in index.abbreviation_index.get(word, []) if word else []:
+                yield name, phrase, True
+        for name, phrases in defined.items():
+            for phrase in phrases:
+                if phrase[0] in (token.text, token.text[:-1]):
+                    yield name, phrase, True
+
+    def _defined_abbreviations(self) -> dict[str, list[tuple[str, ...]]]:
+        """'tacrolimus (TAC)': abbreviations this record defines for a concept."""
+        found: dict[str, list[tuple[str, ...]]] = {}
+        for sentence in self.sentences:
+            if sentence.field not in ("title", "abstract"):
+                continue
+            for i in range(len(sentence.tokens)):
+                for name, phrase, exact in self._candidates(sentence.tokens, i, {}):
+                    if self._match_at(sentence.tokens, i, phrase, exact):
+                        end = sentence.tokens[i + len(phrase) - 1].end
+                        match = _ABBREVIATION.match(sentence.text, end)
+                        if match and any(c.isupper() for c in match.group(1)):
+                            abbreviation = tuple(t.text for t in tokenize(match.group(1)))
+                            if abbreviation not in found.setdefault(name, []):
+                                found[name].append(abbreviation)
+        return found
+
+    def _negated(self, tokens: list[Token], first: int, last: int) -> bool:
+        words = [t.norm for t in tokens]
+        for cue in self.eligibility.negation_before:
+            for gap in (0, 1):
+                end = first - gap
+                if end - len(cue) >= 0 and tuple(words[end - len(cue):end]) == cue:
+                    return True
+        return any(tuple(words[last + 1:last + 1 + len(cue)]) == cue for cue in self.eligibility.negation_after)
+
+    def _ages(self, tokens: list[Token]) -> list[tuple[int, int, str]]:
+        """Stated ages: (first token, last token, 'juvenile' or 'adult')."""
+        words = [t.norm for t in tokens]
+        found, i = [], 0
+        while i < len(words):
+            if not _is_number(words[i]):
+                i += 1
+                continue
+            first, values = i, [float(words[i])]
+            j = i + 1
+            while j + 1 < len(words) and (_is_number(words[j]) or
+                                          (words[j] in _RANGE_JOINERS and _is_number(words[j + 1]))):
+                if _is_number(words[j]):
+                    values.append(float(words[j]))
+                j += 1
+            if j < len(words) and words[j] in _AGE_UNITS:
+                unit = _AGE_UNITS[words[j]]
+                after = tuple(words[j + 1:j + 3])
+                in_context = (after[:1] == ("old",) or after == ("of", "age")
+                              or any(w in _AGE_BEFORE for w in words[max(0, first - 4):first]))
+                if in_context:
+                    before = words[max(0, first - 2):first]
+                    ages = [v * unit for v in values]
+                    limit = self.eligibility.juvenile_age_below
+                    if after in _YOUNGER or {"under", "below", "younger"} & set(before):
+                        groups = ["juvenile"]
+                    elif after in _OLDER or {"over", "above", "older"} & set(before):
+                        groups = ["adult"]
+                    else:   # a range reaching the limit ('12-18 years') is still a children's range
+                        groups = ["juvenile"] if min(ages) < limit else []
+                        if (max(ages) > limit) if len(ages) > 1 else ages[0] >= limit:
+                            groups.append("adult")
+                    last = j + 1 if after[:1] == ("old",) else j
+                    found += [(first, last, group) for group in groups]
+                i = j + 1
+            else:
+                i = j
+        return found
+
+    def _find(self) -> list[Mention]:
+        concepts = self.eligibility.concepts
+        defined = self._defined_abbreviations()
+        mentions: list[Mention] = []
+        for index, sentence in enumerate(self.sentences):
+            tokens = sentence.tokens
+            longest: dict[tuple[str, int], int] = {}     # (concept, first token) -> last token
+            for i in range(len(tokens)):
+                for name, phrase, exact in self._candidates(tokens, i, defined):
+                    if self._match_at(tokens, i, phrase, exact):
+                        last = i + len(phrase) - 1
+                        longest[name, i] = max(longest.get((name, i), last), last)
+            spans: list[tuple[str, int, int]] = []
+            covered: dict[str, int] = {}
+            for (name, first), last in sorted(longest.items(), key=lambda item: item[0][1]):
+                if first > covered.get(name, -1):    # 'cyclosporin A' once, not also 'cyclosporin'
+                    spans.append((name, first, last))
+                    covered[name] = last
+            ages = self._ages(tokens)
+            for concept in concepts.values():
+                spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
+            for name, first, last in spans:
+                text = sentence.text[tokens[first].start:tokens[last].end]
+                mentions.append(Mention(name, sentence.field, text, index, first, last,
+                                        self._negated(tokens, first, last)))
+        headings = [(h.rstrip("*").strip(), "mesh") for h in self.record.get("mesh_terms", "").split(";")]
+        headings += [(p.strip(), "publication_types") for p in self.record.get("publication_types", "").split(";")]
+        for heading, field_name in headings:
+            for concept in concepts.values():
+                listed = concept.mesh if field_name == "mesh" else concept.publication_types
+                if heading and heading.casefold() in listed:
+                    mentions.append(Mention(concept.name, field_name, heading))
+        return mentions
+
+    # references ------------------------------------------------------------------------------
+    def found(self, ref: Reference) -> list[Mention]:
+        """The (not negated) mentions a reference finds."""
+        mentions = [m for m in self.mentions if m.concept == ref.concept and not m.negated]
+        if ref.near is not None:
+            mentions = [m for m in mentions if self._qualifies(m, ref.near)]
+        if ref.fields is None:
+            return mentions
+        fields = set(ref.fields)
+        if "focus" in fields:
+            strong = [m for m in mentions if m.field in ("title", "keywords", "mesh")]
+            in_abstract = [m for m in mentions if m.field == "abstract"]
+            if strong:
+                fields |= {"title", "keywords", "mesh"}
+            elif len({m.sentence for m in in_abstract}) >= self.eligibility.focus_sentences:
+                fields.add("abstract")
+        return [m for m in mentions if m.field in fields]
+
+    def _qualifies(self, modifier: Mention, target: str) -> bool:
+        """Does a cue (e.g. 'oral') qualify a mention of `target`: the nearest drug mention in its
+        sentence, within the window? For MeSH, both headings are present."""
+        if modifier.sentence < 0:
+            return any(m.concept == target and m.field == modifier.field for m in self.mentions)
+        drugs = {name for name, c in self.eligibility.concepts.items() if c.drug} | {target}
+        candidates = [m for m in self.mentions if m.sentence == modifier.sentence and m.concept in drugs]
+        if not candidates:
+            return False
+
+        def distance(m: Mention) -> tuple[int, int]:
+            gap = max(m.first - modifier.last - 1, modifier.first - m.last - 1, 0)
+            return gap, 0 if m.first >= modifier.first else 1   # ties: the drug after the cue
+
+        nearest = min(distance(m) for m in candidates)
+        return nearest[0] <= self.eligibility.window and any(
+            m.concept == target and not m.negated and distance(m) == nearest for m in candidates)
+
+    def holds(self, condition: Condition) -> tuple[bool, list[Mention]]:
+        """Whether a condition holds, and the mentions that make it hold."""
+        evidence: list[Mention] = []
+        if condition.any:
+            found = [m for ref in condition.any for m in self.found(ref)]
+            if not found:
+                return False, []
+            evidence += found
+        for ref in condition.all:
+            found = self.found(ref)
+            if not found:
+                return False, []
+            evidence += found
+        if any(self.found(ref) for ref in condition.none):
+            return False, []
+        return True, evidence
+
+    def span_text(self, mention: Mention, near: str | None) -> str:
+        """A mention's text; for a cue qualifying a drug, the words from cue to drug ('oral tacrolimus')."""
+        if near is None or mention.sentence < 0:
+            return mention.text
+        sentence = self.sentences[mention.sentence]
+        targets = [m for m in self.mentions if m.sentence == mention.sentence and m.concept == near]
+        target = min(targets, key=lambda m: abs(m.first - mention.first))
+        first, last = min(mention.first, target.first), max(mention.last, target.last)
+        return sentence.text[sentence.tokens[first].start:sentence.tokens[last].end]
+
+    def snippet(self, mention: Mention, width: int = 70) -> str:
+        """The sentence around a mention, cut to about `width` characters either side."""
+        sentence = self.sentences[mention.sentence]
+        tokens = sentence.tokens
+        start, end = tokens[mention.first].start, tokens[mention.last].end
+        left, right = max(sentence.start, start - width), min(sentence.end, end + width)
+        while left > sentence.start and not sentence.text[left - 1].isspace():
+            left -= 1
+        while right < sentence.end and not sentence.text[right].isspace():
+            right += 1
+        text = sentence.text[left:right].strip()
+        return ("…" if left > sentence.start else "") + text + ("…" if right < sentence.end else "")
+
+
+# --- screening one record ----------------------------------------------------------------------
+
+@dataclass
+class CriterionResult:
+    name: str
+    label: str
+    status: str                 # met | unclear | fail | n/a
+    note: str = ""
+    reason: str = ""
+    evidence: list[tuple[Mention, str | None]] = field(default_factory=list)   # (mention, near)
+
+
+@dataclass
+class Screened:
+    record_id: str
+    decision: str
+    exclusion_reason: str
+    results: list[CriterionResult]
+    reasons: str
+    evidence: str
+    priority: int
+
+
+def _evaluate(text: RecordText, criterion: Criterion) -> CriterionResult:
+    if criterion.applies_if is not None and not text.holds(criterion.applies_if)[0]:
+        return CriterionResult(criterion.name, criterion.label, "n/a")
+    for rule in criterion.rules:
+        holds, mentions = text.holds(rule.condition) if rule.condition else (True, [])
+        if not holds:
+            continue
+        refs = (rule.condition.any + rule.condition.all) if rule.condition else ()
+        near = {ref.concept: ref.near for ref in refs}
+        evidence = [(m, near.get(m.concept)) for m in mentions]
+        if rule.outcome == "fail" and rule.needs_full_abstract and not text.abstract_complete:
+            note = (rule.note + "; " if rule.note else "") + "but the abstract is missing or cut off"
+            return CriterionResult(criterion.name, criterion.label, "unclear", note, "", evidence)
+        return CriterionResult(criterion.name, criterion.label, rule.outcome, rule.note,
+                               rule.reason if rule.outcome == "fail" else "", evidence)
+    return CriterionResult(criterion.name, criterion.label, "unclear", "no rule applies")
+
+
+def _describe(text: RecordText, result: CriterionResult) -> str:
+    shown: list[str] = []
+    for mention, near in result.evidence:
+        item = f"{text.span_text(mention, near)} [{FIELD_NAMES[mention.field]}]"
+        if item not in shown:
+            shown.append(item)
+    found = ", ".join(shown[:3])
+    if result.status == "met":
+        body = found or result.note
+        if found and result.note and "presumed" in result.note:
+            body = f"{found} ({result.note})"
+    elif result.status == "unclear":
+        body = "unclear, " + (result.note or "not settled") + (f": {found}" if found else "")
+    else:
+        body = f"fails ({result.reason}), {result.note}" + (f": {found}" if found else "")
+    return f"{result.label}: {body}"
+
+
+MAX_SNIPPETS = 6
+
+
+def screen_record(record: Mapping[str, str], eligibility: Eligibility) -> Screened:
+    """The rules' decision on one record, with the reasons and the text that support it."""
+    text = RecordText(record, eligibility)
+    results = [_evaluate(text, criterion) for criterion in eligibility.criteria]
+    failed = [r for r in results if r.status == "fail"]
+    has_abstract = bool(record.get("abstract", "").strip())
+    if not has_abstract:
+        decision, reason = "needs_review", ""
+    elif failed:
+        decision, reason = "exclude", failed[0].reason
+    elif all(r.status in ("met", "n/a") for r in results):
+        decision, reason = "include", ""
+    else:
+        decision, reason = "needs_review", ""
+    reasons = [_describe(text, r) for r in results if r.status != "n/a"]
+    if not has_abstract:
+        reasons.insert(0, "no abstract: not decided by the rules")
+    snippets: dict[int, str] = {}     # one snippet per sentence, the first evidence in it
+    for result in results:
+        for mention, _ in result.evidence:
+            if mention.sentence >= 0 and mention.sentence not in snippets and len(snippets) < MAX_SNIPPETS:
+                snippets[mention.sentence] = f"[{FIELD_NAMES[mention.field]}] {text.snippet(mention)}"
+    priority = 0
+    if decision == "needs_review":
+        priority = 1 + sum({"met": 2, "unclear": 1}.get(r.status, 0) for r in results)
+    return Screened(record["record_id"], decision, reason, results, "; ".join(reasons),
+                    " | ".join(snippets.values()), priority)
+
+
+# --- reviewer decisions on top of the rules ----------------------------------------------------
+
+CONFLICT_PRIORITY = 100
+"""Added to the priority of a record reviewers disagree on: conflicts come first in the queue."""
+
+
+def combine(records: Sequence[Mapping[str, str]], screened: Sequence[Screened],
+            decisions: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
+    """screening.tsv rows: the rules' decision, overridden by the reviewers' when they agree;
+    reviewers who disagree make the record needs_review with conflict=yes."""
+    by_record: dict[str, list[Mapping[str, str]]] = {}
+    for decision in decisions:
+        by_record.setdefault(decision["record_id"], []).append(decision)
+    rows = []
+    for record, rules in zip(records, screened):
+        row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
+               "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
+               "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
+               "priority": rules.priority}
+        human = sorted(by_record.get(record["record_id"], []), key=lambda d: d["reviewer"])
+        if human:
+            said = "; ".join(f"{d['reviewer']}: {d['decision']}"
+                             + (f" ({d['exclusion_reason']})" if d["exclusion_reason"] else "") for d in human)
+            verdicts = {(d["decision"], d["exclusion_reason"]) for d in human}
+            row["decided_by"] = "; ".join(d["reviewer"] for d in human)
+            row["reasons"] = f"reviewers: {said}; rules: {rules.decision}; {rules.reasons}"
+            if len(verdicts) == 1:
+                row["decision"], row["exclusion_reason"] = next(iter(verdicts))
+                row["priority"] = max(rules.priority, 1) if row["decision"] == "needs_review" else 0
+            else:
+                row.update(decision="needs_review", conflict="yes", exclusion_reason="",
+                           priority=CONFLICT_PRIORITY + max(rules.priority, 1))
+        rows.append(row)
+    return rows
+
+
+def decision_key(record: Mapping[str, str]) -> str:
+    """What a reviewer writes in decisions.tsv's `pmid` column for this record."""
+    return record.get("pmid") or record["record_id"]
+
+
+def review_queue(records: Sequence[Mapping[str, str]], rows: Sequence[Mapping]) -> list[dict]:
+    """Records that need a human, highest priority first (then in input order)."""
+    queue = [(row, record) for row, record in zip(rows, records) if row["decision"] == "needs_review"]
+    queue.sort(key=lambda pair: -int(pair[0]["priority"]))
+    return [{"priority": row["priority"], "record_id": row["record_id"], "title": record.get("title", ""),
+             "abstract": record.get("abstract", ""), "conflict": row["conflict"], "reasons": row["reasons"],
+             "evidence": row["evidence"], "pmid": decision_key(record)} for row, record in queue]
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+_XLSX_WIDTHS = {"priority": 9, "record_id": 16, "title": 45, "abstract": 90, "conflict": 9, "reasons": 70,
+                "evidence": 70, "pmid": 14, "reviewer": 14, "decision": 14, "exclusion_reason": 26,
+                "note": 30, "date": 12}
+_FIXED_TIME = datetime.datetime(2000, 1, 1)
+
+
+def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to_review") -> bytes:
+    """A workbook of `rows`: header frozen, text wrapped, columns sized; byte-identical for the
+    same rows (fixed document dates and zip entry times)."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    worksheet.append(list(columns))
+    for row in rows:
+        worksheet.append([ILLEGAL_CHARACTERS_RE.sub(" ", str(row.get(c, "") or "")) for c in columns])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for cells in worksheet.iter_rows(min_row=2):
+        for cell in cells:
+            cell.alignment = wrap
+            cell.number_format = "@"    # reviewers' dates and PMIDs stay text
+    for cell in worksheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="top")
+    for number, name in enumerate(columns, start=1):
+        worksheet.column_dimensions[get_column_letter(number)].width = _XLSX_WIDTHS.get(name, 15)
+    worksheet.freeze_panes = "A2"
+    worksheet.auto_filter.ref = worksheet.dimensions
+    workbook.properties.created = workbook.properties.modified = _FIXED_TIME
+    workbook.properties.creator = "lsr screen"
+
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)),
+                            source.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+    return fixed.getvalue()
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "n/a"
+
+
+def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], eligibility: Eligibility) -> str:
+    """results/screening_summary.md: counts per decision, reason and decider; reviewer agreement."""
+    total = len(rows)
+    auto = sum(r["decided_by"] == "rules" and r["decision"] != "needs_review" for r in rows)
+    lines = ["# Screening summary", "", f"Question: {eligibility.question}", "",
+             f"- Records screened: {total}",
+             f"- Decided by the rules without a reviewer: {auto} of {total} ({_percent(auto, total)})",
+             f"- Awaiting a reviewer (needs_review): {sum(r['decision'] == 'needs_review' for r in rows)}",
+             f"- Reviewer conflicts: {sum(r['conflict'] == 'yes' for r in rows)}", "",
+             "## Decisions", "", "| decision | records |", "|---|---:|"]
+    counts = Counter(r["decision"] for r in rows)
+    lines += [f"| {d} | {counts[d]} |" for d in ("include", "exclude", "needs_review")]
+    lines += ["", "## Exclusion reasons", "", "| exclusion reason | records |", "|---|---:|"]
+    reasons = Counter(r["exclusion_reason"] for r in rows if r["decision"] == "exclude")
+    lines += [f"| {reason} | {reasons[reason]} |" for reason in eligibility.exclusion_reasons]
+    lines += ["", "## Decided by", "", "| decided by | records |", "|---|---:|"]
+    deciders = Counter(r["decided_by"] for r in rows)
+    lines += [f"| {who} | {deciders[who]} |" for who in sorted(deciders, key=lambda w: (w != "rules", w))]
+    lines += ["", "## Agreement between reviewers", ""]
+    agreement = reviewers.pairwise_agreement(decisions)
+    if not agreement:
+        lines.append("No two reviewers have decided the same records yet.")
+    else:
+        lines += ["Cohen's kappa on the records both reviewers decided (include, exclude, needs_review).", "",
+                  "| reviewers | records both decided | agreement | Cohen's kappa |", "|---|---:|---:|---:|"]
+        for pair in agreement:
+            share = "n/a" if pair["agreement"] is None else f"{100 * pair['agreement']:.1f}%"
+            kappa = "n/a" if pair["kappa"] is None else f"{pair['kappa']:.3f}"
+            lines.append(f"| {' / '.join(pair['reviewers'])} | {pair['records']} | {share} | {kappa} |")
+    return "\n".join(lines) + "\n"
+
+
+def read_records(path: str | Path) -> list[dict[str, str]]:
+    """The records to screen (unique_records.tsv), in file order."""
+    rows = read_tsv(path, required=RECORD_COLUMNS)
+    reviewers.check_unique(path, rows, ["record_id"])
+    for row in rows:
+        reviewers.require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")
+    return rows
+
+
+def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA):
+    """Screen every record: (records, screening rows, reviewer decisions, eligibility)."""
+    eligibility = load_eligibility(eligibility_path, schema_path)
+    records = read_records(records_path)
+    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons)
+    screened = [screen_record(record, eligibility) for record in records]
+    return records, combine(records, screened, decisions), decisions, eligibility
+
+
+def configure_cli(parser) -> None:
+    parser.add_argument("--records", required=True, help="records to screen (results/unique_records.tsv)")
+    parser.add_argument("--eligibility", required=True, help="eligibility criteria (config/eligibility.yaml)")
+    parser.add_argument("--decisions", required=True, help="reviewer decisions (config/screening/decisions.tsv)")
+    parser.add_argument("--schema", default=DEFAULT_SCHEMA, help="JSON schema of the eligibility file")
+    parser.add_argument("--out", required=True, help="screening table (results/screening.tsv)")
+    parser.add_argument("--to-review", required=True, help="reviewer queue, TSV (results/to_review.tsv)")
+    parser.add_argument("--to-review-xlsx", required=True, help="reviewer queue, Excel (results/to_review.xlsx)")
+    parser.add_argument("--summary", required=True, help="summary (results/screening_summary.md)")
+
+
+def run_cli(args) -> int:
+    records, rows, decisions, eligibility = screen(args.records, args.eligibility, args.decisions, args.schema)
+    queue = review_queue(records, rows)
+    write_tsv(args.out, rows, SCREENING_COLUMNS)
+    write_tsv(args.to_review, queue, TO_REVIEW_COLUMNS)
+    atomic_write_bytes(args.to_review_xlsx, xlsx_bytes(queue, TO_REVIEW_COLUMNS))
+    atomic_write_text(args.summary, summary_markdown(rows, decisions, eligibility))
+    counts = Counter(row["decision"] for row in rows)
+    print(f"screened {len(rows)} records: " + ", ".join(f"{counts[d]} {d}" for d in ("include", "exclude", "needs_review")))
+    return 0

@@ -1,1 +1,16 @@
-# extraction stage: rules come with the extraction module.
+rule extract:
+    """Table 1 fields of the included records from title and abstract, replaced by reviewer values."""
+    input:
+        records="results/unique_records.tsv",
+        screening="results/screening.tsv",
+        reviewer_values=config["extraction"]["reviewer_values"],
+    output:
+        extraction="results/extraction.tsv",
+    log:
+        "results/logs/extract.log",
+    shell:
+        "{LSR} extract --records {input.records} --screening {input.screening} "
+        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} > {log} 2>&1"
+
+
+PUBLISHED += [rules.extract.output.extraction]

@@ -1,0 +1,1201 @@
+"""Extraction stage: the Table 1 fields of every included record, with reviewer values.
+
+Machine values come from the record's title and abstract only, by rules that read numbers,
+drugs, doses, durations and outcomes the way authors write them. A field the text does not
+state is `NR` — never a guess, never a default. Each machine value keeps the sentence(s) it
+came from as evidence, and is unverified (empty `reviewer`) until a reviewer value
+(config/extraction/reviewer_values.tsv) replaces it; reviewer values are also how facts
+from full texts enter. Two reviewers who disagree on a field are a conflict: the machine
+value stays (unverified), the evidence names both reviewer values, and the run log lists
+the conflict until the reviewers agree.
+
+Output: results/extraction.tsv, one row per included record and field (COLUMNS), records
+in the order of unique_records.tsv, fields in FIELDS order.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field as dataclass_field
+
+from .reviewers import check_known, check_unique, check_vocabulary, record_lookup, require_value
+from .tsv import InputError, read_tsv, write_tsv
+
+NR = "NR"
+FIELDS = [
+    "study", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
+    "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
+    "steroid_sparing", "adverse_events",
+]
+COLUMNS = ["record_id", "pmid", "field", "value", "evidence", "source", "reviewer"]
+REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
+SOURCES = ("abstract", "full text", "reviewer")
+DESIGNS = ("case report", "case series", "cohort", "trial")
+ROUTES = ("oral", "intravenous", "intravenous; oral")
+OUTCOMES = ("resolved", "improved", "no change", "worsened")
+DRUG_CODES = ("CS", "MTX", "IVIG", "CYC", "CSA", "MMF", "RTX", "HCQ", "AZA", "TNFi", "JAKi", "PLEX")
+
+# --------------------------------------------------------------------------- text units
+
+_ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "i.v.", "p.o.", "approx.", "Dr.", "Fig.", "no.", "ca.", "b.i.d.")
+_LABEL = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][A-Z0-9 ,&/()\-]{2,60}):\s")
+_LITERATURE = re.compile(
+    r"\bliterature\b|\bpreviously (?:reported|published|described)\b|\bpublished (?:cases|reports|studies)\b"
+    r"|\breview of (?:the )?(?:literature|published)|\bsystematic review\b|\bmeta-analys|\bet al\b", re.I)
+_BACKGROUND_SECTIONS = ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "AIM", "PURPOSE", "CONTEXT")
+_CONCLUSION_SECTIONS = ("CONCLUSION", "INTERPRETATION", "DISCUSSION")
+_METHODS_SECTIONS = ("METHOD", "DESIGN", "MATERIAL", "SETTING", "MEASURE")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the title or abstract, with the abstract section it belongs to."""
+
+    text: str
+    index: int
+    section: str = ""
+    in_title: bool = False
+
+    @property
+    def is_background(self) -> bool:
+        return any(self.section.startswith(word) for word in _BACKGROUND_SECTIONS)
+
+    @property
+    def is_conclusion(self) -> bool:
+        return any(self.section.startswith(word) for word in _CONCLUSION_SECTIONS)
+
+    @property
+    def is_methods(self) -> bool:
+        return any(word in self.section for word in _METHODS_SECTIONS)
+
+    @property
+    def about_literature(self) -> bool:
+        return bool(_LITERATURE.search(self.text))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of running text; abbreviations and decimals do not end a sentence."""
+    pieces = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'])", " ".join(text.split()))
+    sentences: list[str] = []
+    for piece in pieces:
+        if sentences and (sentences[-1].endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", sentences[-1])):
+            sentences[-1] += " " + piece
+        elif piece:
+            sentences.append(piece)
+    return sentences
+
+
+def record_sentences(title: str, abstract: str) -> list[Sentence]:
+    """The title (brackets of translated titles removed) and the abstract's sentences, by section."""
+    title = title.strip()
+    if title.startswith("[") and title.endswith(("]", "].")):
+        title = title.rstrip(".")[1:-1]
+    sentences = [Sentence(title.rstrip("."), 0, "TITLE", True)] if title else []
+    section = ""
+    for chunk in split_sentences(abstract):
+        label = _LABEL.match(chunk)
+        if label:
+            section = label.group(1).strip().upper()
+            chunk = chunk[label.end():]
+        for inner in _split_inner_labels(chunk):
+            if isinstance(inner, tuple):
+                section = inner[0]
+                continue
+            sentences.append(Sentence(inner, len(sentences), section))
+    return sentences
+
+
+def _split_inner_labels(chunk: str) -> Iterable[str | tuple[str]]:
+    """A sentence may start with a section label mid-text ('... done. RESULTS: The study ...')."""
+    position = 0
+    for match in _LABEL.finditer(chunk):
+        if match.start() == 0:
+            continue
+        before = chunk[position:match.start()].strip()
+        if before:
+            yield before
+        yield (match.group(1).strip().upper(),)
+        position = match.end()
+    rest = chunk[position:].strip()
+    if rest:
+        yield rest
+
+
+# --------------------------------------------------------------------------- numbers
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+          "nineteen"]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+WORD_NUMBERS = {word: value for value, word in enumerate(_UNITS)}
+for _tens_word, _tens_value in _TENS.items():
+    WORD_NUMBERS[_tens_word] = _tens_value
+    for _unit_value, _unit_word in enumerate(_UNITS[1:10], start=1):
+        WORD_NUMBERS[f"{_tens_word}-{_unit_word}"] = _tens_value + _unit_value
+        WORD_NUMBERS[f"{_tens_word} {_unit_word}"] = _tens_value + _unit_value
+WORD_NUMBERS.update({"a single": 1, "single": 1, "a couple of": 2, "a pair of": 2})
+
+_WORD_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
+NUMBER = rf"(?:\d+(?:\.\d+)?|{_WORD_ALTERNATIVES})"
+_DASH = r"\s*(?:-|–|—|to)\s*"
+
+
+def parse_number(text: str) -> float:
+    """'7', '8.5', 'seven', 'Forty-nine', 'a couple of' -> a number."""
+    cleaned = " ".join(text.lower().replace("–", "-").split())
+    if cleaned in WORD_NUMBERS:
+        return float(WORD_NUMBERS[cleaned])
+    return float(cleaned.replace(",", "."))
+
+
+def format_number(value: float, decimals: int = 2) -> str:
+    """A number as people write it: 12, 8.5, 0.075 (no trailing zeros)."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def format_range(low: float, high: float | None = None, decimals: int = 2) -> str:
+    if high is None or format_number(low, decimals) == format_number(high, decimals):
+        return format_number(low, decimals)
+    return f"{format_number(low, decimals)}-{format_number(high, decimals)}"
+
+
+# --------------------------------------------------------------------------- drugs
+
+TACROLIMUS = r"(?:tacrolimus|fk[- ]?506|prograf|advagraf|envarsus|fujimycin|tac)"
+_TACROLIMUS_RE = re.compile(rf"\b{TACROLIMUS}\b", re.I)
+
+# Canonical code (or drug name) -> spellings, as abstracts write them. Longer spellings are tried
+# first so 'methylprednisolone pulses' is one CS mention, not two.
+DRUG_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "CS": ("corticosteroids?", "glucocorticoids?", "steroids?", "corticotherapy", "prednisolone", "prednisone",
+           "methyl-?prednisolone(?: pulses?| pulse therapy)?", "dexamethasone", "hydrocortisone", "deflazacort",
+           "ivmp", "psl", "gcs?"),
+    "MTX": ("methotrexate", "mtx"),
+    "IVIG": ("intravenous immunoglobulins?", "intravenous immune globulins?", "immunoglobulins?",
+             "immune globulins?", "ivig", "ivigs"),
+    "CYC": ("cyclophosphamide", "cyc", "endoxan"),
+    "CSA": ("ciclosporin(?: a)?", "cyclosporin(?:e)?(?: a)?", "cyclosporine a", "csa", "cya", "neoral",
+            "sandimmun(?:e)?"),
+    "MMF": ("mycophenolate(?: mofetil| sodium)?", "mycophenolic acid", "mmf"),
+    "RTX": ("rituximab", "rtx"),
+    "HCQ": ("hydroxychloroquine", "hydroxy-chloroquine", "hydrochloroquine", "hcq"),
+    "AZA": ("azathioprine", "aza"),
+    "TNFi": ("infliximab", "etanercept", "adalimumab", "golimumab", "certolizumab",
+             r"anti-?tnf(?:[- ]?α|[- ]?alpha)?(?: agents?| therapy| antibod(?:y|ies))?",
+             r"tnf(?:-?α|-?alpha)? (?:antagonists?|inhibitors?|blockers?|blockade)"),
+    "JAKi": ("tofacitinib", "baricitinib", "ruxolitinib", "upadacitinib", "jak inhibitors?", "jakinibs?"),
+    "PLEX": ("plasma exchange", "plasmapheresis", "plex"),
+    "abatacept": ("abatacept",), "anakinra": ("anakinra",), "tocilizumab": ("tocilizumab",),
+    "sirolimus": ("sirolimus", "rapamycin"), "leflunomide": ("leflunomide",), "thalidomide": ("thalidomide",),
+    "dapsone": ("dapsone",), "chloroquine": ("chloroquine",), "colchicine": ("colchicine",),
+    "sulfasalazine": ("sulfasalazine", "sulphasalazine"), "bortezomib": ("bortezomib",),
+    "basiliximab": ("basiliximab",), "stem cell transplantation": ("(?:autologous )?stem cell transplant(?:ation)?",),
+}
+_DRUG_PATTERNS = sorted(((code, spelling) for code, spellings in DRUG_SYNONYMS.items() for spelling in spellings),
+                        key=lambda item: len(item[1]), reverse=True)
+_DRUG_RE = re.compile(r"\b(?:" + "|".join(f"(?P<d{i}>{spelling})" for i, (_, spelling) in enumerate(_DRUG_PATTERNS))
+                      + r")\b", re.I)
+_ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|\b{TACROLIMUS}\b", re.I)
+
+
+def drug_mentions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, canonical code or drug name) for every drug other than tacrolimus."""
+    found = []
+    for match in _DRUG_RE.finditer(text):
+        index = int(match.lastgroup[1:])
+        found.append((match.start(), match.end(), _DRUG_PATTERNS[index][0]))
+    return found
+
+
+def canonical_drug(name: str) -> str:
+    """'ciclosporin' -> 'CSA', 'methylprednisolone pulses' -> 'CS'; unknown names are returned lower-cased."""
+    match = _DRUG_RE.fullmatch(name.strip())
+    if match:
+        return _DRUG_PATTERNS[int(match.lastgroup[1:])][0]
+    return " ".join(name.lower().split())
+
+
+def _tacrolimus_segments(text: str) -> list[tuple[int, int]]:
+    """Spans of text that belong to a tacrolimus mention: from it to the next other drug's mention."""
+    others = sorted(start for start, _, _ in drug_mentions(text))
+    segments = []
+    for match in _TACROLIMUS_RE.finditer(text):
+        following = [start for start in others if start > match.end()]
+        segments.append((match.start(), following[0] if following else len(text)))
+    return segments
+
+
+# --------------------------------------------------------------------------- field rules
+
+@dataclass
+class Finding:
+    """A machine value and the sentences it was read from."""
+
+    value: str = NR
+    evidence: list[str] = dataclass_field(default_factory=list)
+
+    def add_evidence(self, sentence: str) -> None:
+        if sentence not in self.evidence:
+            self.evidence.append(sentence)
+
+
+_COUNT_NOUNS = (r"(?:patients?|children|child|cases?|girls?|boys?|subjects?|adolescents?|individuals?|"
+                r"infants?|participants?|persons?|pts|women|men|females?|males?)")
+_NOT_AGE = r"(?![- ]?(?:years?|yrs?|months?|weeks?|days?|y)\b)(?!\s*(?:%|mg|ng|µg|μg|ug|mcg|g\b))"
+# A count: number, up to three describing words (or a parenthesis such as '(19 F, 7 M)'), a noun for people.
+_COUNT_RE = re.compile(
+    rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\((?:\d+(?:\.\d+)?\s*%|[^)]{{0,30}})\)\s+)?"
+    rf"(?:(?!(?:of|in|with|and|or|to|for|from|who|were|was|had|at)\b)[\w'/\-]+\s+(?:\([^)]{{0,30}}\)\s+)?){{0,3}}?"
+    rf"{_COUNT_NOUNS}\b(?!['’]s)", re.I)
+# A count inside a larger group ('in 4 patients', '15 of the 21 patients') is not the study's size.
+_SUBSET_RE = re.compile(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<![\w.-]){NUMBER}\s+(?:of|among))"
+                        r"\s+(?:the\s+|these\s+|them\s+)?$", re.I)
+_N_EQUALS_RE = re.compile(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
+_SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n)"
+_SEX_PAIR_RE = re.compile(
+    rf"(?<![\w\-])(?P<n1>{NUMBER}|an?|one)\s+(?P<s1>{_SEX_NOUN})\s*(?:,|and|&)\s*(?P<n2>{NUMBER}|an?|one)\s+"
+    rf"(?P<s2>{_SEX_NOUN})\b", re.I)
+# Wording that introduces the study's own patients ('We report three children', '11 patients were enrolled').
+_REPORTING = re.compile(
+    r"\bwe (?:\w+ )?(?:report|present|describe|reviewed|analy[sz]ed|studied|enrolled|included|identified|treated)\b|"
+    r"\b(?:this|the|our|present) (?:study|series|report|cohort|trial) "
+    r"(?:included|enrolled|comprised|involved|describes)\b|"
+    r"\b(?:were|was) (?:included|enrolled|recruited|studied|reviewed|identified|treated|analy[sz]ed)\b|"
+    r"\b(?:study|series|cohort|review|report|experience) (?:of|with|on)\b", re.I)
+_SINGLE_RE = re.compile(
+    rf"(?:^|(?<=[\s(:]))(?:a|an|one)\s+(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+)?(?:[\w\-]+\s+){{0,2}}?"
+    r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
+_TREATED_COUNT_RE = re.compile(
+    rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
+    rf"(?:of\s+(?:them|these|the)\s+)?[\w/\-]+\s+){{0,3}}?(?:were|was|had been)\s+(?:treated|given|started|switched)\b"
+    rf"[^.;]{{0,40}}?\b{TACROLIMUS}\b", re.I)
+
+
+def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int]]:
+    """(priority, position, count) for every statement of how many patients a sentence makes."""
+    text = sentence.text
+    mentions = []
+    reporting = bool(_REPORTING.search(text)) or sentence.in_title
+    tacrolimus = bool(_TACROLIMUS_RE.search(text))
+    paired = []
+    for match in _SEX_PAIR_RE.finditer(text):
+        total = sum(int(parse_number("1" if n.lower() in ("a", "an") else n)) for n in (match["n1"], match["n2"]))
+        paired.append((match.start(), match.end()))
+        mentions.append((1 if reporting else 2, match.start(), total))
+    for match in _TREATED_COUNT_RE.finditer(text):
+        mentions.append((0, match.start(), int(parse_number(match["n"]))))
+    for match in _AGE_OLD_RE.finditer(text):
+        # '11- and 8-year-old boys': one patient per age listed.
+        listed = len(re.findall(NUMBER, match["list"], re.I)) + 1
+        if listed > 1 and (match["sex"] or "").lower() in _PLURAL_SEX:
+            mentions.append((1 if reporting or tacrolimus else 2, match.start(), listed))
+    for match in _COUNT_RE.finditer(text):
+        if any(start <= match.start() < end for start, end in paired):
+            continue
+        subset = _SUBSET_RE.search(text[max(0, match.start() - 40):match.start()])
+        value = parse_number(match["n"])
+        if value != int(value) or value < 1:
+            continue
+        priority = 1 if reporting or tacrolimus else 2
+        mentions.append((priority + (2 if subset else 0), match.start(), int(value)))
+    for match in _N_EQUALS_RE.finditer(text):
+        priority = 0 if re.search(rf"{TACROLIMUS}\W{{0,3}}$", text[:match.start()], re.I) else 2
+        mentions.append((priority, match.start(), int(match["n"])))
+    if (reporting or re.match(r"\s*(?:an?|one)\s", text, re.I)) and not mentions:
+        single = _SINGLE_RE.search(text)
+        if single:
+            mentions.append((1, single.start(), 1))
+    return mentions
+
+
+def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
+    """JDM patients treated with tacrolimus: the best-placed count statement (reports, tacrolimus, title)."""
+    candidates = []
+    for sentence in sentences:
+        if sentence.about_literature or sentence.is_background:
+            continue
+        for priority, position, count in _count_mentions(sentence):
+            if count < 10000:
+                candidates.append((priority, sentence.index, position, count, sentence.text))
+    if not candidates:
+        return Finding()
+    best = min(candidates)
+    finding = Finding(str(best[3]))
+    finding.add_evidence(best[4])
+    return finding
+
+
+_TRIAL_TYPES = re.compile(r"\btrial\b", re.I)
+_HEDGE = re.compile(r"\b(?:needed|need|should|warrant\w*|future|further|larger|required|require|ongoing|would|will|"
+                    r"might|may|could|confirm\w*|literature|previous|anecdotal)\b", re.I)
+
+
+def extract_design(sentences: Sequence[Sentence], publication_types: str, n_patients: Finding) -> Finding:
+    """Trial (publication type or randomised/trial wording), else by the number of patients and wording."""
+    types = [t.strip() for t in publication_types.split(";") if t.strip()]
+    trial_types = [t for t in types if _TRIAL_TYPES.search(t)]
+    if trial_types:
+        return Finding("trial", [f"publication type: {'; '.join(trial_types)}"])
+    for sentence in sentences:
+        if sentence.about_literature or _HEDGE.search(sentence.text):
+            continue
+        if re.search(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
+                     r"(?:trial|study)\b|\btrial\b", sentence.text.replace("non-random", ""), re.I):
+            return Finding("trial", [sentence.text])
+    n = int(n_patients.value) if n_patients.value != NR else None
+    if n == 1:
+        return Finding("case report", list(n_patients.evidence))
+    wording = {}
+    for sentence in sentences:
+        if sentence.about_literature and not sentence.in_title:
+            continue
+        text = sentence.text
+        for design, pattern in (("cohort", r"\bcohort\b"), ("case series", r"\bcase series\b|\bseries of\b"),
+                                ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|"
+                                          r"\bregistry\b|\bobservational\b|\bchart review\b"),
+                                ("case report", r"\bcase reports?\b")):
+            if design not in wording and re.search(pattern, text, re.I) and not _HEDGE.search(text):
+                wording[design] = text
+    if "cohort" in wording and (n is None or n >= 2):
+        return Finding("cohort", [wording["cohort"]])
+    if n is not None:
+        if n >= 10 and "study" in wording and "case series" not in wording:
+            return Finding("cohort", [wording["study"], *n_patients.evidence])
+        evidence = [wording["case series"]] if "case series" in wording else []
+        return Finding("case series", evidence + list(n_patients.evidence))
+    if "case series" in wording:
+        return Finding("case series", [wording["case series"]])
+    return Finding()
+
+
+_AGE_OLD_RE = re.compile(
+    rf"(?P<list>(?:{NUMBER}-?\s*(?:,|and|or|to)\s*)*)(?P<n>{NUMBER})(?:[- ]|\s)(?P<unit>years?|yrs?|months?)[- ]old"
+    rf"(?:\s+(?P<sex>boys?|girls?|wom[ae]n|m[ae]n|males?|females?))?", re.I)
+_AGE_CUE_RE = re.compile(r"\b(?:aged?|ages)\b", re.I)
+_AGE_VALUE_RE = re.compile(
+    rf"(?P<a>{NUMBER})(?:\s*(?:years?|yrs?)\s*(?P<am>\d+)\s*months?)?(?:\s*(?P<unit_a>years?|yrs?|months?))?"
+    rf"(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?"
+    rf"(?:{_DASH}|\s+and\s+)?(?P<b>{NUMBER})?(?:\s*(?:years?|yrs?)\s*(?P<bm>\d+)\s*months?)?\s*(?P<unit>years?|yrs?|"
+    rf"months?|y)?\b", re.I)
+# 'aged 4, 7 and 12 years', 'ages were 6, 6 and 4 years'
+_AGE_LIST_RE = re.compile(rf"[^.;\d]{{0,20}}?(?P<list>{NUMBER}(?:\s*,\s*{NUMBER})*\s*,?\s*(?:and|or)\s+{NUMBER})\s*"
+                          rf"(?P<unit>years?|yrs?|months?)\b", re.I)
+_NOT_AGE_CONTEXT = re.compile(r"duration|evolution|follow|delay|course|treatment|therapy|since|interval|after|"
+                              r"period|time", re.I)
+_INEQUALITY = re.compile(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
+                         r"at least|more than)\s*$", re.I)
+_OPEN_END = re.compile(r"\s*(?:of age\s*)?(?:or|and)\s+(?:younger|older|under|over|above|below|less|more)\b", re.I)
+_ONSET = re.compile(r"\bonset\b|\bdiagnos\w*|\bpresentation\b|\bdisease began\b|\bfirst symptoms?\b", re.I)
+_START = re.compile(rf"{TACROLIMUS}|\b(?:start|initiation|introduction|beginning) of (?:treatment|therapy)\b", re.I)
+
+
+def _years(value: str, months: str | None, unit: str | None) -> float:
+    number = parse_number(value)
+    if unit and unit.lower().startswith("month"):
+        return number / 12
+    return number + (int(months) / 12 if months else 0)
+
+
+def _age_kind(text_before: str) -> str:
+    clause = re.split(r"[;,]\s|\.\s", text_before)[-1]
+    if _START.search(clause):
+        return "start"
+    if _ONSET.search(clause):
+        return "onset"
+    return "general"
+
+
+def _age_mentions(sentence: Sentence) -> list[tuple[str, float, str]]:
+    """(kind, years, sentence) for each age a sentence gives; kind is start, general or onset."""
+    text = sentence.text
+    ages = []
+    for match in _AGE_OLD_RE.finditer(text):
+        if _INEQUALITY.search(text[:match.start()]) or _OPEN_END.match(text[match.end():]):
+            continue
+        kind = _age_kind(text[:match.start()])
+        numbers = re.findall(NUMBER, match["list"], re.I) + [match["n"]]
+        for number in numbers:
+            ages.append((kind, _years(number, None, match["unit"]), text))
+    for cue in _AGE_CUE_RE.finditer(text):
+        window = text[cue.end():cue.end() + 80]
+        listed = _AGE_LIST_RE.match(window)
+        if listed and not _NOT_AGE_CONTEXT.search(window[:listed.start("list")]):
+            kind = _age_kind(text[:cue.end()])
+            ages.extend((kind, _years(n, None, listed["unit"]), text) for n in re.findall(NUMBER, listed["list"], re.I))
+            continue
+        value = _AGE_VALUE_RE.search(window)
+        if not value or not (value["unit"] or value["unit_a"] or value["am"] or value["bm"]):
+            continue
+        between = window[:value.start()]
+        if (_NOT_AGE_CONTEXT.search(between) or _INEQUALITY.search(between) or len(between) > 45
+                or _OPEN_END.match(window[value.end():])):
+            continue
+        kind = _age_kind(text[:cue.end()] + between)
+        unit = value["unit"] or value["unit_a"] or "years"
+        summary = re.search(r"\b(?:mean|average|median)\b|±|\+/-",
+                            text[max(0, cue.start() - 20):cue.start()] + between + value.group(0), re.I)
+        if value["b"]:
+            ages.append((kind, _years(value["a"], value["am"], value["unit_a"] or unit), text))
+            ages.append((kind, _years(value["b"], value["bm"], unit), text))
+            continue
+        if summary:
+            # A mean or median is not the youngest or oldest; only a range given with it is.
+            after = window[value.end():value.end() + 40]
+            spread = re.match(rf"\s*[(\[,;]?\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
+                              rf"(?P<unit>years?|yrs?|months?)?", after, re.I)
+            if spread:
+                spread_unit = spread["unit"] or unit
+                ages.append((kind, _years(spread["a"], None, spread_unit), text))
+                ages.append((kind, _years(spread["b"], None, spread_unit), text))
+            continue
+        ages.append((kind, _years(value["a"], value["am"], unit), text))
+    return ages
+
+
+def extract_ages(sentences: Sequence[Sentence]) -> tuple[Finding, Finding]:
+    """Youngest and oldest age in years: at tacrolimus start if stated, else as reported, else at onset."""
+    mentions = [m for s in sentences if not s.about_literature and not s.in_title for m in _age_mentions(s)]
+    for kind in ("start", "general", "onset"):
+        chosen = [m for m in mentions if m[0] == kind]
+        if chosen:
+            youngest = min(chosen, key=lambda m: m[1])
+            oldest = max(chosen, key=lambda m: m[1])
+            return (Finding(format_number(youngest[1]), [youngest[2]]),
+                    Finding(format_number(oldest[1]), [oldest[2]]))
+    return Finding(), Finding()
+
+
+_PLURAL_SEX = ("boys", "girls", "males", "females", "women", "men")
+_SEX_WORDS = {"girl": "f", "girls": "f", "female": "f", "females": "f", "woman": "f", "women": "f", "f": "f",
+              "boy": "m", "boys": "m", "male": "m", "males": "m", "man": "m", "men": "m", "m": "m"}
+_SEX_COUNT_RE = re.compile(
+    rf"(?<![\w\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
+    r"(?P<sex>girls?|boys?|females?|males?|women|men)\b(?!\s*(?:to|-to-|:|ratio))", re.I)
+_SEX_LETTER_RE = re.compile(r"(?<=[(,;\s])(?P<n>\d+)\s*(?P<sex>[FM])\b(?=\s*[,;)/]|\s+and\b)")
+_SINGLE_SEX_RE = re.compile(
+    rf"(?:(?:^|(?<=[\s(]))(?:an?|one)\s+|(?:patient|case)\s+\d+\s*[:,]\s*)"
+    rf"(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+"
+    r"|(?:[\w\-]+\s+){0,2}?)(?P<sex>boy|girl|woman|man|male|female)\b", re.I)
+
+
+def _sex_counts(sentence: Sentence) -> tuple[dict[str, int], int]:
+    """Boys/girls a sentence counts ('two girls and a boy', '19 F, 7 M', "11- and 8-year-old boys"),
+    and how many of those counts describe single patients ('a 13-year-old girl')."""
+    counts: Counter = Counter()
+    text = sentence.text
+    for match in _SEX_PAIR_RE.finditer(text):
+        for n, sex in ((match["n1"], match["s1"]), (match["n2"], match["s2"])):
+            counts[_SEX_WORDS[sex.lower()]] += int(parse_number("1" if n.lower() in ("a", "an") else n))
+    if not counts:
+        for match in _SEX_COUNT_RE.finditer(text):
+            counts[_SEX_WORDS[match["sex"].lower()]] += int(parse_number(match["n"]))
+        for match in _SEX_LETTER_RE.finditer(text):
+            counts[_SEX_WORDS[match["sex"].lower()]] += int(match["n"])
+        for match in _AGE_OLD_RE.finditer(text):
+            sex = (match["sex"] or "").lower()
+            if sex in _PLURAL_SEX:
+                ages = re.findall(NUMBER, match["list"], re.I) + [match["n"]]
+                counts[_SEX_WORDS[sex]] += len(ages)
+    if counts:
+        return dict(counts), 0
+    singles: Counter = Counter(_SEX_WORDS[m["sex"].lower()] for m in _SINGLE_SEX_RE.finditer(text))
+    return dict(singles), sum(singles.values())
+
+
+def extract_sex(sentences: Sequence[Sentence], n_patients: Finding) -> tuple[Finding, Finding]:
+    """Boys and girls: the first sentence that counts them, else single patients described one by one.
+
+    The sex not named is 0 only when the named count already accounts for every patient.
+    """
+    group: tuple[dict[str, int], list[str]] | None = None
+    singles: Counter = Counter()
+    single_evidence: list[str] = []
+    for sentence in sentences:
+        if sentence.about_literature or sentence.is_background:
+            continue
+        counts, single = _sex_counts(sentence)
+        if counts and not single and group is None:
+            group = (counts, [sentence.text])
+        elif single:
+            singles.update(counts)
+            single_evidence.append(sentence.text)
+    counts, evidence = group if group else (dict(singles), single_evidence)
+    if not counts:
+        return Finding(), Finding()
+    n = int(n_patients.value) if n_patients.value != NR else None
+    total = sum(counts.values())
+    if n is not None and total > n:
+        return Finding(), Finding()
+    complete = n is not None and total == n
+    values = {sex: str(counts[sex]) if sex in counts else ("0" if complete else NR) for sex in ("m", "f")}
+    return tuple(Finding(values[sex], list(evidence) if values[sex] != NR else []) for sex in ("m", "f"))
+
+
+_PRIOR_CUE_RE = re.compile(
+    r"\b(?:refractory|resistant|unresponsive|non-?respon\w*|intolerant|fail\w*|failure|inadequate\w*|insufficient\w*|"
+    r"despite|in spite of|previously|prior|pretreated|pre-treated|did not respond|not respond\w*|poor response|"
+    r"lack of response|after (?:the )?(?:failure|ineffectiveness))\b", re.I)
+_BEFORE_TACROLIMUS_RE = re.compile(
+    rf"\b(?:before|prior to)\s+(?:the\s+)?(?:(?:start|initiation|introduction|use)\s+of\s+)?{TACROLIMUS}", re.I)
+_FIRST_LINE = r"(?:first-?line|front-?line|upfront|initial(?: combination)? (?:treatment|therapy|regimen))"
+_FIRST_LINE_RE = re.compile(
+    rf"\b{TACROLIMUS}\s+(?:was\s+(?:given|used|started)\s+)?as\s+(?:the\s+|an?\s+)?{_FIRST_LINE}|"
+    rf"\b{_FIRST_LINE}\s+(?:(?:with|of|including|using|containing)\s+)?(?:[\w\-]+\s+){{0,2}}?{TACROLIMUS}\b", re.I)
+
+
+def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
+    """Drugs given before tacrolimus, as canonical codes: named after 'refractory to', 'despite',
+    'failed', 'previously treated with', 'before tacrolimus'...; 'none' when tacrolimus was first-line."""
+    codes: set[str] = set()
+    finding = Finding()
+    for sentence in sentences:
+        if sentence.about_literature:
+            continue
+        text = sentence.text
+        if _FIRST_LINE_RE.search(text):
+            return Finding("none", [text])
+        spans: list[tuple[int, int]] = []
+        if _BEFORE_TACROLIMUS_RE.search(text):
+            spans.append((0, len(text)))
+        for cue in _PRIOR_CUE_RE.finditer(text):
+            end = len(text)
+            stop = re.compile(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|"
+                              rf"whereas|but)\b", re.I).search(text, cue.end())
+            if stop:
+                end = stop.start()
+            start = cue.start()
+            # 'steroid-resistant', 'MTX-refractory': the drug stands just before the cue.
+            adjective = re.search(r"([\w\-]+(?: [\w\-]+)?)[- ]$", text[max(0, start - 40):start])
+            if adjective and _DRUG_RE.fullmatch(adjective.group(1).split()[-1].rstrip("-")):
+                start -= len(adjective.group(0))
+            spans.append((start, end))
+        found = {code for start, end in spans for s, _, code in drug_mentions(text) if start <= s < end}
+        found.discard("stem cell transplantation")
+        if found:
+            codes |= found
+            finding.add_evidence(text)
+    if codes:
+        finding.value = ";".join(sorted(codes))
+    return finding
+
+
+_ROUTE_WORDS = {"oral": "oral", "orally": "oral", "per os": "oral", "p.o.": "oral", "by mouth": "oral",
+                "enteral": "oral", "intravenous": "intravenous", "intravenously": "intravenous",
+                "iv": "intravenous", "i.v.": "intravenous", "infusion": "intravenous",
+                "continuous infusion": "intravenous"}
+_ROUTE_BEFORE_RE = re.compile(
+    rf"\b(?P<route>oral|intravenous|iv|i\.v\.|enteral)\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
+    rf"low-dose|low dose|therapy|treatment|form|formulation)\s+(?:of\s+)?|(?:low-dose|daily|systemic)\s+)?"
+    rf"{TACROLIMUS}\b", re.I)
+_ROUTE_AFTER_RE = re.compile(r"(?<![\w.])(?P<route>orally|intravenously|per os|p\.o\.|by mouth|i\.v\.|iv|oral|"
+                             r"intravenous|continuous infusion|infusion)(?![\w])", re.I)
+
+
+def extract_route(sentences: Sequence[Sentence]) -> Finding:
+    """Oral, intravenous or both, from route words attached to a tacrolimus mention."""
+    routes: set[str] = set()
+    finding = Finding()
+    for sentence in sentences:
+        if sentence.about_literature:
+            continue
+        text = sentence.text
+        found = {_ROUTE_WORDS[m["route"].lower()] for m in _ROUTE_BEFORE_RE.finditer(text)}
+        for start, end in _tacrolimus_segments(text):
+            for match in _ROUTE_AFTER_RE.finditer(text, start, end):
+                after = text[match.end():match.end() + 25]
+                # 'tacrolimus and oral prednisolone': a route word naming the next drug is not tacrolimus's;
+                # 'grade IV' is no route.
+                if _DRUG_RE.match(after.strip()) or re.search(r"\b(?:grade|stage|class|type|phase)\s*$",
+                                                               text[:match.start()], re.I):
+                    continue
+                found.add(_ROUTE_WORDS[match["route"].lower()])
+        if found:
+            routes |= found
+            finding.add_evidence(text)
+    if routes:
+        finding.value = "; ".join(sorted(routes))
+    return finding
+
+
+_PER_DAY = r"(?:/\s*(?:day|d)\b|\s*per\s+day\b|\s*/24\s*h\b|\s+day-1|\s+daily|\s+a\s+day|\s*d-1)"
+_TWICE = r"(?:\s*/\s*dose)?\s*(?:twice\s+(?:a\s+)?(?:daily|day)|b\.?i\.?d\.?\b|every\s+12\s*h(?:ours?)?|q12h)"
+_DOSE_RE = re.compile(
+    rf"(?P<a>\d+(?:\.\d+)?)(?:{_DASH}(?P<b>\d+(?:\.\d+)?))?\s*mg\s*(?P<kg>(?:/|per\s+)\s*kg|kg-1|/kg)?"
+    rf"(?:(?P<day>{_PER_DAY})|(?P<twice>{_TWICE}))", re.I)
+_CONCENTRATION_UNIT = r"(?:ng\s*/\s*m[lL]|[µμu]g\s*/\s*[lL]|mcg\s*/\s*[lL])"
+_LEVEL_RE = re.compile(
+    rf"(?P<a>\d+(?:\.\d+)?)(?:\s*{_CONCENTRATION_UNIT})?(?:(?:{_DASH}|\s+and\s+)(?P<b>\d+(?:\.\d+)?))?\s*"
+    rf"{_CONCENTRATION_UNIT}", re.I)
+_LEVEL_CUE_RE = re.compile(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
+
+
+def extract_dose(sentences: Sequence[Sentence]) -> Finding:
+    """Tacrolimus dose in mg/kg/day (or mg/day) and target trough in ng/mL (µg/L is the same unit).
+
+    A dose counts when it stands in a tacrolimus mention's stretch of text; per-dose amounts
+    given twice daily are doubled into a daily dose. A trough range is preferred to a single target.
+    """
+    doses: list[str] = []
+    troughs: list[tuple[int, int, str]] = []
+    finding = Finding()
+    for sentence in sentences:
+        if sentence.about_literature:
+            continue
+        text = sentence.text
+        segments = _tacrolimus_segments(text)
+        before_of = [m.start() for m in re.finditer(rf"\bof\s+{TACROLIMUS}", text, re.I)]
+        other_drugs = drug_mentions(text)
+        used = False
+        for match in _DOSE_RE.finditer(text):
+            owned = any(start <= match.start() < end for start, end in segments) or any(
+                0 <= position - match.end() <= 3 for position in before_of)
+            if not owned:
+                continue
+            factor = 2 if match["twice"] else 1
+            low, high = float(match["a"]) * factor, float(match["b"]) * factor if match["b"] else None
+            unit = "mg/kg/day" if match["kg"] else "mg/day"
+            value = f"{format_range(low, high, 3)} {unit}"
+            if value not in doses:
+                doses.append(value)
+            used = True
+        names_tacrolimus = bool(segments)
+        for match in _LEVEL_RE.finditer(text):
+            owned = any(start <= match.start() < end for start, end in segments) or (
+                not names_tacrolimus and not other_drugs)
+            cue = _LEVEL_CUE_RE.search(text[max(0, match.start() - 60):match.start()])
+            if not owned or not cue:
+                continue
+            if not names_tacrolimus and not any(_TACROLIMUS_RE.search(s.text) for s in sentences):
+                continue
+            low, high = float(match["a"]), float(match["b"]) if match["b"] else None
+            ranked = 0 if high is not None else 1
+            troughs.append((ranked, len(troughs), f"trough {format_range(low, high)} ng/mL"))
+            used = True
+        if used:
+            finding.add_evidence(text)
+    parts = list(doses)
+    if troughs:
+        parts.append(min(troughs)[2])
+    if parts:
+        finding.value = "; ".join(parts)
+    return finding
+
+
+_DURATION_RE = re.compile(
+    rf"(?<![\d.])(?P<a>{NUMBER})(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?(?:\s*(?P<unit_a>weeks?|months?|years?))?"
+    rf"(?:{_DASH}(?P<b>{NUMBER}))?[\s-]*(?P<unit>weeks?|wks?|months?|mo|years?|yrs?)\b", re.I)
+_FOLLOWUP_CUE_RE = re.compile(r"\bfollow(?:ed)?[- ]?(?:up|-up)\b|\bfollowed\b|\bobservation period\b|"
+                              r"\bobserved for\b|\bmonitored for\b", re.I)
+_TREATMENT_SPAN_RE = re.compile(
+    rf"\b(?:after|within|for|over)\s+(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\s+(?:of\s+)?"
+    rf"(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy)", re.I)
+
+
+def _months(match: re.Match) -> str:
+    def convert(number: str, unit: str) -> float:
+        value = parse_number(number)
+        unit = unit.lower()
+        if unit.startswith("w"):
+            return value * 12 / 52
+        if unit.startswith("y"):
+            return value * 12
+        return value
+    unit = match["unit"]
+    low = convert(match["a"], match["unit_a"] or unit)
+    high = convert(match["b"], unit) if match["b"] else None
+    return format_range(low, high, 1)
+
+
+def extract_followup(sentences: Sequence[Sentence]) -> Finding:
+    """Follow-up after tacrolimus start in months ('7 to 9 months' -> 7-9; weeks and years converted)."""
+    for sentence in sentences:
+        if sentence.about_literature or sentence.is_background:
+            continue
+        text = sentence.text
+        for cue in _FOLLOWUP_CUE_RE.finditer(text):
+            before = _DURATION_RE.search(text[max(0, cue.start() - 25):cue.start()])
+            if before and re.fullmatch(r"[\s-]*(?:of\s+)?", text[max(0, cue.start() - 25) + before.end():cue.start()]):
+                return Finding(_months(before), [text])
+            window = text[cue.end():cue.end() + 80]
+            duration = _DURATION_RE.search(window)
+            # Time followed before the drug was started is not follow-up after tacrolimus.
+            if duration and not re.search(r"\b(?:before|prior)\b", window[:duration.start()], re.I) \
+                    and not re.match(r"\s*(?:before|prior to)\b", window[duration.end():], re.I):
+                return Finding(_months(duration), [text])
+    for sentence in sentences:
+        if sentence.about_literature or sentence.is_background or not _TACROLIMUS_RE.search(sentence.text):
+            continue
+        span = _TREATMENT_SPAN_RE.search(sentence.text)
+        if span:
+            return Finding(_months(_DURATION_RE.search(span["d"])), [sentence.text])
+    return Finding()
+
+
+# Outcome domains: (regex, tier, polarity). Tier 1 is clinical (strength, rash), tier 2 laboratory;
+# polarity says what a fall means: for 'weakness' (-1) it is an improvement, for 'strength' (+1) a loss.
+_SKIN_TERMS = [
+    (r"\bskin\b|\bcutaneous\b|\bdermatolog\w*|\bmucocutaneous\b", 1, 0),
+    (r"\brash(?:es)?\b|\berythema\b|\bgottron\w*|\bheliotrope\b|\blesions?\b|\bulcer\w*|\bcalcinos\w*|\bvasculitis\b|"
+     r"\bcdasi\b|\bdas-?s\b", 1, -1),
+]
+_MUSCLE_TERMS = [
+    (r"\bmuscle strength\b|\bmuscular strength\b|\bmuscle power\b|\bstrength\b|\bcmas\b|\bmmt-?8?\b|"
+     r"\bmotor function\b|\bphysical function\b", 1, 1),
+    (r"\b(?:muscle )?weakness\b|\bmyalgia\b|\bmyositis\b|\bdas-?m\b", 1, -1),
+    (r"\bmuscle enzymes?\b|\benzyme levels?\b|\bcreatine kinase\b|\bck\b|\bcpk\b|\baldolase\b", 2, -1),
+    (r"\bmuscles?\b|\bmuscular\b", 1, 0),
+]
+_OUTCOME_TRIGGERS = [
+    (r"\bno (?:significant |major |relevant )?change\b|\bunchanged\b|\bstable\b|\bstabili[sz]\w*|\bpersist\w*|"
+     r"\bremained\b|\bstatic\b", "no change"),
+    (r"\bresol\w*|\bresolution\b|\bdisappear\w*|\bclear(?:ed|ance)\b|\bcomplete (?:remission|response|recovery)\b|"
+     r"\bnormali[sz]\w*|\bnormal\b|\bfull recovery\b", "resolved"),
+    (r"\bimprov\w*|\bbetter\b|\bamelior\w*|\brespond(?:ed|ing)\b|\brecover\w*|\bregress\w*|\bremission\b|"
+     r"\b(?:good|favou?rable|excellent|significant|marked|clinical|dramatic) response\b|\bpartial\w*|"
+     r"\bbenefi\w*|\beffective\w*", "improved"),
+    (r"\bworsen\w*|\bdeteriorat\w*|\bprogress(?:ed|ion)\b|\bflares?\b|\baggravat\w*", "worsened"),
+    (r"\bdecreas\w*|\breduc\w*|\bdeclin\w*|\bdrop\w*|\bfell\b|\bfall\w*|\blower\w*|\bdiminish\w*|\bsubsid\w*", "down"),
+    (r"\bincreas\w*|\brose\b|\brise\b|\bgain\w*|\bhigher\b|\bregain\w*", "up"),
+]
+_NEGATION_RE = re.compile(r"\b(?:no|not|none|without|neither|nor|never|failed to|fail to|lack of|absence of|unable to|"
+                          r"cannot|could not|did not|didn['’]t|n['’]t)\b(?:\W+\w+){0,4}\W*$", re.I)
+_CLAUSE_SPLIT_RE = re.compile(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
+                              r"\bwhich\b", re.I)
+_BASELINE_RE = re.compile(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
+                          r"\bpresented with\b", re.I)
+
+
+def _trigger_class(clause: str, trigger: re.Match, label: str) -> str | None:
+    negated = _NEGATION_RE.search(clause[:trigger.start()])
+    if label in ("improved", "resolved") and negated:
+        # 'did not resolve completely' says only that it is not resolved: no class of its own.
+        if label == "resolved" or re.search(r"\bcomplete(?:ly)?\b|\bfull(?:y)?\b", clause[trigger.start():][:40]):
+            return None
+        return "no change"
+    if label == "worsened" and negated:
+        return None
+    if label == "no change" and negated and not trigger.group(0).lower().startswith("no "):
+        return None
+    return label
+
+
+def _domain_mentions(clause: str) -> list[tuple[int, int, str, int, int]]:
+    """(start, end, domain, tier, polarity) of skin and muscle words; the most specific wording wins."""
+    mentions: list[tuple[int, int, str, int, int]] = []
+    for domain, terms in (("skin", _SKIN_TERMS), ("muscle", _MUSCLE_TERMS)):
+        for pattern, tier, polarity in terms:
+            for term in re.finditer(pattern, clause, re.I):
+                if not any(s < term.end() and term.start() < e for s, e, *_ in mentions):
+                    mentions.append((term.start(), term.end(), domain, tier, polarity))
+    return mentions
+
+
+def _clause_outcomes(clause: str) -> list[tuple[str, int, str]]:
+    """(domain, tier, class) stated in a clause.
+
+    Each domain word takes its nearest outcome word, and each outcome word also counts for the
+    nearest domain word before it, so 'resolved in two and improved in one' gives the skin both.
+    """
+    triggers = []
+    for pattern, label in _OUTCOME_TRIGGERS:
+        for match in re.finditer(pattern, clause, re.I):
+            if not any(start <= match.start() < end for start, end, _, _ in triggers):
+                triggers.append((match.start(), match.end(), match, label))
+    mentions = _domain_mentions(clause)
+    if not triggers or not mentions:
+        return []
+
+    def distance(mention, trigger) -> int:
+        return max(trigger[0] - mention[1], mention[0] - trigger[1], 0)
+
+    pairs = {(m, min(triggers, key=lambda t: distance(m, t))) for m in mentions}
+    for trigger in triggers:
+        # A verb after its subject ('rash resolved in two and improved in one'); a verb before the
+        # domain word belongs to an earlier subject ('lung disease improved and the rash resolved').
+        before = [m for m in mentions if m[1] <= trigger[0]]
+        if before:
+            pairs.add((min(before, key=lambda m: distance(m, trigger)), trigger))
+    results = []
+    for (_, _, domain, tier, polarity), (_, _, match, label) in sorted(pairs, key=lambda p: (p[0][0], p[1][0])):
+        if label in ("down", "up"):
+            if polarity == 0 or _NEGATION_RE.search(clause[:match.start()]):
+                continue
+            direction = -1 if label == "down" else 1
+            results.append((domain, tier, "improved" if direction * polarity > 0 else "worsened"))
+            continue
+        if label == "resolved" and tier == 2:
+            label = "improved"  # normal enzymes alone do not make the muscle disease resolved
+        outcome = _trigger_class(clause, match, label)
+        if outcome:
+            results.append((domain, tier, outcome))
+    return results
+
+
+def extract_outcome(sentences: Sequence[Sentence], domain: str) -> Finding:
+    """Skin or muscle outcome after tacrolimus, as the study-level summary.
+
+    Clinical statements outrank laboratory ones, results outrank conclusions; 'resolved in some,
+    improved in others' is 'improved'; otherwise the most frequent class, the earliest on a tie.
+    """
+    statements = []
+    for sentence in _after_tacrolimus(sentences):
+        text = sentence.text
+        if _prior_context(text) or _BASELINE_RE.search(text):
+            continue
+        for clause in _CLAUSE_SPLIT_RE.split(text):
+            for mentioned, tier, outcome in _clause_outcomes(clause):
+                if mentioned == domain:
+                    statements.append((tier, sentence.is_conclusion, sentence.index, outcome, text))
+    if not statements:
+        return Finding()
+    best = min((tier, conclusion) for tier, conclusion, *_ in statements)
+    chosen = [s for s in statements if (s[0], s[1]) == best]
+    classes = Counter(s[3] for s in chosen)
+    if set(classes) == {"resolved", "improved"}:
+        value = "improved"
+    else:
+        order = {outcome: min(s[2] for s in chosen if s[3] == outcome) for outcome in classes}
+        value = max(classes, key=lambda outcome: (classes[outcome], -order[outcome]))
+    finding = Finding(value)
+    for statement in chosen:
+        if statement[3] == value or (value == "improved" and statement[3] == "resolved"):
+            finding.add_evidence(statement[4])
+    return finding
+
+
+def _after_tacrolimus(sentences: Sequence[Sentence]) -> list[Sentence]:
+    """Sentences that can report what followed tacrolimus: a title naming it, and the abstract
+    from its first mention of tacrolimus on (background, methods and literature sentences left out)."""
+    kept = [s for s in sentences if s.in_title and _TACROLIMUS_RE.search(s.text)]
+    started = False
+    for sentence in sentences:
+        if sentence.in_title:
+            continue
+        started = started or bool(_TACROLIMUS_RE.search(sentence.text))
+        if started and not (sentence.is_background or sentence.is_methods or sentence.about_literature):
+            kept.append(sentence)
+    return kept
+
+
+def _prior_context(text: str) -> bool:
+    """A sentence about treatment before tacrolimus ('refractory to steroids and MTX')."""
+    for cue in _PRIOR_CUE_RE.finditer(text):
+        following = _ANY_DRUG_RE.search(text, cue.end())
+        if following and not _TACROLIMUS_RE.fullmatch(following.group(0)):
+            return True
+    return False
+
+
+_STEROID_RE = re.compile(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
+                         r"methylprednisolone|psl|gcs?|cortico\w*)\b", re.I)
+_SPARING_YES_RE = re.compile(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
+                             r"\bwean\w*|\blower\w*|\bspar\w*|\boff\b|\bceased\b|\bsuspend\w*|\bdropped\b|\bfree\b",
+                             re.I)
+_SPARING_NO_RE = re.compile(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
+
+
+def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
+    """Whether steroids could be tapered or stopped after tacrolimus: yes, no (negated or increased), NR."""
+    answers = []
+    for sentence in _after_tacrolimus(sentences):
+        text = sentence.text
+        if _BASELINE_RE.search(text) or _prior_context(text):
+            continue
+        for clause in _CLAUSE_SPLIT_RE.split(text):
+            steroid = _STEROID_RE.search(clause)
+            if not steroid:
+                continue
+            for match in _SPARING_YES_RE.finditer(clause):
+                negated = _NEGATION_RE.search(clause[:match.start()])
+                answers.append(("no" if negated else "yes", sentence.index, text))
+            for match in _SPARING_NO_RE.finditer(clause):
+                if not _NEGATION_RE.search(clause[:match.start()]):
+                    answers.append(("no", sentence.index, text))
+    if not answers:
+        return Finding()
+    counts = Counter(answer for answer, _, _ in answers)
+    value = "yes" if counts["yes"] >= counts["no"] else "no"
+    return Finding(value, list(dict.fromkeys(text for answer, _, text in answers if answer == value)))
+
+
+_AE_CUE = r"(?:adverse (?:drug )?(?:effects?|events?|reactions?)|side[- ]effects?|toxicit(?:y|ies)|complications?)"
+_AE_NONE_RE = re.compile(
+    rf"\b(?:no|without(?: any)?|free of|nor|neither|none of the patients (?:had|developed|experienced|showed))\s+"
+    rf"(?:[\w\-]+\s+){{0,3}}?{_AE_CUE}"
+    rf"|{_AE_CUE}\s+(?:\w+\s+){{0,3}}?(?:were|was|have been|had been)\s+(?:not|never)\s+(?:\w+\s+)?"
+    rf"(?:observed|seen|noted|reported|detected|found|recorded|documented)"
+    rf"|\bnone of the patients (?:had|developed|experienced)\s+(?:any\s+)?{_AE_CUE}", re.I)
+_AE_TERMS = {
+    "hypertension": r"hypertension|high blood pressure",
+    "nephrotoxicity": r"nephrotoxicity|renal (?:dysfunction|impairment|toxicity|insufficiency|failure)|"
+                      r"(?:elevated|increased|rising) (?:serum )?creatinine|acute kidney injury",
+    "tremor": r"tremors?",
+    "headache": r"headaches?",
+    "hyperglycaemia": r"hyperglyc(?:a)?emia|diabetes(?: mellitus)?|glucose intolerance|impaired glucose",
+    "hyperkalaemia": r"hyperkal(?:a)?emia",
+    "hypomagnesaemia": r"hypomagnes(?:a)?emia",
+    "infection": r"infections?|(?<!interstitial )pneumonia|sepsis|herpes zoster|zoster|cytomegalovirus|cmv",
+    "gastrointestinal symptoms": r"diarrh(?:o)?ea|nausea|vomiting|gastrointestinal (?:symptoms|upset|intolerance)",
+    "neurotoxicity": r"neurotoxicity|seizures?|convulsions?|posterior reversible encephalopathy|pres",
+    "hirsutism": r"hirsutism", "alopecia": r"alopecia", "paraesthesia": r"pa?resthesias?",
+    "lymphoproliferative disorder": r"lymphoproliferative disorders?|ptld",
+    "renal damage": r"renal damage|kidney damage",
+    "cardiomyopathy": r"cardiomyopathy", "anaemia": r"an(?:a)?emia",
+}
+_AE_TERMS_RE = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in _AE_TERMS.items()}
+_AE_GENERIC_RE = re.compile(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
+                            r"are reported|include[sd]? [a-z]+ such)\b", re.I)
+_AE_EVENT_RE = re.compile(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*", re.I)
+
+
+def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
+    """Adverse events under tacrolimus: 'none' when the text says none occurred, else the events named."""
+    events: list[str] = []
+    none_evidence: list[str] = []
+    finding = Finding()
+    for sentence in _after_tacrolimus(sentences):
+        text = sentence.text
+        if _AE_GENERIC_RE.search(text):
+            continue
+        if _AE_NONE_RE.search(text):
+            none_evidence.append(text)
+        if not _AE_EVENT_RE.search(text):
+            continue
+        named = []
+        for name, pattern in _AE_TERMS_RE.items():
+            for match in pattern.finditer(text):
+                if not _NEGATION_RE.search(text[:match.start()][-40:]):
+                    named.append(name)
+                    break
+        if named:
+            events.extend(n for n in named if n not in events)
+            finding.add_evidence(text)
+    if events:
+        finding.value = "; ".join(sorted(events))
+        return finding
+    if none_evidence:
+        return Finding("none", none_evidence)
+    return finding
+
+
+def extract_study(record: Mapping[str, str]) -> Finding:
+    """'<first author surname> <year>' from the record; NR without an author (no guess from elsewhere)."""
+    author = " ".join((record.get("first_author") or "").split())
+    year = (record.get("year") or "").strip()
+    if author and year:
+        return Finding(f"{author} {year}", [f"record: first author {author}, year {year}"])
+    return Finding()
+
+
+def extract_record(record: Mapping[str, str]) -> dict[str, Finding]:
+    """All Table 1 fields of one record from its title and abstract (machine values)."""
+    sentences = record_sentences(record.get("title", ""), record.get("abstract", ""))
+    n_patients = extract_n_patients(sentences)
+    age_min, age_max = extract_ages(sentences)
+    sex_m, sex_f = extract_sex(sentences, n_patients)
+    return {
+        "study": extract_study(record),
+        "design": extract_design(sentences, record.get("publication_types", ""), n_patients),
+        "n_patients": n_patients,
+        "age_min": age_min,
+        "age_max": age_max,
+        "sex_m": sex_m,
+        "sex_f": sex_f,
+        "prior_treatments": extract_prior_treatments(sentences),
+        "tacrolimus_route": extract_route(sentences),
+        "tacrolimus_dose": extract_dose(sentences),
+        "followup_months": extract_followup(sentences),
+        "skin_outcome": extract_outcome(sentences, "skin"),
+        "muscle_outcome": extract_outcome(sentences, "muscle"),
+        "steroid_sparing": extract_steroid_sparing(sentences),
+        "adverse_events": extract_adverse_events(sentences),
+    }
+
+
+# --------------------------------------------------------------------------- reviewer values
+
+_INTEGER = re.compile(r"^\d+$")
+_NUMBER_VALUE = re.compile(r"^\d+(?:\.\d+)?$")
+_RANGE_VALUE = re.compile(r"^\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?$")
+
+
+def validate_value(field: str, value: str) -> str | None:
+    """None if `value` is allowed for `field` by TABLE1.md, else what was expected."""
+    if field == "design":
+        return None if value in DESIGNS else f"one of {', '.join(DESIGNS)}"
+    if field == "n_patients":
+        return None if _INTEGER.match(value) and int(value) > 0 else "a whole number of patients (1 or more)"
+    if field in ("age_min", "age_max"):
+        return None if value == NR or _NUMBER_VALUE.match(value) else "an age in years (e.g. 4 or 8.5) or NR"
+    if field in ("sex_m", "sex_f"):
+        return None if value == NR or _INTEGER.match(value) else "a whole number or NR"
+    if field == "followup_months":
+        if value == NR or _RANGE_VALUE.match(value):
+            return None
+        return "months as a number or range (e.g. 12 or 7-9) or NR"
+    if field == "tacrolimus_route":
+        return None if value in ROUTES + (NR,) else f"one of {', '.join(ROUTES)}, NR"
+    if field in ("skin_outcome", "muscle_outcome"):
+        return None if value in OUTCOMES + (NR,) else f"one of {', '.join(OUTCOMES)}, NR"
+    if field == "steroid_sparing":
+        return None if value in ("yes", "no", NR) else "one of yes, no, NR"
+    if field == "prior_treatments":
+        return _validate_treatments(value)
+    return None if value else "a value (text, or NR)"
+
+
+def _validate_treatments(value: str) -> str | None:
+    if value in (NR, "none"):
+        return None
+    for item in (part.strip() for part in value.split(";")):
+        if not item:
+            return "';'-separated codes without empty items"
+        if item in DRUG_CODES:
+            continue
+        code = canonical_drug(item)
+        if code in DRUG_CODES:
+            return f"the canonical code {code} for '{item}' (codes: {', '.join(DRUG_CODES)})"
+        if item.upper() in (c.upper() for c in DRUG_CODES):
+            return f"codes as written in TABLE1.md ({', '.join(DRUG_CODES)}), not '{item}'"
+        if not re.fullmatch(r"[a-z][a-z0-9 \-]*", item):
+            return f"canonical codes ({', '.join(DRUG_CODES)}) or other drugs by lower-case name, not '{item}'"
+    return None
+
+
+def normalise_value(field: str, value: str) -> str:
+    """A valid reviewer value in the form machine values take (treatments sorted, ';' without spaces)."""
+    if field == "prior_treatments" and value not in (NR, "none"):
+        return ";".join(sorted({part.strip() for part in value.split(";")}))
+    return value
+
+
+def read_reviewer_values(path, records: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
+    """Read and check config/extraction/reviewer_values.tsv ('#' lines are comments).
+
+    Every row must name a known record (PubMed digits or a record_id), a Table 1 field, a
+    value allowed for that field, a reviewer and a source; one reviewer gives one value per
+    record and field. Any problem raises InputError naming the file, line and field.
+    """
+    rows = read_tsv(path, required=REVIEWER_COLUMNS, allow_comments=True)
+    lookup = record_lookup(records)
+    checked = []
+    for row in rows:
+        record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the records table)")
+        check_vocabulary(path, row, "field", FIELDS)
+        require_value(path, row, "reviewer", "the reviewer's name or initials")
+        check_vocabulary(path, row, "source", SOURCES)
+        problem = validate_value(row["field"], row["value"])
+        if problem:
+            raise InputError(path, row["_line"], "value",
+                             f"{row['value']!r} is not allowed for {row['field']}; expected {problem}")
+        checked.append({**row, "record_id": record_id, "value": normalise_value(row["field"], row["value"])})
+    check_unique(path, checked, ["pmid", "field", "reviewer"],
+                 key=lambda row: (row["record_id"], row["field"], row["reviewer"]))
+    return checked
+
+
+# --------------------------------------------------------------------------- the stage
+
+@dataclass
+class ExtractionRun:
+    """The extraction table and what the log should tell the review team."""
+
+    rows: list[dict[str, str]]
+    overridden: int = 0
+    conflicts: list[str] = dataclass_field(default_factory=list)
+    not_applied: list[str] = dataclass_field(default_factory=list)
+
+
+def included_records(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
+                     screening_path="screening") -> list[Mapping[str, str]]:
+    """Records whose screening decision is include, in records order."""
+    known = {record["record_id"] for record in records}
+    included = set()
+    for row in screening:
+        if row.get("decision") == "include":
+            if row["record_id"] not in known:
+                raise InputError(screening_path, row.get("_line"), "record_id",
+                                 f"included record '{row['record_id']}' is not in the records table")
+            included.add(row["record_id"])
+    return [record for record in records if record["record_id"] in included]
+
+
+def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
+                     reviewer_values: Sequence[Mapping[str, str]] = ()) -> ExtractionRun:
+    """Extraction rows for the included records: machine values, replaced by reviewer values.
+
+    Reviewers who agree are listed together ('A; B'); reviewers who disagree leave the machine
+    value in place (unverified) and the conflict is reported.
+    """
+    by_record: dict[tuple[str, str], list[Mapping[str, str]]] = {}
+    for value in reviewer_values:
+        by_record.setdefault((value["record_id"], value["field"]), []).append(value)
+    run = ExtractionRun(rows=[])
+    included = included_records(records, screening)
+    included_ids = {record["record_id"] for record in included}
+    decisions = {row["record_id"]: row.get("decision", "") for row in screening}
+    waiting = Counter(record_id for record_id, _ in by_record if record_id not in included_ids)
+    for record_id, count in sorted(waiting.items()):
+        decision = decisions.get(record_id) or "not screened"
+        run.not_applied.append(f"{record_id}: {count} reviewer value(s) wait until the record is included "
+                               f"(screening decision: {decision})")
+    for record in included:
+        findings = extract_record(record)
+        for field_name in FIELDS:
+            finding = findings[field_name]
+            row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "field": field_name,
+                   "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
+                   "reviewer": ""}
+            values = by_record.get((record["record_id"], field_name), [])
+            distinct = sorted({v["value"] for v in values})
+            if len(distinct) == 1:
+                reviewers = sorted(values, key=lambda v: v["reviewer"])
+                sources = [v["source"] for v in reviewers]
+                row.update(value=distinct[0], reviewer="; ".join(v["reviewer"] for v in reviewers),
+                           source=sources[0] if len(set(sources)) == 1 else _strongest_source(sources),
+                           evidence=" | ".join(dict.fromkeys(v["note"] for v in reviewers if v["note"])))
+                run.overridden += 1
+            elif len(distinct) > 1:
+                given = "; ".join(f"{v['reviewer']}: {v['value']}" for v in sorted(values, key=lambda v: v["reviewer"]))
+                run.conflicts.append(f"{record['record_id']} {field_name}: {given}")
+                row["evidence"] = " | ".join(filter(None, [f"reviewer conflict ({given}); machine value kept "
+                                                           "until the reviewers agree", row["evidence"]]))
+            run.rows.append(row)
+    return run
+
+
+def _strongest_source(sources: Sequence[str]) -> str:
+    """Agreeing reviewers who read different sources: the fullest source they read."""
+    for source in ("full text", "reviewer", "abstract"):
+        if source in sources:
+            return source
+    return sources[0]
+
+
+def configure_cli(parser) -> None:
+    parser.add_argument("--records", required=True, help="unique records (results/unique_records.tsv)")
+    parser.add_argument("--screening", required=True, help="screening decisions (results/screening.tsv)")
+    parser.add_argument("--reviewer-values", required=True,
+                        help="reviewer-entered values (config/extraction/reviewer_values.tsv); read, never written")
+    parser.add_argument("--out", required=True, help="extraction table to write (results/extraction.tsv)")
+
+
+def run_cli(args) -> int:
+    records = read_tsv(args.records, required=["record_id", "pmid", "title", "abstract", "year", "first_author",
+                                               "publication_types"])
+    screening = read_tsv(args.screening, required=["record_id", "decision"])
+    values = read_reviewer_values(args.reviewer_values, records)
+    included_records(records, screening, args.screening)
+    run = build_extraction(records, screening, values)
+    write_tsv(args.out, run.rows, COLUMNS)
+    machine = sum(1 for row in run.rows if not row["reviewer"] and row["value"] != NR)
+    print(f"extraction: {len(run.rows) // len(FIELDS)} included record(s), {len(run.rows)} values "
+          f"({run.overridden} from reviewers, {machine} machine values unverified) -> {args.out}")
+    for conflict in run.conflicts:
+        print(f"CONFLICT {conflict}")
+    for note in run.not_applied:
+        print(f"not applied: {note}")
+    return 0

@@ -1,0 +1,502 @@
+"""Extraction stage: Table 1 fields from titles and abstracts, and reviewer values on top."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lsr.extraction import (COLUMNS, FIELDS, NR, build_extraction, canonical_drug, extract_record,
+                            read_reviewer_values, record_sentences, split_sentences)
+from lsr.records import collect_records, resolve_inputs
+from lsr.sources import deduplicate, read_ris
+from lsr.tsv import InputError, format_tsv, read_tsv, write_tsv
+
+SNAPSHOT = "resources/snapshot/tacrolimus-jdm-2024.xml"
+UNIQUE_COLUMNS = ["record_id", "pmid", "source", "source_file", "doi", "pmcid", "title", "abstract", "journal",
+                  "year", "authors", "first_author", "language", "publication_types", "mesh_terms", "keywords",
+                  "retracted", "erratum"]
+REVIEWER_HEADER = "pmid\tfield\tvalue\treviewer\tsource\tnote\n"
+
+
+def values(abstract: str, title: str = "Tacrolimus in juvenile dermatomyositis", publication_types: str = "",
+           **record) -> dict[str, str]:
+    findings = extract_record({"title": title, "abstract": abstract, "publication_types": publication_types,
+                               **record})
+    return {field: finding.value for field, finding in findings.items()}
+
+
+@pytest.fixture(scope="module")
+def snapshot_records(repo):
+    rows = collect_records([repo / SNAPSHOT])
+    return [{**row, "record_id": "pmid:" + row["pmid"]} for row in rows]
+
+
+# --------------------------------------------------------------------------- the bundled gold abstracts
+
+def test_martin_nalda_abstract_gives_the_gold_values_and_duration_is_not_age(snapshot_records):
+    record = next(r for r in snapshot_records if r["pmid"] == "17169297")
+    got = {field: finding.value for field, finding in extract_record(record).items()}
+    assert got == {"study": NR, "design": "case series", "n_patients": "6", "age_min": NR, "age_max": NR,
+                   "sex_m": NR, "sex_f": NR, "prior_treatments": NR, "tacrolimus_route": "oral",
+                   "tacrolimus_dose": NR, "followup_months": "12", "skin_outcome": "improved",
+                   "muscle_outcome": "improved", "steroid_sparing": "yes", "adverse_events": "none"}
+
+
+def test_hassan_abstract_gives_the_gold_values_with_their_sentences(snapshot_records):
+    record = next(r for r in snapshot_records if r["pmid"] == "18716733")
+    findings = extract_record(record)
+    got = {field: finding.value for field, finding in findings.items()}
+    assert got == {"study": "Hassan 2008", "design": "case series", "n_patients": "3", "age_min": NR,
+                   "age_max": NR, "sex_m": NR, "sex_f": NR, "prior_treatments": NR, "tacrolimus_route": NR,
+                   "tacrolimus_dose": NR, "followup_months": "7-9", "skin_outcome": "improved",
+                   "muscle_outcome": "no change", "steroid_sparing": "yes", "adverse_events": "none"}
+    assert findings["muscle_outcome"].evidence[0].startswith("However, none of the patients showed recovery")
+    assert findings["followup_months"].evidence == [
+        "Patients were followed up for 7 to 9 months after the introduction of tacrolimus."]
+    assert all(findings[f].evidence == [] for f in FIELDS if got[f] == NR)
+
+
+# --------------------------------------------------------------------------- sentences
+
+def test_sentences_keep_abbreviations_and_decimals_and_carry_sections():
+    assert split_sentences("Yamada et al. reported one girl. Dose was 0.1 mg/kg/day i.v. twice. Done.") == [
+        "Yamada et al. reported one girl.", "Dose was 0.1 mg/kg/day i.v. twice.", "Done."]
+    sentences = record_sentences("[Efficacy of tacrolimus: study of 6 cases].",
+                                 "BACKGROUND: Why. METHODS: How it was done. RESULTS: It worked.")
+    assert [(s.section, s.text) for s in sentences] == [
+        ("TITLE", "Efficacy of tacrolimus: study of 6 cases"), ("BACKGROUND", "Why."),
+        ("METHODS", "How it was done."), ("RESULTS", "It worked.")]
+
+
+# --------------------------------------------------------------------------- numbers of patients and design
+
+@pytest.mark.parametrize("abstract, n", [
+    ("We describe three children with refractory JDM treated with oral tacrolimus.", "3"),
+    ("Children with JDM who received tacrolimus (n = 7) were reviewed retrospectively.", "7"),
+    ("We report two girls and a boy with JDM who were treated with tacrolimus.", "3"),
+    ("Clinical charts were reviewed. The study included 6 patients, (evolution: 0.16-11 years).", "6"),
+    ("We present a couple of patients with refractory JDM who failed steroids and MTX.", "2"),
+    ("Of 49 children with JDM, 12 were treated with tacrolimus. Remission occurred in 4 patients.", "12"),
+    ("Eleven DM-A/SIP patients were enrolled. Seven patients had amyopathic disease.", "11"),
+    ("In a multicenter study, data on 26 JDM (19 F, 7 M) patients were collected.", "26"),
+    ("Forty-nine patients were followed up; transient calcinosis occurred in 4 patients.", "49"),
+])
+def test_number_of_patients_as_authors_write_it(abstract, n):
+    assert values(abstract)["n_patients"] == n
+
+
+def test_literature_counts_are_not_the_study_size():
+    got = values("We present a couple of patients with refractory JDM. Literature review revealed ten "
+                 "patients with JDM who were treated with tacrolimus.")
+    assert got["n_patients"] == "2"
+
+
+@pytest.mark.parametrize("abstract, publication_types, design", [
+    ("We describe a 13-year-old girl with JDM treated with tacrolimus.", "Case Reports", "case report"),
+    ("We report three children with JDM treated with tacrolimus.", "Case Reports", "case series"),
+    ("We report three children treated with tacrolimus. Larger randomized trials are needed.", "", "case series"),
+    ("This retrospective cohort study included 25 patients with JDM given tacrolimus.", "", "cohort"),
+    ("Medical records of 31 patients with JDM were reviewed retrospectively at two centres.", "", "cohort"),
+    ("Thirty children were randomised to tacrolimus or cyclophosphamide.", "", "trial"),
+    ("Twenty children received tacrolimus.", "Randomized Controlled Trial", "trial"),
+    ("Tacrolimus is used in refractory disease.", "", NR),
+])
+def test_design_from_publication_type_and_text(abstract, publication_types, design):
+    assert values(abstract, publication_types=publication_types)["design"] == design
+
+
+# --------------------------------------------------------------------------- ages and sexes
+
+@pytest.mark.parametrize("abstract, youngest, oldest", [
+    ("Twelve patients aged 4-15 years were treated with tacrolimus.", "4", "15"),
+    ("The patients, aged 4 to 15 years, were given tacrolimus.", "4", "15"),
+    ("The median age at tacrolimus start was 8.5 years (range 3-14).", "3", "14"),
+    ("We describe a 21-year-old woman whose disease began at 12 and who was treated with tacrolimus.", "21", "21"),
+    ("We present 11- and 8-year-old boys with refractory JDM given tacrolimus.", "8", "11"),
+    ("Three patients were included; their ages were 6, 6 and 4 years.", "4", "6"),
+    ("Three patients, aged from 10 years 3 months to 13 years 4 months, were treated.", "10.25", "13.33"),
+    ("An 18-month-old girl with JDM received tacrolimus.", "1.5", "1.5"),
+])
+def test_ages_in_years_as_reported(abstract, youngest, oldest):
+    got = values(abstract)
+    assert (got["age_min"], got["age_max"]) == (youngest, oldest)
+
+
+@pytest.mark.parametrize("abstract", [
+    "The study included 6 patients (disease duration 0.16-11 years).",
+    "The study included 6 patients, (evolution: 0.16-11 years).",
+    "Twenty-six patients were studied; mean age at presentation was 6.5 years (SD 3.7).",
+    "Mean age 12.2 ± 5.0 years; follow-up 2-5 years.",
+    "We enrolled patients aged 18 years or younger with new-onset disease.",
+    "Children who present before 5 years of age are prone to calcinosis.",
+])
+def test_durations_means_and_limits_are_not_ages(abstract):
+    got = values(abstract)
+    assert (got["age_min"], got["age_max"]) == (NR, NR)
+
+
+def test_onset_age_is_used_only_when_no_other_age_is_given():
+    got = values("A 14-year-old boy, diagnosed at the age of 9 years, was treated with tacrolimus.")
+    assert (got["age_min"], got["age_max"]) == ("14", "14")
+    got = values("Six patients were treated with tacrolimus. Age at onset ranged from 2 to 11 years.")
+    assert (got["age_min"], got["age_max"]) == ("2", "11")
+
+
+@pytest.mark.parametrize("abstract, boys, girls", [
+    ("We report two girls and a boy with JDM who were treated with tacrolimus.", "1", "2"),
+    ("In a multicenter study, data on 26 JDM (19 F, 7 M) patients were collected.", "7", "19"),
+    ("There were 2 females and 1 male, all given tacrolimus. We report 3 patients.", "1", "2"),
+    ("We describe a 13-year-old girl with JDM treated with tacrolimus.", "0", "1"),
+    ("We present 11- and 8-year-old boys with refractory JDM given tacrolimus.", "2", "0"),
+    ("We report 6 patients treated with tacrolimus; 4 were girls.", NR, "4"),
+    ("Ten patients were treated with tacrolimus; 38 (76%) girls were in the registry.", NR, NR),
+])
+def test_boys_and_girls_counted_and_missing_sex_not_guessed(abstract, boys, girls):
+    got = values(abstract)
+    assert (got["sex_m"], got["sex_f"]) == (boys, girls)
+
+
+# --------------------------------------------------------------------------- drugs
+
+@pytest.mark.parametrize("name, code", [
+    ("prednisolone", "CS"), ("methylprednisolone pulses", "CS"), ("Corticosteroids", "CS"),
+    ("ciclosporin", "CSA"), ("cyclosporine A", "CSA"), ("Cyclosporin", "CSA"), ("CsA", "CSA"),
+    ("methotrexate", "MTX"), ("intravenous immunoglobulin", "IVIG"), ("IVIg", "IVIG"),
+    ("cyclophosphamide", "CYC"), ("mycophenolate mofetil", "MMF"), ("rituximab", "RTX"),
+    ("hydroxychloroquine", "HCQ"), ("hydrochloroquine", "HCQ"), ("azathioprine", "AZA"),
+    ("infliximab", "TNFi"), ("anti-TNF alpha", "TNFi"), ("tofacitinib", "JAKi"), ("plasmapheresis", "PLEX"),
+    ("plasma exchange", "PLEX"), ("Abatacept", "abatacept"),
+])
+def test_drug_names_to_canonical_codes(name, code):
+    assert canonical_drug(name) == code
+
+
+@pytest.mark.parametrize("abstract, prior", [
+    ("We present two patients with refractory JDM who had failed to respond to steroids and MTX.", "CS;MTX"),
+    ("Her disease was refractory to prednisolone, methylprednisolone pulses, methotrexate and ciclosporin, "
+     "so tacrolimus was started.", "CS;CSA;MTX"),
+    ("Despite IVIG, hydroxychloroquine and cyclophosphamide, the rash persisted; tacrolimus was then added.",
+     "CYC;HCQ;IVIG"),
+    ("After failure of steroids and MTX, tacrolimus was started together with IVIG.", "CS;MTX"),
+    ("A boy with steroid-resistant JDM was treated with tacrolimus.", "CS"),
+    ("She had previously been treated with azathioprine and rituximab before tacrolimus.", "AZA;RTX"),
+    ("Tacrolimus was given as first-line therapy together with prednisolone.", "none"),
+    ("All three children were corticosteroid dependent and were treated with tacrolimus.", NR),
+    ("Tacrolimus and prednisolone were given to three children.", NR),
+])
+def test_prior_treatments_only_when_the_text_says_they_came_before(abstract, prior):
+    assert values(abstract)["prior_treatments"] == prior
+
+
+@pytest.mark.parametrize("abstract, route", [
+    ("We analysed the response to oral tacrolimus in severe JDM.", "oral"),
+    ("Tacrolimus was administered orally at 0.1 mg/kg/day.", "oral"),
+    ("Intravenous tacrolimus was given for two weeks, followed by oral tacrolimus.", "intravenous; oral"),
+    ("FK506 was given intravenously.", "intravenous"),
+    ("She received tacrolimus and oral prednisolone.", NR),
+    ("Three children were treated with tacrolimus.", NR),
+])
+def test_route_attached_to_tacrolimus_only(abstract, route):
+    assert values(abstract)["tacrolimus_route"] == route
+
+
+@pytest.mark.parametrize("abstract, dose", [
+    ("Tacrolimus was added at the dose of 0.1 mg/kg/day in two divided doses.", "0.1 mg/kg/day"),
+    ("Tacrolimus 0.05 mg/kg twice daily was started.", "0.1 mg/kg/day"),
+    ("Prednisolone 1 mg/kg/day and tacrolimus 0.1 mg/kg/d were given.", "0.1 mg/kg/day"),
+    ("She received 0.06-0.1 mg/kg per day of tacrolimus.", "0.06-0.1 mg/kg/day"),
+    ("Tacrolimus was started at 0.1 mg kg-1 day-1.", "0.1 mg/kg/day"),
+    ("Oral tacrolimus was introduced (target serum level 10 µg/l, therapeutic range 5–15 µg/l).",
+     "trough 5-15 ng/mL"),
+    ("Tacrolimus trough levels were kept at 5-10 ng/ml.", "trough 5-10 ng/mL"),
+    ("Tacrolimus target trough 8 mcg/L.", "trough 8 ng/mL"),
+    ("Tacrolimus 0.075 mg/kg/day was adjusted to trough levels between 5 and 10 ug/L.",
+     "0.075 mg/kg/day; trough 5-10 ng/mL"),
+    ("Tacrolimus was given. Cyclosporine trough levels had been 100-150 ng/mL.", NR),
+    ("Prednisolone was given at 2 mg/kg/day with tacrolimus.", NR),
+])
+def test_doses_in_mg_per_kg_per_day_and_troughs_in_ng_per_ml(abstract, dose):
+    assert values(abstract)["tacrolimus_dose"] == dose
+
+
+@pytest.mark.parametrize("abstract, months", [
+    ("Patients were followed up for 7 to 9 months after the introduction of tacrolimus.", "7-9"),
+    ("At the end of the follow-up period (12 months) all patients had improved.", "12"),
+    ("After a follow-up of 2 years, tacrolimus was still effective.", "24"),
+    ("Patients were followed for 1-2 years on tacrolimus.", "12-24"),
+    ("Skin improved during a 16-week follow-up on tacrolimus.", "3.7"),
+    ("Patients were followed up for a mean ± SD of 48 ± 30 months.", "48"),
+    ("At the last follow-up, 18 months after the initiation of tacrolimus, the score was 70/100.", "18"),
+    ("After 6 months of tacrolimus treatment, the rash had cleared.", "6"),
+    ("Children were followed for 12 months before the start of tacrolimus.", NR),
+    ("Disease duration was 0.16-11 years.", NR),
+])
+def test_follow_up_in_months(abstract, months):
+    assert values(abstract)["followup_months"] == months
+
+
+# --------------------------------------------------------------------------- outcomes
+
+@pytest.mark.parametrize("abstract, skin, muscle", [
+    ("Tacrolimus was started. There was no improvement of muscle strength.", NR, "no change"),
+    ("Tacrolimus was started. However, none of the patients showed recovery of muscle strength.", NR, "no change"),
+    ("Tacrolimus was started. Muscle strength did not improve.", NR, "no change"),
+    ("After tacrolimus the skin lesions resolved completely.", "resolved", NR),
+    ("After tacrolimus the rash improved but muscle weakness persisted.", "improved", "no change"),
+    ("On tacrolimus, muscle strength decreased and the rash worsened.", "worsened", "worsened"),
+    ("On tacrolimus, muscle weakness decreased.", NR, "improved"),
+    ("Tacrolimus was added. Muscle enzymes normalized, but muscle strength did not improve.", NR, "no change"),
+    ("Tacrolimus was added. Muscle enzymes normalized.", NR, "improved"),
+    ("With tacrolimus, skin abnormalities resolved completely in two children and improved in the third.",
+     "improved", NR),
+    ("With tacrolimus the skin improved greatly but did not resolve completely.", "improved", NR),
+    ("There was a significant improvement at both, muscular and cutaneous level in all patients on tacrolimus.",
+     "improved", "improved"),
+    ("Muscle strength normalised in all three patients after 1 year of tacrolimus.", NR, "resolved"),
+    ("Tacrolimus was started. No worsening of the rash was seen.", NR, NR),
+    ("A girl was treated with tacrolimus. Her lung disease improved and the rash resolved.", "resolved", NR),
+])
+def test_outcomes_with_negation(abstract, skin, muscle):
+    got = values(abstract)
+    assert (got["skin_outcome"], got["muscle_outcome"]) == (skin, muscle)
+
+
+def test_baseline_and_earlier_treatment_sentences_are_not_outcomes():
+    got = values("A girl had persistent rash and weakness despite steroids and MTX. Her rash did not improve "
+                 "with IVIG. Tacrolimus was then started.")
+    assert (got["skin_outcome"], got["muscle_outcome"], got["steroid_sparing"]) == (NR, NR, NR)
+
+
+def test_clinical_statements_outrank_laboratory_ones_and_results_outrank_conclusions():
+    got = values("RESULTS: After tacrolimus, CK normalised and muscle strength was unchanged. "
+                 "CONCLUSIONS: Tacrolimus improves muscle disease.")
+    assert got["muscle_outcome"] == "no change"
+
+
+@pytest.mark.parametrize("abstract, sparing", [
+    ("Tacrolimus was started, and corticosteroid treatment could be tapered.", "yes"),
+    ("Tapering of the daily corticosteroids dose was also possible after tacrolimus.", "yes"),
+    ("On tacrolimus, steroids were discontinued in two children.", "yes"),
+    ("Tacrolimus was started but prednisolone could not be tapered.", "no"),
+    ("On tacrolimus, the steroid dose had to be increased.", "no"),
+    ("She relapsed during steroid tapering, so tacrolimus was started.", NR),
+    ("Three children were treated with tacrolimus.", NR),
+], ids=["tapered", "tapering-possible", "discontinued", "negated", "increased", "relapse-before", "silent"])
+def test_steroid_sparing(abstract, sparing):
+    assert values(abstract)["steroid_sparing"] == sparing
+
+
+def test_steroid_sparing_from_a_title():
+    got = values("", title="Steroid-sparing effect of tacrolimus in a patient with juvenile dermatomyositis")
+    assert (got["steroid_sparing"], got["n_patients"], got["design"]) == ("yes", "1", "case report")
+
+
+@pytest.mark.parametrize("abstract, events", [
+    ("Tacrolimus was given. No adverse effects were seen.", "none"),
+    ("Tacrolimus was given. Side effects were not observed.", "none"),
+    ("Tacrolimus was well tolerated without any side effects.", "none"),
+    ("On tacrolimus, one patient developed hypertension and another had tremor.", "hypertension; tremor"),
+    ("Tacrolimus was given. No serious adverse events occurred; one patient had mild hypertension "
+     "as an adverse event.", "hypertension"),
+    ("Tacrolimus can cause nephrotoxicity and hypertension.", NR),
+    ("Tacrolimus was well tolerated.", NR),
+])
+def test_adverse_events(abstract, events):
+    assert values(abstract)["adverse_events"] == events
+
+
+def test_study_label_from_first_author_and_year_never_guessed():
+    assert values("", first_author="Hassan", year="2008")["study"] == "Hassan 2008"
+    assert values("", first_author="", year="2006")["study"] == NR
+
+
+def test_a_record_without_abstract_is_all_nr_but_what_the_title_says():
+    got = values("", title="FK-506 in the treatment of unresponsive juvenile dermatomyositis",
+                 first_author="Modesto", year="2003")
+    assert got == {**{field: NR for field in FIELDS}, "study": "Modesto 2003"}
+
+
+# --------------------------------------------------------------------------- reviewer values
+
+def record(record_id: str, abstract: str = "", pmid: str = "", **fields) -> dict:
+    row = {column: "" for column in UNIQUE_COLUMNS}
+    row.update(record_id=record_id, pmid=pmid, abstract=abstract, title="Tacrolimus in JDM", **fields)
+    return row
+
+
+RECORDS = [
+    record("pmid:111", "We report three children treated with oral tacrolimus. No adverse effects were seen.",
+           pmid="111", first_author="Doe", year="2020"),
+    record("pmid:222", "Tacrolimus in adults.", pmid="222"),
+    record("doi:10.1/x", "We describe a 9-year-old girl treated with tacrolimus."),
+]
+SCREENING = [{"record_id": "pmid:111", "decision": "include"}, {"record_id": "pmid:222", "decision": "exclude"},
+             {"record_id": "doi:10.1/x", "decision": "include"}]
+
+
+def write_values(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "reviewer_values.tsv"
+    path.write_text("# reviewer values\n" + REVIEWER_HEADER + body, encoding="utf-8")
+    return path
+
+
+def test_rows_for_included_records_in_record_then_field_order():
+    run = build_extraction(RECORDS, SCREENING)
+    assert [(r["record_id"], r["field"]) for r in run.rows] == [
+        (record_id, field) for record_id in ("pmid:111", "doi:10.1/x") for field in FIELDS]
+    first = {r["field"]: r for r in run.rows if r["record_id"] == "pmid:111"}
+    assert first["n_patients"] == {"record_id": "pmid:111", "pmid": "111", "field": "n_patients", "value": "3",
+                                   "evidence": RECORDS[0]["abstract"].split(" No")[0], "source": "abstract",
+                                   "reviewer": ""}
+    assert first["age_min"]["value"] == NR and first["age_min"]["evidence"] == ""
+
+
+def test_reviewer_values_replace_machine_values_with_their_note(tmp_path):
+    path = write_values(tmp_path, "111\tn_patients\t4\tAB\tfull text\tcases 1-4 in the paper\n"
+                                  "doi:10.1/x\tprior_treatments\tMTX; CS\tAB\tfull text\tcase 1\n")
+    run = build_extraction(RECORDS, SCREENING, read_reviewer_values(path, RECORDS))
+    rows = {(r["record_id"], r["field"]): r for r in run.rows}
+    assert rows[("pmid:111", "n_patients")] | {} == {
+        "record_id": "pmid:111", "pmid": "111", "field": "n_patients", "value": "4",
+        "evidence": "cases 1-4 in the paper", "source": "full text", "reviewer": "AB"}
+    assert rows[("doi:10.1/x", "prior_treatments")]["value"] == "CS;MTX"
+    assert rows[("pmid:111", "design")]["reviewer"] == ""
+    assert run.overridden == 2 and not run.conflicts
+
+
+def test_agreeing_reviewers_are_listed_together(tmp_path):
+    path = write_values(tmp_path, "111\tskin_outcome\timproved\tCD\tfull text\tcase 2\n"
+                                  "111\tskin_outcome\timproved\tAB\tabstract\tabstract sentence 3\n")
+    run = build_extraction(RECORDS, SCREENING, read_reviewer_values(path, RECORDS))
+    row = next(r for r in run.rows if r["field"] == "skin_outcome" and r["record_id"] == "pmid:111")
+    assert (row["value"], row["reviewer"], row["source"]) == ("improved", "AB; CD", "full text")
+    assert row["evidence"] == "abstract sentence 3 | case 2"
+
+
+def test_disagreeing_reviewers_are_a_conflict_and_the_machine_value_stays_unverified(tmp_path):
+    path = write_values(tmp_path, "111\tn_patients\t4\tAB\tfull text\t\n111\tn_patients\t5\tCD\tfull text\t\n")
+    run = build_extraction(RECORDS, SCREENING, read_reviewer_values(path, RECORDS))
+    row = next(r for r in run.rows if r["field"] == "n_patients" and r["record_id"] == "pmid:111")
+    assert (row["value"], row["reviewer"], row["source"]) == ("3", "", "abstract")
+    assert row["evidence"].startswith("reviewer conflict (AB: 4; CD: 5)")
+    assert run.conflicts == ["pmid:111 n_patients: AB: 4; CD: 5"]
+
+
+def test_values_for_a_record_not_included_are_reported_not_applied(tmp_path):
+    path = write_values(tmp_path, "222\tn_patients\t4\tAB\tfull text\t\n")
+    run = build_extraction(RECORDS, SCREENING, read_reviewer_values(path, RECORDS))
+    assert run.not_applied == ["pmid:222: 1 reviewer value(s) wait until the record is included "
+                               "(screening decision: exclude)"]
+    assert all(r["record_id"] != "pmid:222" for r in run.rows)
+
+
+@pytest.mark.parametrize("line, field, expected", [
+    ("999\tn_patients\t4\tAB\tfull text\t", "pmid", "unknown PMID or record id"),
+    ("111\tpatients\t4\tAB\tfull text\t", "field", "expected one of: study, design"),
+    ("111\tdesign\tcase-series\tAB\tfull text\t", "value", "expected one of case report, case series"),
+    ("111\tskin_outcome\tbetter\tAB\tfull text\t", "value", "resolved, improved, no change, worsened, NR"),
+    ("111\tprior_treatments\tmethotrexate;CS\tAB\tfull text\t", "value", "canonical code MTX"),
+    ("111\tprior_treatments\tCs\tAB\tfull text\t", "value", "codes as written"),
+    ("111\tn_patients\tthree\tAB\tfull text\t", "value", "whole number"),
+    ("111\tfollowup_months\t7 to 9\tAB\tfull text\t", "value", "e.g. 12 or 7-9"),
+    ("111\tn_patients\t3\t\tfull text\t", "reviewer", "empty"),
+    ("111\tn_patients\t3\tAB\tpaper\t", "source", "abstract, full text, reviewer"),
+])
+def test_bad_reviewer_rows_name_file_line_and_field(tmp_path, line, field, expected):
+    path = write_values(tmp_path, "111\tdesign\tcase series\tAB\tfull text\tok\n" + line + "\n")
+    with pytest.raises(InputError) as error:
+        read_reviewer_values(path, RECORDS)
+    assert (error.value.path, error.value.line, error.value.field) == (str(path), 4, field)
+    assert expected in str(error.value)
+
+
+def test_duplicate_reviewer_row_is_an_error(tmp_path):
+    path = write_values(tmp_path, "111\tdesign\tcase series\tAB\tfull text\t\n"
+                                  "pmid:111\tdesign\tcohort\tAB\tfull text\t\n")
+    with pytest.raises(InputError, match="duplicate") as error:
+        read_reviewer_values(path, RECORDS)
+    assert error.value.line == 4
+
+
+# --------------------------------------------------------------------------- the shipped reviewer values
+
+@pytest.fixture(scope="module")
+def bundled_unique_records(repo):
+    pubmed = collect_records(resolve_inputs("resources/snapshot/*.xml", base=repo))
+    others = read_ris(repo / "resources/other_sources/other-sources.ris") + \
+        read_ris(repo / "config/other_sources/reviewer-added.ris")
+    return deduplicate(pubmed, others)[0]
+
+
+def test_shipped_reviewer_values_are_valid_and_agree_with_the_full_text_gold(repo, shared, bundled_unique_records):
+    values_path = repo / "config/extraction/reviewer_values.tsv"
+    checked = read_reviewer_values(values_path, bundled_unique_records)
+    gold = [row for row in read_tsv(shared / "gold/extraction.tsv") if row["level"] == "full text"]
+    given = {(v["record_id"], v["field"]): v for v in checked}
+    for row in gold:
+        for field in FIELDS:
+            value = given[(row["record"], field)]
+            assert (value["value"], value["source"]) == (row[field], "full text"), (row["record"], field)
+    assert given[("pmid:17169297", "study")]["value"] == "Martin Nalda 2006"
+    for record_id in ("ris:yamada-2004", "ris:modesto-2003"):
+        assert {v["field"] for v in checked if v["record_id"] == record_id} == set(FIELDS)
+        assert all(v["source"] == "reviewer" and "seed" in v["note"] for v in checked if v["record_id"] == record_id)
+
+
+# --------------------------------------------------------------------------- the command a user runs
+
+def test_lsr_extract_cli_writes_the_table_and_never_touches_reviewer_values(tmp_path, snapshot_records):
+    records_path = tmp_path / "unique_records.tsv"
+    write_tsv(records_path, snapshot_records, UNIQUE_COLUMNS)
+    screening_path = tmp_path / "screening.tsv"
+    included = {"pmid:17169297", "pmid:18716733"}
+    write_tsv(screening_path, [{"record_id": r["record_id"], "pmid": r["pmid"],
+                                "decision": "include" if r["record_id"] in included else "exclude"}
+                               for r in snapshot_records], ["record_id", "pmid", "decision"])
+    values_path = write_values(tmp_path, "17169297\tstudy\tMartin Nalda 2006\tseed-review\treviewer\tseeds\n"
+                                         "17169297\tage_min\t3\tAB\tfull text\t\n"
+                                         "17169297\tage_min\t4\tCD\tfull text\t\n")
+    before = values_path.read_bytes(), values_path.stat().st_mtime_ns
+    out = tmp_path / "results" / "extraction.tsv"
+    command = [sys.executable, "-m", "lsr", "extract", "--records", str(records_path), "--screening",
+               str(screening_path), "--reviewer-values", str(values_path), "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "2 included record(s), 30 values (1 from reviewers" in result.stdout
+    assert "CONFLICT pmid:17169297 age_min: AB: 3; CD: 4" in result.stdout
+    rows = read_tsv(out, required=COLUMNS)
+    assert [r["field"] for r in rows[:15]] == FIELDS and rows[0]["record_id"] == "pmid:17169297"
+    assert (rows[0]["value"], rows[0]["source"], rows[0]["reviewer"]) == ("Martin Nalda 2006", "reviewer",
+                                                                          "seed-review")
+    assert out.read_text().splitlines()[0] == "\t".join(COLUMNS)
+    first = hashlib.sha256(out.read_bytes()).hexdigest()
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == first
+    assert (values_path.read_bytes(), values_path.stat().st_mtime_ns) == before
+
+
+def test_lsr_extract_cli_reports_a_bad_reviewer_file_and_writes_nothing(tmp_path):
+    records_path = tmp_path / "unique_records.tsv"
+    write_tsv(records_path, RECORDS, UNIQUE_COLUMNS)
+    screening_path = tmp_path / "screening.tsv"
+    screening_path.write_text(format_tsv(SCREENING, ["record_id", "decision"]))
+    values_path = write_values(tmp_path, "111\tdesign\tRCT\tAB\tfull text\t\n")
+    out = tmp_path / "extraction.tsv"
+    result = subprocess.run([sys.executable, "-m", "lsr", "extract", "--records", str(records_path),
+                             "--screening", str(screening_path), "--reviewer-values", str(values_path),
+                             "--out", str(out)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"{values_path}, line 3, field 'value': 'RCT' is not allowed for design" in result.stderr
+    assert not out.exists()
+
+
+def test_pipeline_run_publishes_extraction_for_every_included_record(bundled_run):
+    rows = read_tsv(bundled_run / "results/extraction.tsv", required=COLUMNS)
+    screening = read_tsv(bundled_run / "results/screening.tsv")
+    included = [row["record_id"] for row in screening if row["decision"] == "include"]
+    assert [(r["record_id"], r["field"]) for r in rows] == [(i, f) for i in included for f in FIELDS]
+    hassan = [r for r in rows if r["record_id"] == "pmid:18716733"]
+    assert hassan and all((r["source"], r["reviewer"]) == ("full text", "seed-review") for r in hassan)
+    assert "extraction:" in (bundled_run / "results/logs/extract.log").read_text()

@@ -9,11 +9,13 @@ rule prisma:
         screening="results/screening.tsv",
     output:
         json="results/prisma.json",
-        svg="results/prisma.svg",
+        svg=report("results/prisma.svg", caption="../report/prisma.rst", category="3. PRISMA flow"),
     log:
         "results/logs/prisma.log",
     shell:
         "{LSR} prisma --records {input.records} --other-records {input.other_records} "
         "--duplicates {input.duplicates} --unique-records {input.unique_records} "
         "--screening {input.screening} --json {output.json} --svg {output.svg} > {log} 2>&1"
+
+
 PUBLISHED += [rules.prisma.output.json, rules.prisma.output.svg]

@@ -10,7 +10,7 @@ rule screen:
         screening="results/screening.tsv",
         to_review="results/to_review.tsv",
         to_review_xlsx="results/to_review.xlsx",
-        summary="results/screening_summary.md",
+        summary=report("results/screening_summary.md", caption="../report/screening_summary.rst", category="2. Screening"),
     log:
         "results/logs/screen.log",
     shell:

@@ -6,12 +6,14 @@ the order given (callers sort), so the same inputs give byte-identical files.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 
 _UMASK = os.umask(0)
@@ -29,20 +31,28 @@ class InputError(ValueError):
         self.path, self.line, self.field, self.problem = str(path), line, field, problem
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write `data` to `path` atomically (temporary file in the same folder, then rename)."""
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary file beside `path` for writing; rename it into place only on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **text) as handle:
+            yield handle
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; published files get the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` atomically (temporary file in the same folder, then rename)."""
+    with atomic_output(path) as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
@@ -57,19 +67,24 @@ def clean_cell(value: object) -> str:
     return " ".join(str(value).split()) if any(c in str(value) for c in "\t\r\n") else str(value)
 
 
-def format_tsv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
-    """Rows as TSV text with a header; missing keys are empty cells."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+def _write_rows(handle: IO[str], rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> None:
+    writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([clean_cell(row.get(column)) for column in columns])
+
+
+def format_tsv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
+    """Rows as TSV text with a header; missing keys are empty cells."""
+    buffer = io.StringIO()
+    _write_rows(buffer, rows, columns)
     return buffer.getvalue()
 
 
 def write_tsv(path: str | os.PathLike, rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> None:
-    """Write rows (already in their final order) to `path` atomically."""
-    atomic_write_text(path, format_tsv(rows, columns))
+    """Write rows (already in their final order) to `path` atomically, streaming them to disk."""
+    with atomic_output(path, "w") as handle:
+        _write_rows(handle, rows, columns)
 
 
 def read_tsv(

@@ -1,1 +1,26 @@
-# living stage: rules come with the living module.
+rule changes:
+    """Record the review state in data/history/ and report what changed since the previous distinct state."""
+    input:
+        unique_records="results/unique_records.tsv",
+        screening="results/screening.tsv",
+        table1="results/table1.csv",
+    output:
+        changes="results/changes.md",
+    params:
+        # Durable state, not outputs (Snakemake deletes outputs before a job and would rerun
+        # the rule whenever the history changed): data/history/ and the table version registry.
+        history=os.path.join(config.get("data_dir", "data"), "history"),
+        table_versions=os.path.join(config.get("data_dir", "data"), "table_versions.tsv"),
+        # `as_of` reproduces an earlier review date: compare with the state before it, record nothing.
+        as_of=f"--as-of {config['as_of']}" if config.get("as_of") else "",
+    log:
+        "results/logs/changes.log",
+    # Seconds of work that writes the committed history: never worth a cluster job.
+    localrule: True
+    shell:
+        "{LSR} changes --unique-records {input.unique_records} --screening {input.screening} "
+        "--table1 {input.table1} --history {params.history:q} --table-versions {params.table_versions:q} "
+        "{params.as_of} --out {output.changes} > {log} 2>&1"
+
+
+PUBLISHED += [rules.changes.output.changes]

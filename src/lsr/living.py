@@ -1,0 +1,424 @@
+"""Living-review stage: the review's durable history and results/changes.md.
+
+A review *state* is what the team works from: every record with its screening decision and
+its retraction/erratum flags, plus Table 1 exactly as published. Its id is the first 12 hex
+of a sha256 over both. The history under data/history/ (committed with the review) holds:
+
+- `log.tsv`: one row per transition to a state different from the one before it
+  (date, state, table_version, records, included, studies, patients); rows are only appended;
+- `<date>-<state>/records.tsv` and `<date>-<state>/table1.csv`: each distinct state, stored once,
+  under the date it was first seen.
+
+results/changes.md always describes the current state against the latest *different* stored
+state, so rerunning with nothing new reproduces it byte for byte. With `as_of`, the current
+state is compared with the latest different state recorded before that date, and the history is
+not written. `lsr changes --update ...` runs Snakemake and exits 0 when a new state was
+published, 3 (NOTHING_CHANGED) when not, and another non-zero code on error: the one command
+schedulers need.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .tsv import InputError, atomic_write_text, format_tsv, read_tsv
+
+HISTORY_DIR = "data/history"
+TABLE_VERSIONS = "data/table_versions.tsv"
+NOTHING_CHANGED = 3
+"""Exit code of `lsr changes --update` when the run published no new state."""
+
+STATE_COLUMNS = ["record_id", "pmid", "source", "title", "decision", "decided_by", "conflict",
+                 "exclusion_reason", "retracted", "erratum"]
+"""Columns of a stored state's records.tsv: what changes.md compares, record by record."""
+LOG_COLUMNS = ["date", "state", "table_version", "records", "included", "studies", "patients"]
+UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
+SCREENING_REQUIRED = ["record_id", "title", "decision", "decided_by", "conflict", "exclusion_reason"]
+TABLE_KEY_COLUMNS = ("study", "pmid")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class State:
+    """One review state: records (STATE_COLUMNS, in unique_records.tsv order) and Table 1 CSV text."""
+
+    records: list[dict[str, str]]
+    table_csv: str
+
+    @property
+    def records_tsv(self) -> str:
+        return format_tsv(self.records, STATE_COLUMNS)
+
+    @property
+    def id(self) -> str:
+        digest = hashlib.sha256(self.records_tsv.encode("utf-8") + b"\0" + self.table_csv.encode("utf-8"))
+        return digest.hexdigest()[:12]
+
+    @property
+    def table_version(self) -> str:
+        """Table 1's content hash: first 8 hex of the sha256 of table1.csv (as in the captions)."""
+        return table_hash(self.table_csv.encode("utf-8"))
+
+    @property
+    def table_rows(self) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(self.table_csv)))
+
+    def counts(self) -> dict[str, int]:
+        rows = self.table_rows
+        return {
+            "records": len(self.records),
+            "included": sum(r["decision"] == "include" for r in self.records),
+            "studies": len(rows),
+            "patients": sum(int(r["n_patients"]) for r in rows if (r.get("n_patients") or "").isdigit()),
+        }
+
+
+def table_hash(table_csv: bytes) -> str:
+    return hashlib.sha256(table_csv).hexdigest()[:8]
+
+
+def build_state(unique_records: list[dict[str, str]], screening: list[dict[str, str]],
+                table_csv: str, screening_path: str | os.PathLike = "screening.tsv") -> State:
+    """Join unique_records.tsv and screening.tsv rows (same records, same order) into a State."""
+    decisions = {row["record_id"]: row for row in screening}
+    known = {record["record_id"] for record in unique_records}
+    unknown = [row for row in screening if row["record_id"] not in known]
+    if unknown:
+        raise InputError(screening_path, unknown[0].get("_line"), "record_id",
+                         f"record {unknown[0]['record_id']} is not in unique_records.tsv (stale screening?)")
+    records = []
+    for record in unique_records:
+        screened = decisions.get(record["record_id"])
+        if screened is None:
+            raise InputError(screening_path, None, "record_id",
+                             f"no screening row for record {record['record_id']} of unique_records.tsv")
+        records.append({
+            "record_id": record["record_id"], "pmid": record["pmid"], "source": record["source"],
+            "title": screened["title"], "decision": screened["decision"],
+            "decided_by": screened["decided_by"], "conflict": screened["conflict"],
+            "exclusion_reason": screened["exclusion_reason"],
+            "retracted": record["retracted"], "erratum": record["erratum"],
+        })
+    return State(records, table_csv)
+
+
+def read_text_exact(path: str | os.PathLike) -> str:
+    """File text with its line endings kept, so hashes match those of the file's bytes."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, None, None, "file not found")
+    return path.read_bytes().decode("utf-8")
+
+
+# --- history -----------------------------------------------------------------------------------
+
+def read_log(history: str | os.PathLike) -> list[dict[str, str]]:
+    path = Path(history) / "log.tsv"
+    return read_tsv(path, required=LOG_COLUMNS) if path.exists() else []
+
+
+def load_state(history: str | os.PathLike, entry: dict[str, str]) -> State:
+    """The stored state a log row names (its folder carries the date it was first seen)."""
+    folders = sorted(Path(history).glob(f"*-{entry['state']}"))
+    if not folders:
+        raise InputError(Path(history) / "log.tsv", entry.get("_line"), "state",
+                         f"no folder {history}/<date>-{entry['state']} holds this state")
+    folder = folders[0]
+    records = [{c: row[c] for c in STATE_COLUMNS}
+               for row in read_tsv(folder / "records.tsv", required=STATE_COLUMNS)]
+    return State(records, read_text_exact(folder / "table1.csv"))
+
+
+def register_state(history: str | os.PathLike, state: State, date: str) -> bool:
+    """Record `state` as the review's current state unless it already is; True when recorded."""
+    log = read_log(history)
+    if log and log[-1]["state"] == state.id:
+        return False
+    if not any(Path(history).glob(f"*-{state.id}")):
+        folder = Path(history) / f"{date}-{state.id}"
+        atomic_write_text(folder / "records.tsv", state.records_tsv)
+        atomic_write_text(folder / "table1.csv", state.table_csv)
+    entry = {"date": date, "state": state.id, "table_version": state.table_version, **state.counts()}
+    atomic_write_text(Path(history) / "log.tsv", format_tsv(log + [entry], LOG_COLUMNS))
+    return True
+
+
+def previous_entry(log: list[dict[str, str]], current_id: str,
+                   before: str | None = None) -> dict[str, str] | None:
+    """The latest log row (dated before `before`, if given) whose state differs from `current_id`."""
+    for entry in reversed(log):
+        if (before is None or entry["date"] < before) and entry["state"] != current_id:
+            return entry
+    return None
+
+
+def current_date(log: list[dict[str, str]], current_id: str, as_of: str | None) -> str | None:
+    """When the current state became current: its latest log row (up to `as_of`), else `as_of`."""
+    for entry in reversed(log):
+        if entry["state"] == current_id and (as_of is None or entry["date"] <= as_of):
+            return entry["date"]
+    return as_of  # a state reproduced with as_of that was never recorded
+
+
+def table_version_dates(table_versions: list[dict[str, str]], log: list[dict[str, str]]) -> dict[str, str]:
+    """Table content hash -> the date that content was first seen.
+
+    data/table_versions.tsv (written by the tables stage: the dates its captions show) wins;
+    the history log dates the versions it does not list.
+    """
+    dates: dict[str, str] = {}
+    for row in table_versions:
+        first = dates.get(row["content_hash"], row["version_date"])
+        dates[row["content_hash"]] = min(first, row["version_date"])
+    for entry in log:
+        dates.setdefault(entry["table_version"], entry["date"])
+    return dates
+
+
+# --- changes.md --------------------------------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return (text or "").replace("|", "\\|")
+
+
+def _record_label(record: dict[str, str]) -> str:
+    return f"PMID {record['pmid']}" if record["pmid"] else record["record_id"]
+
+
+def _decision(record: dict[str, str]) -> str:
+    text = record["decision"]
+    if record["decision"] == "exclude" and record["exclusion_reason"]:
+        text += f" ({record['exclusion_reason']})"
+    return text
+
+
+def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tuple[
+        list[dict[str, str]], list[tuple[dict[str, str], dict[str, str]]], list[dict[str, str]]]:
+    """Table 1 rows (added, [(old, new) changed], removed) between two versions.
+
+    Rows are the same study when they share a PMID, else when they share the study label (a
+    study from another source that later turns up in PubMed keeps its row).
+    """
+    pairs: dict[int, dict[str, str]] = {}
+    by_pmid = {row["pmid"]: row for row in old if row.get("pmid")}
+    for index, row in enumerate(new):
+        if row.get("pmid") in by_pmid:
+            pairs[index] = by_pmid[row["pmid"]]
+    paired = {id(row) for row in pairs.values()}
+    by_study: dict[str, dict[str, str]] = {}
+    for row in old:
+        if id(row) not in paired:
+            by_study.setdefault(row.get("study", ""), row)
+    for index, row in enumerate(new):
+        if index not in pairs and row.get("study", "") in by_study:
+            pairs[index] = by_study.pop(row["study"])
+    paired = {id(row) for row in pairs.values()}
+    added = [row for index, row in enumerate(new) if index not in pairs]
+    changed = [(pairs[index], row) for index, row in enumerate(new) if index in pairs and pairs[index] != row]
+    removed = [row for row in old if id(row) not in paired]
+    return added, changed, removed
+
+
+def _row_label(row: dict[str, str]) -> str:
+    return f"{row.get('study', '')} (PMID {row['pmid']})" if row.get("pmid") else row.get("study", "")
+
+
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def _version(date: str, version: str) -> str:
+    return f"{date} · {version}"
+
+
+def changes_markdown(current: State, current_on: str, previous: State | None, previous_on: str | None,
+                     version_dates: dict[str, str], as_of: str | None = None) -> str:
+    """What changed from `previous` (None: no earlier state) to `current`, as Markdown.
+
+    `current_on`/`previous_on` are the dates the states became current; `version_dates` maps
+    a Table 1 content hash to the date it was first seen. Pure: same arguments, same text.
+    """
+    before = {r["record_id"]: r for r in (previous.records if previous else [])}
+    now = {r["record_id"]: r for r in current.records}
+    new = [r for r in current.records if r["record_id"] not in before]
+    gone = [r for r in (previous.records if previous else []) if r["record_id"] not in now]
+    changed = [(before[r["record_id"]], r) for r in current.records if r["record_id"] in before
+               and (before[r["record_id"]]["decision"], before[r["record_id"]]["exclusion_reason"])
+               != (r["decision"], r["exclusion_reason"])]
+    review = [r for r in current.records if r["decision"] == "needs_review"]
+    conflicts = [r for r in current.records if r["conflict"] == "yes"]
+    newly_review = [r for r in review if before.get(r["record_id"], {}).get("decision") != "needs_review"]
+    to_review = newly_review + [r for r in conflicts if r not in newly_review]
+    flagged = [r for r in current.records if r["decision"] == "include"
+               and (r["retracted"] == "yes" or r["erratum"])]
+
+    added, edited, removed = match_table_rows(previous.table_rows if previous else [], current.table_rows)
+
+    counts = current.counts()
+    version = _version(version_dates.get(current.table_version, current_on), current.table_version)
+    lines = [f"# Living review update: {current_on}", ""]
+    if as_of:
+        lines += [f"Review state as of {as_of} (reproduced with `as_of`; not recorded in the history).", ""]
+    if previous is None:
+        lines += [f"State {current.id}: the first recorded state of the review (no earlier state in "
+                  f"{HISTORY_DIR}/).", ""]
+    else:
+        lines += [f"State {current.id}, compared with the previous distinct state {previous.id} "
+                  f"of {previous_on}.", ""]
+    table_line = (f"- Table 1 version **{version}**: {_plural(counts['studies'], 'study', 'studies')}, "
+                  f"{_plural(counts['patients'], 'patient')}")
+    if previous is not None:
+        old = previous.counts()
+        if previous.table_version == current.table_version:
+            table_line += " (unchanged)"
+        else:
+            old_version = _version(version_dates.get(previous.table_version, previous_on), previous.table_version)
+            table_line += (f" (was {old_version}: {_plural(old['studies'], 'study', 'studies')}, "
+                           f"{_plural(old['patients'], 'patient')})")
+    lines.append(table_line + ".")
+    by_decision = ", ".join(f"{sum(r['decision'] == d for r in new)} {d}"
+                            for d in ("include", "exclude", "needs_review") if any(r["decision"] == d for r in new))
+    lines.append(f"- {_plural(len(new), 'new record')}" + (f": {by_decision}." if new else "."))
+    lines.append(f"- {_plural(len(review), 'record')} awaiting review ({len(newly_review)} new to review), "
+                 f"{_plural(len(conflicts), 'reviewer conflict')}.")
+    if changed or gone:
+        lines.append(f"- {_plural(len(changed), 'screening decision')} changed; "
+                     f"{_plural(len(gone), 'record')} no longer in the review.")
+    if flagged:
+        lines.append(f"- **WARNING: {_plural(len(flagged), 'included study', 'included studies')} retracted "
+                     "or corrected** (see below).")
+    lines.append("")
+
+    if flagged:
+        lines += ["## ⚠ Included studies retracted or corrected", ""]
+        for r in flagged:
+            was = before.get(r["record_id"])
+            fresh = was is None or (was["retracted"], was["erratum"]) != (r["retracted"], r["erratum"])
+            what = []
+            if r["retracted"] == "yes":
+                what.append("**RETRACTED**")
+            if r["erratum"]:
+                what.append(f"**ERRATUM** ({r['erratum']})")
+            lines.append(f"- {' and '.join(what)}: {_record_label(r)}, {r['title']}"
+                         f"{' (new since the previous state)' if fresh else ''}. Check its Table 1 row.")
+        lines.append("")
+    if new:
+        lines += [f"## New records ({len(new)})", "", "| record | title | decision | decided by |",
+                  "|---|---|---|---|"]
+        lines += [f"| {_record_label(r)} | {_cell(r['title'])} | {_cell(_decision(r))} | {_cell(r['decided_by'])} |"
+                  for r in new]
+        lines.append("")
+    if to_review:
+        lines += [f"## Records that now need review ({len(to_review)})", ""]
+        lines += [f"- {_record_label(r)}: {r['title']}" + (" (reviewers disagree)" if r["conflict"] == "yes" else "")
+                  for r in to_review]
+        lines.append("")
+    if changed:
+        lines += [f"## Changed screening decisions ({len(changed)})", ""]
+        lines += [f"- {_record_label(new_r)}: {_decision(old_r)} -> {_decision(new_r)}"
+                  f" (by {new_r['decided_by'] or 'rules'}): {new_r['title']}" for old_r, new_r in changed]
+        lines.append("")
+    if gone:
+        lines += [f"## Records no longer in the review ({len(gone)})", "",
+                  "No longer found by the search, or merged into another record as a duplicate "
+                  "(see results/duplicates.tsv).", ""]
+        lines += [f"- {_record_label(r)}: {r['title']} — was {_decision(r)}" for r in gone]
+        lines.append("")
+    if added or edited or removed:
+        lines += ["## Table 1", ""]
+        for r in added:
+            values = " · ".join(f"{c}: {v}" for c, v in r.items()
+                                if c not in TABLE_KEY_COLUMNS and v not in ("", "NR"))
+            lines.append(f"- Added **{_row_label(r)}**: {values}")
+        for old_r, new_r in edited:
+            values = " · ".join(f"{c}: {old_r.get(c) or '(none)'} -> {v or '(none)'}"
+                                for c, v in new_r.items() if old_r.get(c, "") != v)
+            lines.append(f"- Changed **{_row_label(new_r)}**: {values}")
+        for r in removed:
+            lines.append(f"- Removed **{_row_label(r)}**")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- stage entry points ------------------------------------------------------------------------
+
+def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathLike,
+                    table1: str | os.PathLike, out: str | os.PathLike, history: str | os.PathLike = HISTORY_DIR,
+                    table_versions: str | os.PathLike = TABLE_VERSIONS, as_of: str | None = None,
+                    today: str | None = None) -> bool:
+    """Record the current state in the history (unless `as_of`) and write changes.md.
+
+    Returns True when the state was new (recorded now). `today` is the date a new state is
+    recorded under (default: today, UTC).
+    """
+    state = build_state(read_tsv(unique_records, required=UNIQUE_REQUIRED),
+                        read_tsv(screening, required=SCREENING_REQUIRED), read_text_exact(table1), screening)
+    recorded = False
+    if as_of is None:
+        recorded = register_state(history, state, today or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))
+    log = read_log(history)
+    entry = previous_entry(log, state.id, before=as_of)
+    previous = load_state(history, entry) if entry else None
+    versions = (read_tsv(table_versions, required=["version_date", "content_hash"])
+                if Path(table_versions).exists() else [])
+    text = changes_markdown(state, current_date(log, state.id, as_of), previous, entry["date"] if entry else None,
+                            table_version_dates(versions, log), as_of)
+    atomic_write_text(out, text)
+    return recorded
+
+
+def run_update(snakemake_args: list[str], history: str | os.PathLike = HISTORY_DIR) -> int:
+    """Run Snakemake here; 0 if a new state was recorded, NOTHING_CHANGED if not, else non-zero."""
+    log_file = Path(history) / "log.tsv"
+    before = log_file.read_bytes() if log_file.exists() else b""
+    code = subprocess.call([sys.executable, "-m", "snakemake", *snakemake_args])
+    if code != 0:
+        print(f"lsr changes: the pipeline failed (snakemake exit code {code})", file=sys.stderr)
+        return 1 if code == NOTHING_CHANGED else code
+    if (log_file.read_bytes() if log_file.exists() else b"") == before:
+        print(f"lsr changes: nothing new; the review state is unchanged (exit code {NOTHING_CHANGED})")
+        return NOTHING_CHANGED
+    print("lsr changes: a new review state was published; see results/changes.md")
+    return 0
+
+
+def _date(text: str) -> str:
+    if not _DATE.match(text):
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
+    return text
+
+
+def configure_cli(parser) -> None:
+    parser.epilog = (f"With --update, every argument after it goes to Snakemake, and the exit code is 0 when a "
+                     f"new review state was published, {NOTHING_CHANGED} when nothing changed, other non-zero "
+                     "on error. Example: lsr changes --update --cores 2 --config \"search={source: pubmed}\" "
+                     "--forcerun retrieve")
+    parser.add_argument("--unique-records", default="results/unique_records.tsv")
+    parser.add_argument("--screening", default="results/screening.tsv")
+    parser.add_argument("--table1", default="results/table1.csv")
+    parser.add_argument("--out", default="results/changes.md", help="changes report to write (Markdown)")
+    parser.add_argument("--history", default=HISTORY_DIR, help="the review's history folder (default: %(default)s)")
+    parser.add_argument("--table-versions", default=TABLE_VERSIONS,
+                        help="Table 1 version registry of the tables stage (default: %(default)s)")
+    parser.add_argument("--as-of", type=_date, help="compare with the state before this date; write no history")
+    parser.add_argument("--date", type=_date, help="date to record a new state under (default: today, UTC)")
+    parser.add_argument("--update", nargs=argparse.REMAINDER, metavar="SNAKEMAKE_ARG",
+                        help="run the pipeline (Snakemake with these arguments) and report by exit code")
+
+
+def run_cli(args) -> int:
+    if args.update is not None:
+        return run_update(args.update, args.history)
+    recorded = publish_changes(args.unique_records, args.screening, args.table1, args.out, args.history,
+                               args.table_versions, args.as_of, args.date)
+    print(f"changes: {'new review state recorded' if recorded else 'review state unchanged'} -> {args.out}")
+    return 0

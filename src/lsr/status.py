@@ -1,0 +1,102 @@
+"""`lsr status`: what awaits the review team, read from the last run's outputs in a few lines.
+
+Reads results/screening.tsv (records awaiting review, conflicts), results/table1.csv with
+data/table_versions.tsv (the published table version), results/search_log.tsv (last search),
+results/extraction.tsv (values no reviewer has checked yet) and data/history/log.tsv (when the
+review state last changed), then says what to do next. Reads only small text files and imports
+no heavy library, so it answers at once; a missing file means that stage has not run yet.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .tsv import read_tsv
+
+DECISIONS = "config/screening/decisions.tsv"
+REVIEWER_VALUES = "config/extraction/reviewer_values.tsv"
+
+
+def _count(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def _rows(path: Path, required: list[str]) -> list[dict[str, str]] | None:
+    return read_tsv(path, required=required) if path.exists() else None
+
+
+def table_version(table1: Path, table_versions: Path) -> tuple[str, str] | None:
+    """(date, hash) of the published Table 1: its content hash, dated by the version registry."""
+    if not table1.exists():
+        return None
+    content_hash = hashlib.sha256(table1.read_bytes()).hexdigest()[:8]
+    versions = _rows(table_versions, ["version_date", "content_hash"]) or []
+    dates = [row["version_date"] for row in versions if row["content_hash"] == content_hash]
+    return (min(dates) if dates else "not yet registered", content_hash)
+
+
+def status_lines(root: Path) -> list[str]:
+    """The status report for the review in folder `root`, one line per item."""
+    results, data = root / "results", root / "data"
+    screening = _rows(results / "screening.tsv", ["record_id", "decision", "conflict"])
+    if screening is None:
+        return ["No screening results yet (results/screening.tsv is missing): the pipeline has not run "
+                "in this folder, or stopped before screening (see results/logs/).",
+                "Next step: run `make run` (bundled snapshot) or `lsr changes --update --cores 2` "
+                "(Snakemake), then `lsr status` again."]
+    searches = _rows(results / "search_log.tsv", ["date", "source"]) or []
+    awaiting = [row for row in screening if row["decision"] == "needs_review"]
+    conflicts = [row for row in screening if row["conflict"] == "yes"]
+    included = sum(row["decision"] == "include" for row in screening)
+    lines = []
+    if searches:
+        last = searches[-1]
+        logged = _count(len(searches), "search", "searches")
+        lines.append(f"Last search:      {last['date']} ({last['source']}; {logged} logged)")
+    else:
+        lines.append("Last search:      none logged (results/search_log.tsv missing)")
+    version = table_version(results / "table1.csv", data / "table_versions.tsv")
+    lines.append(f"Table 1 version:  {version[0]} · {version[1]}" if version
+                 else "Table 1 version:  not built yet (results/table1.csv missing)")
+    history = _rows(data / "history" / "log.tsv", ["date", "state"])
+    if history:
+        lines.append(f"Review state:     {history[-1]['state']} since {history[-1]['date']} "
+                     "(what changed: results/changes.md)")
+    lines.append(f"Records:          {len(screening)} screened, {included} included")
+    lines.append(f"Awaiting review:  {_count(len(awaiting), 'record')} (decision needs_review)")
+    lines.append(f"Conflicts:        {_count(len(conflicts), 'record')} where reviewers disagree (conflict=yes)")
+    records = _rows(results / "unique_records.tsv", ["record_id", "retracted", "erratum"]) or []
+    included_ids = {row["record_id"] for row in screening if row["decision"] == "include"}
+    flagged = [row for row in records
+               if row["record_id"] in included_ids and (row["retracted"] == "yes" or row["erratum"])]
+    if flagged:
+        lines.append(f"WARNING:          {_count(len(flagged), 'included study', 'included studies')} retracted "
+                     "or corrected: " + ", ".join(row["record_id"] for row in flagged))
+    extraction = _rows(results / "extraction.tsv", ["record_id", "field", "reviewer"])
+    unverified = [row for row in extraction or [] if not row["reviewer"]]
+    if extraction is not None:
+        studies = len({row["record_id"] for row in unverified})
+        lines.append(f"Unverified:       {_count(len(unverified), 'Table 1 value')} in "
+                     f"{_count(studies, 'study', 'studies')} that no reviewer has checked")
+    lines.append("")
+    if flagged:
+        lines.append("First: read the retraction or erratum notices (results/changes.md) and decide whether "
+                     f"those studies stay in Table 1 (record the decision in {DECISIONS}).")
+    if awaiting or conflicts:
+        lines.append(f"Next step: open results/to_review.xlsx, add one row per record to {DECISIONS} "
+                     "(pmid, reviewer, decision, exclusion_reason, note, date), then rerun `make run`.")
+    elif unverified:
+        lines.append("Next step: check the unverified values against the papers (results/extraction.tsv keeps "
+                     f"each value's sentence), add corrections to {REVIEWER_VALUES}, then rerun `make run`.")
+    else:
+        lines.append("Nothing awaits the team: the next scheduled update will look for new records.")
+    return lines
+
+
+def configure_cli(parser) -> None:
+    parser.add_argument("--root", default=".", help="the review's folder (default: the current folder)")
+
+
+def run_cli(args) -> int:
+    print("\n".join(status_lines(Path(args.root))))
+    return 0

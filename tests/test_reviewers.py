@@ -119,3 +119,16 @@ def test_pairwise_agreement_uses_records_both_reviewers_decided():
     assert rows["ann", "bob"]["records"] == 2 and rows["ann", "bob"]["agreement"] == 0.5
     assert rows["ann", "bob"]["kappa"] == pytest.approx(0.0)
     assert rows["ann", "cat"]["records"] == 0 and rows["ann", "cat"]["kappa"] is None
+
+
+def test_as_of_keeps_only_the_decisions_the_review_had_that_day(tmp_path, capsys):
+    path = tmp_path / "decisions.tsv"
+    path.write_text(HEADER + "111\tann\tinclude\t\t\t2024-05-01\n"
+                    "222\tann\texclude\tother\t\t2024-07-01\n"
+                    "333\tbob\tinclude\t\t\t2024-04-01\n")
+    with pytest.raises(InputError, match="line 4, field 'pmid': unknown PMID"):
+        reviewers.read_decisions(path, RECORDS, REASONS)
+    decisions = reviewers.read_decisions(path, RECORDS, REASONS, as_of="2024-06-01")
+    assert [(d["record_id"], d["reviewer"]) for d in decisions] == [("pmid:111", "ann")]
+    warnings = capsys.readouterr().err
+    assert "line 3 ignored (dated 2024-07-01)" in warnings and "line 4 ignored (333 not retrieved then)" in warnings

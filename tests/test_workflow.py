@@ -66,3 +66,13 @@ def test_another_snapshot_is_run_through_the_config(workflow_copy, tmp_path):
         handle.write(snapshot.read_bytes())
     run_snakemake(workflow_copy, "results/records.tsv", "--config", f"search={{'snapshot': '{other}/*.xml.gz'}}")
     assert b"part.xml.gz" in (workflow_copy / "results/records.tsv").read_bytes()
+
+
+def test_as_of_rebuilds_the_past_without_writing_state(workflow_copy):
+    # The shipped reviewer decisions are dated 2026-11-22: a day before, only the rules decided.
+    run_snakemake(workflow_copy, "--config", "as_of=2026-11-21")
+    with open(workflow_copy / "results/table1.csv", newline="", encoding="utf-8") as handle:
+        studies = [row["study"] for row in csv.DictReader(handle)]
+    assert studies == ["Martin Nalda 2006", "Hassan 2008"]
+    assert "Version 2026-11-21 · " in (workflow_copy / "results/table1.md").read_text(encoding="utf-8")
+    assert not (workflow_copy / "data").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import os
+import sys
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
@@ -93,16 +94,36 @@ def record_lookup(records: Iterable[Mapping]) -> Callable[[str], str | None]:
     return lambda value: by_key.get(value) or by_key.get(value.lower())
 
 
+def as_of_filter(path: str | os.PathLike, rows: Iterable[Mapping], lookup: Callable[[str], str | None],
+                 as_of: str | None, date_field: str | None = None) -> list[Mapping]:
+    """The rows a review rebuilt as of `as_of` (YYYY-MM-DD) can hold: none dated after that day and
+    none about a record not retrieved by then (both are reported on stderr). Without `as_of`, all rows.
+    """
+    if not as_of:
+        return list(rows)
+    kept = []
+    for row in rows:
+        if date_field and check_date(path, row, date_field) > as_of:
+            print(f"as of {as_of}: {path}, line {row['_line']} ignored (dated {row[date_field]})", file=sys.stderr)
+        elif row.get("pmid") and lookup(row["pmid"]) is None:
+            print(f"as of {as_of}: {path}, line {row['_line']} ignored ({row['pmid']} not retrieved then)",
+                  file=sys.stderr)
+        else:
+            kept.append(row)
+    return kept
+
+
 def read_decisions(path: str | os.PathLike, records: Iterable[Mapping],
-                   exclusion_reasons: Sequence[str]) -> list[dict]:
+                   exclusion_reasons: Sequence[str], as_of: str | None = None) -> list[dict]:
     """Validated reviewer decisions, each with the `record_id` it refers to.
 
     Rules: a known PMID or record id; a reviewer name; decision include, exclude or
     needs_review; an exclusion reason from the vocabulary with every exclude and only with
-    an exclude; a YYYY-MM-DD date; one row per record and reviewer.
+    an exclude; a YYYY-MM-DD date; one row per record and reviewer. With `as_of`, only the
+    decisions the review had on that day (see `as_of_filter`).
     """
-    rows = read_tsv(path, required=DECISION_COLUMNS, allow_comments=True)
     lookup = record_lookup(records)
+    rows = as_of_filter(path, read_tsv(path, required=DECISION_COLUMNS, allow_comments=True), lookup, as_of, "date")
     decisions = []
     for row in rows:
         record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the screened records)")

@@ -775,11 +775,14 @@ def read_records(path: str | Path) -> list[dict[str, str]]:
     return rows
 
 
-def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA):
-    """Screen every record: (records, screening rows, reviewer decisions, eligibility)."""
+def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA, as_of=None):
+    """Screen every record: (records, screening rows, reviewer decisions, eligibility).
+
+    With `as_of` (YYYY-MM-DD), only the reviewer decisions the review had on that day count.
+    """
     eligibility = load_eligibility(eligibility_path, schema_path)
     records = read_records(records_path)
-    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons)
+    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of)
     screened = [screen_record(record, eligibility) for record in records]
     return records, combine(records, screened, decisions), decisions, eligibility
 
@@ -793,10 +796,11 @@ def configure_cli(parser) -> None:
     parser.add_argument("--to-review", required=True, help="reviewer queue, TSV (results/to_review.tsv)")
     parser.add_argument("--to-review-xlsx", required=True, help="reviewer queue, Excel (results/to_review.xlsx)")
     parser.add_argument("--summary", required=True, help="summary (results/screening_summary.md)")
+    parser.add_argument("--as-of", help="YYYY-MM-DD: only the decisions dated up to that day (rebuild the past)")
 
 
 def run_cli(args) -> int:
-    records, rows, decisions, eligibility = screen(args.records, args.eligibility, args.decisions, args.schema)
+    records, rows, decisions, eligibility = screen(args.records, args.eligibility, args.decisions, args.schema, args.as_of)
     queue = review_queue(records, rows)
     write_tsv(args.out, rows, SCREENING_COLUMNS)
     write_tsv(args.to_review, queue, TO_REVIEW_COLUMNS)

@@ -8,7 +8,7 @@ has verified (an extraction row with an empty `reviewer`).
 The version is the date a table content was first published plus the first 8 hex digits of the
 sha256 of table1.csv. Dates come from the version registry (data/table_versions.tsv, durable state
 of the living review): a content already registered keeps its date, so identical content gives
-byte-identical files on any day; new content is registered with today's UTC date (or `as_of`).
+byte-identical files on any day; new content is registered with today's UTC date (an `as_of` rebuild registers nothing).
 """
 from __future__ import annotations
 
@@ -530,8 +530,12 @@ def render_all(studies: Sequence[Study], version: Version) -> dict[str, bytes]:
 
 
 def write_table1(extraction_path: str | Path, records_path: str | Path | None, registry_path: str | Path,
-                 outdir: str | Path, today: str) -> tuple[list[Study], Version, bool]:
-    """Build and write every format; register the version if new. Returns (studies, version, registered)."""
+                 outdir: str | Path, today: str, register: bool = True) -> tuple[list[Study], Version, bool]:
+    """Build and write every format; register the version if new (and `register`).
+
+    Returns (studies, version, registered). A rebuild of the past (`as_of`) does not register:
+    it dates a content the registry does not know with the `as_of` day, and writes no state.
+    """
     extraction = read_tsv(extraction_path, required=EXTRACTION_COLUMNS)
     records = read_tsv(records_path, required=("record_id", "year")) if records_path else []
     studies = build_studies(extraction, records, path=str(extraction_path))
@@ -539,13 +543,14 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
     version, registry = resolve_version(read_registry(registry_path), content_hash(csv_text),
                                         len(studies), total_patients(studies), today)
     rendered = render_all(studies, version)
-    if registry is not None:
+    registered = registry is not None and register
+    if registered:
         write_tsv(registry_path, registry, REGISTRY_COLUMNS)
     outdir = Path(outdir)
     atomic_write_text(outdir / OUTPUT_NAMES["csv"], csv_text)
     for key, data in rendered.items():
         atomic_write_bytes(outdir / OUTPUT_NAMES[key], data)
-    return studies, version, registry is not None
+    return studies, version, registered
 
 
 def iso_date(text: str) -> str:
@@ -562,12 +567,15 @@ def configure_cli(parser) -> None:
                         help="table version registry (data/table_versions.tsv); created or appended when the content is new")
     parser.add_argument("--outdir", required=True, help="folder for table1.csv, .md, .html, .tex, .docx")
     parser.add_argument("--as-of", type=iso_date,
-                        help="date (YYYY-MM-DD) to register a new table version with; default today (UTC)")
+                        help="rebuild as of that day (YYYY-MM-DD): a table content the registry does not know "
+                             "is dated that day and not registered")
 
 
 def run_cli(args) -> int:
     today = args.as_of or dt.datetime.now(dt.timezone.utc).date().isoformat()
-    studies, version, registered = write_table1(args.extraction, args.records, args.registry, args.outdir, today)
-    state = f"new, registered in {args.registry}" if registered else "already registered"
+    studies, version, registered = write_table1(args.extraction, args.records, args.registry, args.outdir, today,
+                                                register=not args.as_of)
+    state = (f"new, registered in {args.registry}" if registered
+             else "not registered: as_of rebuild" if args.as_of else "already registered")
     print(f"table1: {total_line(studies)}; {version.label} ({state}) -> {args.outdir}/table1.*")
     return 0

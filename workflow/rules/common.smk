@@ -14,6 +14,10 @@ for _key, _variable in (("email", "NCBI_EMAIL"), ("api_key", "NCBI_API_KEY")):
         os.environ.setdefault(_variable, config["ncbi"][_key])
 
 
+# `as_of` rebuilds the review as it stood that day (stored snapshots, decisions dated up to then).
+AS_OF_OPTION = f"--as-of {config['as_of']}" if config.get("as_of") else ""
+
+
 def snapshot_patterns():
     snapshot = config["search"]["snapshot"]
     return [snapshot] if isinstance(snapshot, str) else list(snapshot)

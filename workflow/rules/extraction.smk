@@ -6,11 +6,13 @@ rule extract:
         reviewer_values=config["extraction"]["reviewer_values"],
     output:
         extraction="results/extraction.tsv",
+    params:
+        as_of=AS_OF_OPTION,
     log:
         "results/logs/extract.log",
     shell:
         "{LSR} extract --records {input.records} --screening {input.screening} "
-        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} > {log} 2>&1"
+        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} {params.as_of} > {log} 2>&1"
 
 
 PUBLISHED += [rules.extract.output.extraction]

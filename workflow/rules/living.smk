@@ -12,7 +12,7 @@ rule changes:
         history=os.path.join(config.get("data_dir", "data"), "history"),
         table_versions=os.path.join(config.get("data_dir", "data"), "table_versions.tsv"),
         # `as_of` reproduces an earlier review date: compare with the state before it, record nothing.
-        as_of=f"--as-of {config['as_of']}" if config.get("as_of") else "",
+        as_of=AS_OF_OPTION,
     log:
         "results/logs/changes.log",
     # Seconds of work that writes the committed history: never worth a cluster job.

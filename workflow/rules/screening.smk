@@ -11,13 +11,15 @@ rule screen:
         to_review="results/to_review.tsv",
         to_review_xlsx="results/to_review.xlsx",
         summary=report("results/screening_summary.md", caption="../report/screening_summary.rst", category="2. Screening"),
+    params:
+        as_of=AS_OF_OPTION,
     log:
         "results/logs/screen.log",
     shell:
         "{LSR} screen --records {input.records:q} --eligibility {input.eligibility:q} "
         "--schema {input.schema:q} --decisions {input.decisions:q} --out {output.screening} "
         "--to-review {output.to_review} --to-review-xlsx {output.to_review_xlsx} "
-        "--summary {output.summary} > {log} 2>&1"
+        "--summary {output.summary} {params.as_of} > {log} 2>&1"
 
 
 PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review,

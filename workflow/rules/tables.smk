@@ -14,7 +14,7 @@ rule table1:
         # It is a parameter, not an output: Snakemake deletes outputs before a job runs and would
         # rerun the rule whenever the registry changed, breaking the no-op second run.
         registry=os.path.join(config.get("data_dir", "data"), "table_versions.tsv"),
-        as_of=f"--as-of {config['as_of']}" if config.get("as_of") else "",
+        as_of=AS_OF_OPTION,
         outdir=lambda wildcards, output: os.path.dirname(output.csv),
     log:
         "results/logs/table1.log",

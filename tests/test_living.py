@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -267,17 +268,20 @@ def split_snapshot(source: Path, older: Path, newer: Path, up_to_year: int, retr
     return kept
 
 
+SEARCH_LOGS = {"search_log.tsv", "searches.tsv"}  # one line per search: the files a rerun may change
+
+
 def published_bytes(workdir: Path) -> dict[str, bytes]:
     """Every file under results/ and data/, except the search logs and run logs (which grow)."""
     return {str(p.relative_to(workdir)): p.read_bytes() for folder in ("results", "data")
             for p in sorted((workdir / folder).rglob("*"))
-            if p.is_file() and p.name != "search_log.tsv" and "logs" not in p.relative_to(workdir).parts}
+            if p.is_file() and p.name not in SEARCH_LOGS and "logs" not in p.relative_to(workdir).parts}
 
 
-def update(workdir: Path, *snakemake_args: str) -> subprocess.CompletedProcess:
+def update(workdir: Path, *snakemake_args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """The scheduler's command: run the pipeline, exit 0 (new state), 3 (nothing new) or other."""
     return subprocess.run([sys.executable, "-m", "lsr", "changes", "--update", "--cores", "2", *snakemake_args],
-                          cwd=workdir, capture_output=True, text=True, timeout=600)
+                          cwd=workdir, capture_output=True, text=True, timeout=600, env=env)
 
 
 def test_living_update_reports_what_changed_then_reruns_without_change(workflow_copy, repo):
@@ -353,3 +357,30 @@ def test_slurm_profile_dry_run_needs_no_slurm_and_keeps_network_steps_local(work
         workflow = api.workflow(resource_settings=ResourceSettings(), snakefile=workflow_copy / "Snakefile",
                                 workdir=workflow_copy)._workflow
         assert {"retrieve", "changes"} <= workflow._localrules
+
+
+def test_live_update_finds_the_extra_pmid_of_the_second_search(workflow_copy, repo, tmp_path):
+    from ncbi_server import FakeEutils, split_articles
+
+    articles = split_articles(repo / "resources/snapshot/tacrolimus-jdm-2024.xml")
+    with FakeEutils(articles) as fake:
+        extra = fake.found.pop(0)  # the newest PMID: not yet indexed at the first search
+        overlay = tmp_path / "live.yaml"
+        overlay.write_text(f"search:\n  source: pubmed\nncbi:\n  eutils_url: {fake.url}\n  backoff_seconds: 0.01\n")
+        live = ("--configfile", str(overlay), "--forcerun", "retrieve")
+        env = {**os.environ, "NCBI_EMAIL": "reviewer@example.org"}
+        live_update = lambda: update(workflow_copy, *live, env=env)  # noqa: E731
+        first = live_update()
+        assert first.returncode == 0, first.stdout + first.stderr
+        fake.found.insert(0, extra)
+        fake.requests.clear()
+        second = live_update()
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert [call["params"]["id"] for call in fake.calls("epost")] == [extra]  # only the new PMID fetched
+        changes = (workflow_copy / "results/changes.md").read_text(encoding="utf-8")
+        assert "## New records (1)" in changes and f"| PMID {extra} | " in changes
+        published = published_bytes(workflow_copy)
+        third = live_update()
+    assert third.returncode == 3, third.stdout + third.stderr  # nothing new: nothing to commit
+    assert published_bytes(workflow_copy) == published
+    assert len(list((workflow_copy / "data/pubmed").glob("*.xml.gz"))) == 2

@@ -6,6 +6,7 @@ imported only when their subcommand runs, so `lsr status` stays fast.
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import sys
 
@@ -22,6 +23,18 @@ SUBCOMMANDS = {
     "changes": ("living", "compare this run with the last published version: results/changes.md"),
     "status": ("status", "what awaits the review team: records to review, conflicts, table version"),
 }
+
+
+def iso_date(text: str) -> str:
+    """argparse type of the --as-of and --date options: a calendar date written YYYY-MM-DD."""
+    try:
+        return datetime.date.fromisoformat(text).isoformat() if len(text) == 10 else _not_a_date(text)
+    except ValueError:
+        return _not_a_date(text)
+
+
+def _not_a_date(text: str):
+    raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 
+from .cli import iso_date
 from .reviewers import as_of_filter, check_known, check_unique, check_vocabulary, record_lookup, require_value
 from .tsv import InputError, read_tsv, write_tsv
 
@@ -1182,7 +1183,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--reviewer-values", required=True,
                         help="reviewer-entered values (config/extraction/reviewer_values.tsv); read, never written")
     parser.add_argument("--out", required=True, help="extraction table to write (results/extraction.tsv)")
-    parser.add_argument("--as-of", help="YYYY-MM-DD: rebuild as of that day (skip values about records not yet retrieved)")
+    parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: rebuild as of that day (skip values about records not yet retrieved)")
 
 
 def run_cli(args) -> int:

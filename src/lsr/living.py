@@ -30,6 +30,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cli import iso_date
 from .tsv import InputError, atomic_write_text, format_tsv, read_tsv
 
 HISTORY_DIR = "data/history"
@@ -391,11 +392,6 @@ def run_update(snakemake_args: list[str], history: str | os.PathLike = HISTORY_D
     return 0
 
 
-def _date(text: str) -> str:
-    if not _DATE.match(text):
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
-    return text
-
 
 def configure_cli(parser) -> None:
     parser.epilog = (f"With --update, every argument after it goes to Snakemake, and the exit code is 0 when a "
@@ -409,8 +405,8 @@ def configure_cli(parser) -> None:
     parser.add_argument("--history", default=HISTORY_DIR, help="the review's history folder (default: %(default)s)")
     parser.add_argument("--table-versions", default=TABLE_VERSIONS,
                         help="Table 1 version registry of the tables stage (default: %(default)s)")
-    parser.add_argument("--as-of", type=_date, help="compare with the state before this date; write no history")
-    parser.add_argument("--date", type=_date, help="date to record a new state under (default: today, UTC)")
+    parser.add_argument("--as-of", type=iso_date, help="compare with the state before this date; write no history")
+    parser.add_argument("--date", type=iso_date, help="date to record a new state under (default: today, UTC)")
     parser.add_argument("--update", nargs=argparse.REMAINDER, metavar="SNAKEMAKE_ARG",
                         help="run the pipeline (Snakemake with these arguments) and report by exit code")
 

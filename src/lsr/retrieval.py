@@ -47,6 +47,7 @@ from urllib.error import HTTPError, URLError
 from Bio import Entrez
 from lxml import etree
 
+from .cli import iso_date
 from .records import collect_records, resolve_inputs, write_manifest
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, format_tsv, read_tsv
 
@@ -554,12 +555,6 @@ def manifest_as_of(data_dir: str | os.PathLike, as_of: str, manifest: str | os.P
 
 
 # --- command line --------------------------------------------------------------------------------
-
-def iso_date(value: str) -> str:
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise ValueError(f"'{value}' is not a date YYYY-MM-DD") from None
 
 
 def configure_cli(parser) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from .cli import iso_date
 from . import reviewers
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
 
@@ -796,7 +797,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--to-review", required=True, help="reviewer queue, TSV (results/to_review.tsv)")
     parser.add_argument("--to-review-xlsx", required=True, help="reviewer queue, Excel (results/to_review.xlsx)")
     parser.add_argument("--summary", required=True, help="summary (results/screening_summary.md)")
-    parser.add_argument("--as-of", help="YYYY-MM-DD: only the decisions dated up to that day (rebuild the past)")
+    parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: only the decisions dated up to that day (rebuild the past)")
 
 
 def run_cli(args) -> int:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cli import iso_date
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
 
 FIELDS = (
@@ -552,12 +553,6 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
         atomic_write_bytes(outdir / OUTPUT_NAMES[key], data)
     return studies, version, registered
 
-
-def iso_date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def configure_cli(parser) -> None:

@@ -1194,9 +1194,11 @@ def run_cli(args) -> int:
     included_records(records, screening, args.screening)
     run = build_extraction(records, screening, values)
     write_tsv(args.out, run.rows, COLUMNS)
-    machine = sum(1 for row in run.rows if not row["reviewer"] and row["value"] != NR)
+    unverified = [row for row in run.rows if not row["reviewer"]]
+    not_reported = sum(row["value"] == NR for row in unverified)
     print(f"extraction: {len(run.rows) // len(FIELDS)} included record(s), {len(run.rows)} values "
-          f"({run.overridden} from reviewers, {machine} machine values unverified) -> {args.out}")
+          f"({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
+          f"{not_reported} of them NR) -> {args.out}")
     for conflict in run.conflicts:
         print(f"CONFLICT {conflict}")
     for note in run.not_applied:

@@ -23,6 +23,7 @@ include: "workflow/rules/prisma.smk"
 include: "workflow/rules/extraction.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/living.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

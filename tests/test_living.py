@@ -267,7 +267,7 @@ def split_snapshot(source: Path, older: Path, newer: Path, up_to_year: int, retr
     return kept
 
 
-SEARCH_LOGS = {"search_log.tsv", "searches.tsv"}  # one line per search: the files a rerun may change
+SEARCH_LOGS = {"search_log.tsv", "searches.tsv", "search_log.html"}  # grow with every search
 
 
 def published_bytes(workdir: Path) -> dict[str, bytes]:

@@ -76,3 +76,11 @@ def test_as_of_rebuilds_the_past_without_writing_state(workflow_copy):
     assert studies == ["Martin Nalda 2006", "Hassan 2008"]
     assert "Version 2026-11-21 · " in (workflow_copy / "results/table1.md").read_text(encoding="utf-8")
     assert not (workflow_copy / "data").exists()
+
+
+def test_report_shows_table_prisma_search_log_and_screening_summary(bundled_run):
+    run_snakemake(bundled_run, "--report", "results/report.html")
+    page = (bundled_run / "results/report.html").read_text(encoding="utf-8")
+    for shown in ("table1.html", "prisma.svg", "search_log.html", "screening_summary.html",
+                  "1. Search", "2. Screening", "3. PRISMA flow", "4. Table 1"):
+        assert shown in page, shown

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "extract": ("extraction", "extract Table 1 fields from included records, with reviewer values"),
     "table1": ("tables", "build Table 1 in every published format"),
     "changes": ("living", "compare this run with the last published version: results/changes.md"),
+    "report-page": ("report", "a text result (Markdown or TSV) as an HTML page for the Snakemake report"),
     "status": ("status", "what awaits the review team: records to review, conflicts, table version"),
 }
 

@@ -10,7 +10,7 @@ rule screen:
         screening="results/screening.tsv",
         to_review="results/to_review.tsv",
         to_review_xlsx="results/to_review.xlsx",
-        summary=report("results/screening_summary.md", caption="../report/screening_summary.rst", category="2. Screening"),
+        summary="results/screening_summary.md",
     params:
         as_of=AS_OF_OPTION,
     log:

@@ -23,21 +23,4 @@ rule table1:
         "--registry {params.registry:q} --outdir {params.outdir:q} {params.as_of} > {log} 2>&1"
 
 
-rule report_search_log:
-    """The search log for the Snakemake report: `retrieve` appends results/search_log.tsv (so it
-    cannot be a rule output); this copy, refreshed after every search, is."""
-    input:
-        manifest=rules.retrieve.output.manifest,
-    output:
-        report("results/report/search_log.tsv", caption="../report/search_log.rst", category="1. Search"),
-    params:
-        search_log="results/search_log.tsv",
-    log:
-        "results/logs/report_search_log.log",
-    # A file copy: never worth a cluster job.
-    localrule: True
-    shell:
-        "cp {params.search_log:q} {output:q} > {log} 2>&1"
-
-
-PUBLISHED += [*rules.table1.output, rules.report_search_log.output[0]]
+PUBLISHED += [*rules.table1.output]

@@ -6,8 +6,10 @@ Without --records it screens the bundled PubMed snapshot (record_id pmid:<PMID>)
 bundled RIS records. Prints the confusion matrix (gold include/exclude/maybe against rules
 include/exclude/needs_review), recall of gold includes (include or needs_review: must be
 100%), the share of gold excludes auto-excluded (work saved), of gold includes auto-included,
-exclusion-reason agreement, and the decisions on records without a gold label. Exits 1 when
-a gold include is excluded.
+exclusion-reason agreement, and the decisions on records without a gold label. Then the same
+matrix on a second set the rules were not written with: made-up records unlike the bundled ones,
+labelled in the file itself (tests/data/unseen_screening.tsv; --unseen). Exits 1 when a gold
+include (or, in the second set, a gold maybe) is excluded.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from lsr.records import collect_records
 from lsr.tsv import read_tsv
 
 REPO = Path(__file__).resolve().parents[1]
+UNSEEN = REPO / "tests/data/unseen_screening.tsv"
 GOLD = ("include", "exclude", "maybe")
 RULES = ("include", "exclude", "needs_review")
 
@@ -45,6 +48,7 @@ def main() -> int:
     parser.add_argument("--eligibility", default=REPO / "config/eligibility.yaml")
     parser.add_argument("--schema", default=REPO / "workflow/schemas/eligibility.schema.yaml")
     parser.add_argument("--gold", default=REPO.parent / "shared/gold/screening_labels.tsv")
+    parser.add_argument("--unseen", default=UNSEEN, help="second set: records with their labels (expected, expected_reason)")
     args = parser.parse_args()
 
     eligibility = screening.load_eligibility(args.eligibility, args.schema)
@@ -90,7 +94,43 @@ def main() -> int:
         print("\nRecords without a gold label (record_id, rules decision, reason, title):")
         for row in unlabelled:
             print(f"   {row[0]}  {row[1]}  {row[2] or '-'}  {row[3][:70]}")
-    return 1 if matrix["include", "exclude"] else 0
+    unseen_unsafe = report_unseen(args.unseen, eligibility)
+    return 1 if matrix["include", "exclude"] or unseen_unsafe else 0
+
+
+def report_unseen(path, eligibility) -> int:
+    """Print the confusion matrix on the second set; return how many gold include/maybe were excluded."""
+    matrix: Counter = Counter()
+    reasons_agree = reasons_total = 0
+    misses = []
+    for record in read_tsv(path, allow_comments=True):
+        result = screening.screen_record(record, eligibility)
+        label = record["expected"]
+        matrix[label, result.decision] += 1
+        if label == "exclude" and result.decision == "exclude":
+            reasons_total += 1
+            reasons_agree += result.exclusion_reason == record["expected_reason"]
+        if result.decision == "exclude" and label != "exclude" or result.decision == "include" and label != "include":
+            misses.append((record["record_id"], label, result.decision, result.exclusion_reason or "-"))
+    n = {g: sum(matrix[g, d] for d in RULES) for g in GOLD}
+    agree = matrix["include", "include"] + matrix["exclude", "exclude"] + matrix["maybe", "needs_review"]
+    print(f"\nUnseen records ({sum(n.values())}; {path})\n")
+    print(f"{'gold/rules':<14}" + "".join(f"{d:>14}" for d in RULES) + f"{'total':>8}")
+    for g in GOLD:
+        print(f"{g:<14}" + "".join(f"{matrix[g, d]:>14}" for d in RULES) + f"{n[g]:>8}")
+    print()
+    print(f"gold include/maybe not auto-excluded (safety):    "
+          f"{share(n['include'] + n['maybe'] - matrix['include', 'exclude'] - matrix['maybe', 'exclude'], n['include'] + n['maybe'])}")
+    print(f"gold exclude/maybe not auto-included:             "
+          f"{share(n['exclude'] + n['maybe'] - matrix['exclude', 'include'] - matrix['maybe', 'include'], n['exclude'] + n['maybe'])}")
+    print(f"gold exclude auto-excluded (work saved):          {share(matrix['exclude', 'exclude'], n['exclude'])}")
+    print(f"exclusion reason agrees (auto-excluded):          {share(reasons_agree, reasons_total)}")
+    print(f"agreement (maybe = needs_review):                 {share(agree, sum(n.values()))}")
+    if misses:
+        print("\nWrong-way decisions (record, gold, rules, reason):")
+        for miss in misses:
+            print("  ", *miss)
+    return matrix["include", "exclude"] + matrix["maybe", "exclude"]
 
 
 if __name__ == "__main__":

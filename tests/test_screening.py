@@ -3,6 +3,7 @@ import csv
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 
 import openpyxl
 import pytest
@@ -68,10 +69,21 @@ def test_fk506_spellings_and_word_boundaries(eligibility):
     ("No adverse effects of tacrolimus were seen.", False),
     ("Patients not responding to tacrolimus were switched.", False),
     ("Oral tacrolimus was started.", False),
+    ("Remission came without the need for tacrolimus.", True),
+    ("There was no tacrolimus-related nephrotoxicity.", False),     # denies the toxicity, not the drug
+    ("No tacrolimus levels above 10 ng/mL were seen.", False),
 ])
 def test_negation(eligibility, sentence, negated):
     found = mentions(eligibility, sentence, "tacrolimus")
     assert [m.negated for m in found] == [negated]
+
+
+@pytest.mark.parametrize("sentence", ["Neither ciclosporin nor tacrolimus was given.",
+                                      "They improved without ciclosporin or tacrolimus.",
+                                      "Without ciclosporin or other drugs like tacrolimus."])
+def test_negation_carries_over_or_and_nor(eligibility, sentence):
+    negated = [m.negated for m in mentions(eligibility, sentence, "tacrolimus")]
+    assert negated == [sentence.startswith(("Neither", "They"))]    # 'or other drugs like' breaks the chain
 
 
 def test_a_record_defines_its_own_abbreviations(eligibility):
@@ -102,6 +114,16 @@ def test_route_scope(eligibility, abstract, route):
     ("Twelve patients (mean age 52 years) with dermatomyositis were treated.", "fail"),
     ("Twenty adults and three children with dermatomyositis were treated.", "unclear"),
     ("Four patients with dermatomyositis were treated.", "unclear"),
+    # an age at onset below 18 is juvenile-onset, whatever the age now
+    ("A 24-year-old woman had been diagnosed with dermatomyositis at the age of 15 years.", "met"),
+    ("A 19-year-old man, diagnosed with dermatomyositis at 13, was treated.", "met"),
+    ("Diagnosis was made at 5 years; she is now 24 years old.", "met"),
+    ("A 31-year-old man, aged 12 years at onset of dermatomyositis, was treated.", "met"),
+    ("Thirty adults (onset 25-70 years) and 4 patients with onset at 9-15 years of age were treated.", "unclear"),
+    ("A 45-year-old woman diagnosed with dermatomyositis 3 years earlier was treated.", "fail"),  # an interval
+    ("Dermatomyositis was diagnosed at 40 years of age.", "fail"),
+    ("Patients with onset before 16 years of age were excluded.", "unclear"),
+    ("Tacrolimus was started at 15 mg per day in a patient with dermatomyositis.", "unclear"),   # a dose
 ])
 def test_age_from_words_and_stated_ages(eligibility, abstract, age):
     result = screening.screen_record(record("Tacrolimus for dermatomyositis", abstract), eligibility)
@@ -144,7 +166,19 @@ JDM_ORAL = record("Oral tacrolimus in refractory juvenile dermatomyositis",
             "reduced inflammation, which may help patients.", mesh="Animals; Mice; Tacrolimus*"), "exclude", "non-human"),
     (record("Abatacept for refractory juvenile dermatomyositis", "Ten children with refractory JDM received "
             "abatacept. Eight improved."), "exclude", "no tacrolimus"),
+    (record("Tacrolimus for myositis-associated lung disease: a systematic review", "We report pooled survival "
+            "from 15 studies of dermatomyositis, limited to case reports in children.",
+            "Meta-Analysis"), "exclude", "review/editorial/guideline"),
+    (record("Retraction note: oral tacrolimus in juvenile dermatomyositis", "This article has been retracted.",
+            "Retraction of Publication"), "exclude", "other"),
+    (record("Adult-onset dermatomyositis treated with tacrolimus, unlike juvenile disease", "We describe two women "
+            "aged 40 and 52 years given oral tacrolimus; juvenile dermatomyositis differs."), "needs_review", ""),
     # the safety rule: what the abstract cannot settle goes to a reviewer
+    (record("RETRACTED: Oral tacrolimus in juvenile dermatomyositis", "We report 3 children with JDM given oral "
+            "tacrolimus. All improved."), "needs_review", ""),
+    (record("Tacrolimus lowers the interferon signature ex vivo in juvenile dermatomyositis", "Blood cells of 10 "
+            "children with JDM were cultured with tacrolimus. IL-2 fell.", mesh="Cells, Cultured; Humans; Tacrolimus*"),
+     "needs_review", ""),
     (record("Tacrolimus in juvenile dermatomyositis", ""), "needs_review", ""),
     (record("Refractory juvenile dermatomyositis: a case series", "We report three children with refractory JDM "
             "given a calcineurin inhibitor after steroids and methotrexate failed."), "needs_review", ""),
@@ -185,6 +219,26 @@ def test_bundled_gold_includes_and_maybes_are_never_excluded(bundled, eligibilit
     assert {p for p, label in gold.items() if label == "exclude" and decisions[p] == "include"} == set()
 
 
+def test_unseen_records_keep_the_safety_rule(repo, eligibility):
+    """Made-up records unlike the bundled ones (tests/data/unseen_screening.tsv, labelled by a
+    careful reviewer): no include or maybe is excluded, no exclude or maybe is included, and an
+    auto-exclusion gives the reviewer's reason."""
+    rows = read_tsv(repo / "tests/data/unseen_screening.tsv", allow_comments=True)
+    assert {row["expected"] for row in rows} == {"include", "exclude", "maybe"}
+    confusion, wrong = Counter(), []
+    for row in rows:
+        result = screening.screen_record(row, eligibility)
+        confusion[row["expected"], result.decision] += 1
+        if (result.decision == "exclude" and (row["expected"], row["expected_reason"]) != ("exclude", result.exclusion_reason)
+                or result.decision == "include" and row["expected"] != "include"):
+            wrong.append((row["record_id"], row["expected"], row["expected_reason"], result.decision,
+                          result.exclusion_reason, result.reasons))
+    agreement = sum(confusion[pair] for pair in [("include", "include"), ("exclude", "exclude"),
+                                                  ("maybe", "needs_review")]) / len(rows)
+    print(f"unseen records: {dict(confusion)}; agreement {agreement:.1%}")
+    assert wrong == []
+
+
 ALTERNATIVE = textwrap.dedent("""\
     question: Ciclosporin in juvenile dermatomyositis
     exclusion_reasons: [no ciclosporin, not juvenile dermatomyositis]
@@ -223,10 +277,10 @@ def test_another_review_question_is_a_different_eligibility_file(tmp_path, repo,
 
 @pytest.mark.parametrize("edit, field, problem", [
     (("  focus_sentences: 2", "  focus_sentence: 2"), "settings", "focus_sentence"),
-    (("        then: met\n", "        then: accept\n"), "criteria/0/rules/0/then", "accept"),
+    (("        then: met\n", "        then: accept\n"), "criteria/1/rules/0/then", "accept"),
     (("      - if: {any: [{concept: tacrolimus, in: [focus]}]}", "      - if: {any: [{concept: tacrolimu, in: [focus]}]}"),
-     "criteria/3", "unknown concept 'tacrolimu'"),
-    (("        reason: no tacrolimus\n", "        reason: not tacrolimus\n"), "criteria/3/rules/4", "exclusion reason"),
+     "criteria/4", "unknown concept 'tacrolimu'"),
+    (("        reason: no tacrolimus\n", "        reason: not tacrolimus\n"), "criteria/4/rules/4", "exclusion reason"),
 ])
 def test_a_bad_eligibility_file_is_named_with_the_field(tmp_path, repo, edit, field, problem):
     text = (repo / "config/eligibility.yaml").read_text(encoding="utf-8")

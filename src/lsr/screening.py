@@ -188,6 +188,8 @@ class Eligibility:
     juvenile_age_below: float = 18
     negation_before: list[tuple[str, ...]] = field(default_factory=list)
     negation_after: list[tuple[str, ...]] = field(default_factory=list)
+    negation_unless_followed_by: list[tuple[str, ...]] = field(default_factory=list)
+    negation_carried_by: list[tuple[str, ...]] = field(default_factory=list)
 
     def __post_init__(self):
         # Phrases by first word (normalised for terms, as written for abbreviations): matching
@@ -273,7 +275,9 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
         window=settings.get("window", 6), focus_sentences=settings.get("focus_sentences", 2),
         juvenile_age_below=settings.get("juvenile_age_below", 18),
         negation_before=[_phrase(p) for p in negation.get("before", [])],
-        negation_after=[_phrase(p) for p in negation.get("after", [])])
+        negation_after=[_phrase(p) for p in negation.get("after", [])],
+        negation_unless_followed_by=[_phrase(p) for p in negation.get("unless_followed_by", [])],
+        negation_carried_by=[_phrase(p) for p in negation.get("carried_by", [])])
 
 
 # --- finding concepts in a record --------------------------------------------------------------
@@ -301,6 +305,17 @@ class Sentence:
 _ABBREVIATION = re.compile(r"\s*\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*[),;]")
 _AGE_UNITS = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365, "ano": 1.0}
 _AGE_BEFORE = {"age", "aged", "onset", "idade"}
+# An age at onset or diagnosis ("diagnosed at the age of 15 years", "aged 9 years at onset"):
+# a cue among the words since the previous number, or 'at onset' right after the unit.
+_ONSET_BEFORE = {"onset", "diagnosed", "diagnosis", "began", "begun"}
+_ONSET_AFTER = {("at", "onset"), ("at", "diagnosis"), ("at", "disease"), ("at", "presentation")}
+_ONSET_WINDOW = 8
+# Words after a number that make it a measure, not an age ('at 15 mg', 'at 40%').
+_MEASURES = {"%", "mg", "g", "kg", "ml", "l", "ng", "mm", "cm", "m", "h", "hour", "min", "minute", "time",
+             "dose", "u", "iu", "mmol", "umol", "µg", "mcg", "patient", "case", "child", "center", "centre",
+             "site", "hospital", "week", "month", "day", "/"}
+# '3 years earlier', '5 years ago': a time interval, not an age.
+_INTERVAL_AFTER = {("ago",), ("earlier",), ("before",), ("after",), ("later",), ("previously",), ("prior",)}
 _YOUNGER = {("or", "younger"), ("or", "less"), ("and", "under"), ("or", "below"), ("and", "younger")}
 _OLDER = {("or", "older"), ("or", "more"), ("and", "over"), ("or", "above"), ("and", "older")}
 _RANGE_JOINERS = {"to", "and", "or", "a"}
@@ -384,12 +399,33 @@ class RecordText:
 
     def _negated(self, tokens: list[Token], first: int, last: int) -> bool:
         words = [t.norm for t in tokens]
-        for cue in self.eligibility.negation_before:
-            for gap in (0, 1):
-                end = first - gap
-                if end - len(cue) >= 0 and tuple(words[end - len(cue):end]) == cue:
-                    return True
-        return any(tuple(words[last + 1:last + 1 + len(cue)]) == cue for cue in self.eligibility.negation_after)
+
+        def followed_by(cue: tuple[str, ...]) -> bool:
+            return tuple(words[last + 1:last + 1 + len(cue)]) == cue
+
+        # 'no tacrolimus-related toxicity' denies the toxicity, not the drug
+        if not any(followed_by(cue) for cue in self.eligibility.negation_unless_followed_by):
+            for cue in self.eligibility.negation_before:
+                for gap in (0, 1):
+                    end = first - gap
+                    if end - len(cue) >= 0 and tuple(words[end - len(cue):end]) == cue:
+                        return True
+        return any(followed_by(cue) for cue in self.eligibility.negation_after)
+
+    def _carry_negation(self, tokens: list[Token], spans: list[tuple[str, int, int, bool]]):
+        """'without tacrolimus or other calcineurin inhibitors': a mention joined to a negated
+        one by a carrying word ('or', 'nor') is negated too."""
+        words = [t.norm for t in tokens]
+        carried = []
+        for name, first, last, negated in sorted(spans, key=lambda span: (span[1], span[2])):
+            if not negated:
+                for cue in self.eligibility.negation_carried_by:
+                    for gap in (0, 1):    # one word between: 'or other', 'nor any'
+                        end = first - gap - len(cue)
+                        negated = negated or (end > 0 and tuple(words[end:end + len(cue)]) == cue and any(
+                            n and l == end - 1 for _, _, l, n in carried))
+            carried.append((name, first, last, negated))
+        return carried
 
     def _ages(self, tokens: list[Token]) -> list[tuple[int, int, str]]:
         """Stated ages: (first token, last token, 'juvenile' or 'adult')."""
@@ -406,16 +442,30 @@ class RecordText:
                 if _is_number(words[j]):
                     values.append(float(words[j]))
                 j += 1
-            if j < len(words) and words[j] in _AGE_UNITS:
-                unit = _AGE_UNITS[words[j]]
+            has_unit = j < len(words) and words[j] in _AGE_UNITS
+            # 'aged 16', 'at the age of 16', 'diagnosed at 16': an age without a unit
+            bare = (not has_unit and len(values) == 1 and values[0] < 100 and first > 0
+                    and (words[first - 1] in ("aged", "at") or tuple(words[first - 2:first]) == ("age", "of"))
+                    and (j >= len(words) or words[j] not in _MEASURES and not _is_number(words[j])))
+            if has_unit or bare:
+                unit = _AGE_UNITS[words[j]] if has_unit else 1.0
+                if bare:
+                    j -= 1      # the number is the last word of the age
                 after = tuple(words[j + 1:j + 3])
-                in_context = (after[:1] == ("old",) or after == ("of", "age")
-                              or any(w in _AGE_BEFORE for w in words[max(0, first - 4):first]))
+                since = max([k + 1 for k in range(max(0, first - _ONSET_WINDOW), first)
+                             if _is_number(words[k])], default=max(0, first - _ONSET_WINDOW))
+                at_onset = after in _ONSET_AFTER or (bool(_ONSET_BEFORE & set(words[since:first]))
+                                                     and first > 0 and words[first - 1] in ("at", "age", "of"))
+                in_context = after[:1] not in _INTERVAL_AFTER and (
+                    after[:1] == ("old",) or after == ("of", "age") or at_onset
+                    or any(w in _AGE_BEFORE for w in words[max(0, first - 4):first]))
+                if bare:    # with no unit, only an explicit age: 'aged 16', 'age of 16', onset 'at 16'
+                    in_context = in_context and (at_onset or words[first - 1] != "at")
                 if in_context:
                     before = words[max(0, first - 2):first]
                     ages = [v * unit for v in values]
                     limit = self.eligibility.juvenile_age_below
-                    if after in _YOUNGER or {"under", "below", "younger"} & set(before):
+                    if after in _YOUNGER or {"under", "below", "younger", "before"} & set(before):
                         groups = ["juvenile"]
                     elif after in _OLDER or {"over", "above", "older"} & set(before):
                         groups = ["adult"]
@@ -423,7 +473,9 @@ class RecordText:
                         groups = ["juvenile"] if min(ages) < limit else []
                         if (max(ages) > limit) if len(ages) > 1 else ages[0] >= limit:
                             groups.append("adult")
-                    last = j + 1 if after[:1] == ("old",) else j
+                    last = j + 1 if after[:1] == ("old",) else j + 2 if after == ("of", "age") else j
+                    if at_onset and len(groups) == 1:
+                        groups.append(groups[0] + "_onset")
                     found += [(first, last, group) for group in groups]
                 i = j + 1
             else:
@@ -451,10 +503,10 @@ class RecordText:
             ages = self._ages(tokens)
             for concept in concepts.values():
                 spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
-            for name, first, last in spans:
+            negated = [(name, first, last, self._negated(tokens, first, last)) for name, first, last in spans]
+            for name, first, last, denied in self._carry_negation(tokens, negated):
                 text = sentence.text[tokens[first].start:tokens[last].end]
-                mentions.append(Mention(name, sentence.field, text, index, first, last,
-                                        self._negated(tokens, first, last)))
+                mentions.append(Mention(name, sentence.field, text, index, first, last, denied))
         headings = [(h.rstrip("*").strip(), "mesh") for h in self.record.get("mesh_terms", "").split(";")]
         headings += [(p.strip(), "publication_types") for p in self.record.get("publication_types", "").split(";")]
         for heading, field_name in headings:

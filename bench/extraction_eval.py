@@ -12,6 +12,10 @@ by field, exact string match:
 
 It also reports, over both levels, how often the output is NR where the gold is NR (an
 invented value is a miss), and lists every disagreement with the value each side gave.
+
+Then the same, machine-only, on made-up abstracts the rules were not written against
+(tests/data/unseen_extraction.tsv, or --unseen): per-field accuracy, NR kept where expected
+(target 100%), and the floors tests/test_extraction.py asserts for the key fields.
 """
 from __future__ import annotations
 
@@ -32,6 +36,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LSR_SHARED", REPO.parent / "shared"))
 TARGETS = {"n_patients": 0.9, "design": 0.9, "tacrolimus_route": 0.9, "skin_outcome": 0.9,
            "muscle_outcome": 0.9, "steroid_sparing": 0.9}
+UNSEEN = REPO / "tests" / "data" / "unseen_extraction.tsv"
+# Floors on the unseen abstracts; tests/test_extraction.py asserts the same ones.
+UNSEEN_FLOORS = {"n_patients": 0.95, "design": 0.9, "tacrolimus_route": 0.95, "skin_outcome": 0.85,
+                 "muscle_outcome": 0.85, "steroid_sparing": 0.9}
 
 
 def bundled_records() -> list[dict]:
@@ -76,11 +84,61 @@ def evaluate(records: list[dict], gold: list[dict], reviewer_values_path: Path) 
     return {"scores": scores, "nr": nr, "misses": misses, "conflicts": run.conflicts}
 
 
+def evaluate_unseen(path: Path) -> dict:
+    """Machine values on the unseen abstracts vs the values expected there, field by field."""
+    cases = read_tsv(path, required=["id", "first_author", "year", "publication_types", "title", "abstract", *FIELDS],
+                     allow_comments=True)
+    scores = {f: [0, 0] for f in FIELDS}
+    nr = [0, 0]
+    misses, invented = [], []
+    for case in cases:
+        got = {f: finding.value for f, finding in extract_record(case).items()}
+        for field in FIELDS:
+            scores[field][1] += 1
+            if got[field] == case[field]:
+                scores[field][0] += 1
+            else:
+                misses.append(f"  {case['id']:5} {field:17} expected={case[field]!r} got={got[field]!r}")
+            if case[field] == NR:
+                nr[1] += 1
+                nr[0] += got[field] == NR
+                if got[field] != NR:
+                    invented.append(f"{case['id']} {field}={got[field]!r}")
+    return {"cases": len(cases), "scores": scores, "nr": nr, "misses": misses, "invented": invented}
+
+
+def report_unseen(path: Path) -> bool:
+    """Print the unseen-set scores; True when the NR rule or a floor is broken."""
+    result = evaluate_unseen(path)
+    print(f"\nunseen abstracts ({path.name}, {result['cases']} records, machine only)")
+    failed = False
+    for field in FIELDS:
+        right, total = result["scores"][field]
+        floor = UNSEEN_FLOORS.get(field)
+        met = ""
+        if floor is not None:
+            met = f">= {floor:.0%} {'ok' if right / total >= floor else 'MISSED'}"
+            failed |= right / total < floor
+        print(f"{field:18} {right:>3}/{total} {right / total:6.1%}  {met}")
+    right = sum(r for r, _ in result["scores"].values())
+    total = sum(t for _, t in result["scores"].values())
+    print(f"all fields: {right}/{total} ({right / total:.1%})")
+    right, total = result["nr"]
+    print(f"NR kept where expected: {right}/{total} ({right / total:.1%}; target 100%)"
+          + (f" invented: {', '.join(result['invented'])}" if result["invented"] else ""))
+    failed |= right != total
+    if result["misses"]:
+        print("disagreements:")
+        print("\n".join(result["misses"]))
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", help="a unique_records.tsv to use instead of building the bundled records")
     parser.add_argument("--gold", default=str(SHARED / "gold" / "extraction.tsv"))
     parser.add_argument("--reviewer-values", default=str(REPO / "config" / "extraction" / "reviewer_values.tsv"))
+    parser.add_argument("--unseen", default=str(UNSEEN), help="made-up abstracts with expected values")
     args = parser.parse_args(argv)
     records = read_tsv(args.records) if args.records else bundled_records()
     gold = read_tsv(args.gold, required=["record", "level", *FIELDS])
@@ -112,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(result["misses"]))
     for conflict in result["conflicts"]:
         print(f"reviewer conflict: {conflict}")
+    failed |= report_unseen(Path(args.unseen))
     return 1 if failed else 0
 
 

@@ -83,6 +83,12 @@ def test_sentences_keep_abbreviations_and_decimals_and_carry_sections():
     ("Eleven DM-A/SIP patients were enrolled. Seven patients had amyopathic disease.", "11"),
     ("In a multicenter study, data on 26 JDM (19 F, 7 M) patients were collected.", "26"),
     ("Forty-nine patients were followed up; transient calcinosis occurred in 4 patients.", "49"),
+    ("Of 300 registry children, nine had received tacrolimus.", "9"),
+    ("Eight children refractory to at least two drugs were treated with tacrolimus.", "8"),
+    ("Patients were randomised to tacrolimus (trough 5-10 ng/mL; n = 16) or cyclophosphamide (n = 15). "
+     "Thirty-one children were enrolled.", "16"),
+    ("Fifty patients were included: 38 adults and 12 children with JDM.", "12"),
+    ("Fifty patients with myositis were included, 38 of them adults, and received tacrolimus.", NR),
 ])
 def test_number_of_patients_as_authors_write_it(abstract, n):
     assert values(abstract)["n_patients"] == n
@@ -139,6 +145,8 @@ def test_durations_means_and_limits_are_not_ages(abstract):
 
 
 def test_onset_age_is_used_only_when_no_other_age_is_given():
+    got = values("We present a 19-year-old man whose JDM began at the age of 10 years; tacrolimus was given.")
+    assert (got["age_min"], got["age_max"]) == ("19", "19")
     got = values("A 14-year-old boy, diagnosed at the age of 9 years, was treated with tacrolimus.")
     assert (got["age_min"], got["age_max"]) == ("14", "14")
     got = values("Six patients were treated with tacrolimus. Age at onset ranged from 2 to 11 years.")
@@ -151,7 +159,11 @@ def test_onset_age_is_used_only_when_no_other_age_is_given():
     ("There were 2 females and 1 male, all given tacrolimus. We report 3 patients.", "1", "2"),
     ("We describe a 13-year-old girl with JDM treated with tacrolimus.", "0", "1"),
     ("We present 11- and 8-year-old boys with refractory JDM given tacrolimus.", "2", "0"),
-    ("We report 6 patients treated with tacrolimus; 4 were girls.", NR, "4"),
+    ("We report 6 patients treated with tacrolimus; 4 were girls.", "2", "4"),
+    ("We retrospectively reviewed 14 children (9 girls) who received tacrolimus.", "5", "9"),
+    ("Twelve children received tacrolimus. Mean age was 7 years; 8 (67%) were girls.", "4", "8"),
+    ("Twelve children received tacrolimus. Of the 40 children screened, 8 (20%) were girls.", NR, "8"),
+    ("We describe a pair of sisters with JDM treated with tacrolimus.", "0", "2"),
     ("Ten patients were treated with tacrolimus; 38 (76%) girls were in the registry.", NR, NR),
 ])
 def test_boys_and_girls_counted_and_missing_sex_not_guessed(abstract, boys, girls):
@@ -186,6 +198,12 @@ def test_drug_names_to_canonical_codes(name, code):
     ("Tacrolimus was given as first-line therapy together with prednisolone.", "none"),
     ("All three children were corticosteroid dependent and were treated with tacrolimus.", NR),
     ("Tacrolimus and prednisolone were given to three children.", NR),
+    ("Oral steroids and IVIG proved ineffective. Tacrolimus was started.", "CS;IVIG"),
+    ("Cyclosporine had failed, and tacrolimus was given.", "CSA"),
+    ("He was given pulse methylprednisolone and rituximab, then tacrolimus was added.", "CS;RTX"),
+    ("Her rash was recalcitrant to hydroxychloroquine; tacrolimus was started.", "HCQ"),
+    ("Despite prednisone, MTX, colchicine and tacrolimus, calcinosis progressed.", NR),
+    ("After failure of prednisone and MTX, tacrolimus and IVIG were given.", "CS;MTX"),
 ])
 def test_prior_treatments_only_when_the_text_says_they_came_before(abstract, prior):
     assert values(abstract)["prior_treatments"] == prior
@@ -216,6 +234,8 @@ def test_route_attached_to_tacrolimus_only(abstract, route):
     ("Tacrolimus 0.075 mg/kg/day was adjusted to trough levels between 5 and 10 ug/L.",
      "0.075 mg/kg/day; trough 5-10 ng/mL"),
     ("Tacrolimus was given. Cyclosporine trough levels had been 100-150 ng/mL.", NR),
+    ("Tacrolimus was given. Patients with tacrolimus levels above 6 ng/mL responded better.", NR),
+    ("Tacrolimus was given. A tacrolimus trough of 5-10 ng/mL should be targeted.", NR),
     ("Prednisolone was given at 2 mg/kg/day with tacrolimus.", NR),
 ])
 def test_doses_in_mg_per_kg_per_day_and_troughs_in_ng_per_ml(abstract, dose):
@@ -233,6 +253,10 @@ def test_doses_in_mg_per_kg_per_day_and_troughs_in_ng_per_ml(abstract, dose):
     ("After 6 months of tacrolimus treatment, the rash had cleared.", "6"),
     ("Children were followed for 12 months before the start of tacrolimus.", NR),
     ("Disease duration was 0.16-11 years.", NR),
+    ("Tacrolimus was started. Mean follow-up was 30 months (range, 6-48).", "6-48"),
+    ("Tacrolimus was started. Follow-up was 3 years in case 1 and 10 months in case 2.", "10-36"),
+    ("Tacrolimus was started. At 6 months, the rash had improved. At 18 months, CMAS was normal.", "18"),
+    ("Tacrolimus was started. Within 6 weeks the rash improved.", NR),
 ])
 def test_follow_up_in_months(abstract, months):
     assert values(abstract)["followup_months"] == months
@@ -258,10 +282,20 @@ def test_follow_up_in_months(abstract, months):
     ("Muscle strength normalised in all three patients after 1 year of tacrolimus.", NR, "resolved"),
     ("Tacrolimus was started. No worsening of the rash was seen.", NR, NR),
     ("A girl was treated with tacrolimus. Her lung disease improved and the rash resolved.", "resolved", NR),
+    ("Tacrolimus was given. The skin ulcers healed.", "resolved", NR),
+    ("Tacrolimus was given. The skin disease activity score fell from 20 to 4.", "improved", NR),
+    ("Tacrolimus was given. Muscle strength normalised in 3 of 5 patients.", NR, "improved"),
+    ("Tacrolimus was given. Muscle: CMAS improved in 4/6.", NR, "improved"),
+    ("Because the rash persisted, tacrolimus was added; the rash then cleared.", "resolved", NR),
 ])
 def test_outcomes_with_negation(abstract, skin, muscle):
     got = values(abstract)
     assert (got["skin_outcome"], got["muscle_outcome"]) == (skin, muscle)
+
+
+def test_results_outrank_the_title():
+    got = values("Tacrolimus was given. The skin ulcers healed.", title="Skin ulcers responding to tacrolimus")
+    assert got["skin_outcome"] == "resolved"
 
 
 def test_baseline_and_earlier_treatment_sentences_are_not_outcomes():
@@ -281,10 +315,13 @@ def test_clinical_statements_outrank_laboratory_ones_and_results_outrank_conclus
     ("Tapering of the daily corticosteroids dose was also possible after tacrolimus.", "yes"),
     ("On tacrolimus, steroids were discontinued in two children.", "yes"),
     ("Tacrolimus was started but prednisolone could not be tapered.", "no"),
+    ("Tacrolimus was started; prednisolone was tapered without relapse.", "yes"),
+    ("Tacrolimus was started and the steroid dose halved.", "yes"),
     ("On tacrolimus, the steroid dose had to be increased.", "no"),
     ("She relapsed during steroid tapering, so tacrolimus was started.", NR),
     ("Three children were treated with tacrolimus.", NR),
-], ids=["tapered", "tapering-possible", "discontinued", "negated", "increased", "relapse-before", "silent"])
+], ids=["tapered", "tapering-possible", "discontinued", "negated", "without-relapse", "halved", "increased",
+        "relapse-before", "silent"])
 def test_steroid_sparing(abstract, sparing):
     assert values(abstract)["steroid_sparing"] == sparing
 
@@ -303,6 +340,11 @@ def test_steroid_sparing_from_a_title():
      "as an adverse event.", "hypertension"),
     ("Tacrolimus can cause nephrotoxicity and hypertension.", NR),
     ("Tacrolimus was well tolerated.", NR),
+    ("Tacrolimus was given. Adverse events were not reported.", NR),
+    ("Tacrolimus was given. Infections were more frequent with cyclophosphamide; two children on tacrolimus "
+     "developed hypertension.", "hypertension"),
+    ("Tacrolimus was stopped because of deranged liver tests.", "hepatotoxicity"),
+    ("On tacrolimus, tremor and hypomagnesaemia were observed in one patient each.", "hypomagnesaemia; tremor"),
 ])
 def test_adverse_events(abstract, events):
     assert values(abstract)["adverse_events"] == events
@@ -317,6 +359,31 @@ def test_a_record_without_abstract_is_all_nr_but_what_the_title_says():
     got = values("", title="FK-506 in the treatment of unresponsive juvenile dermatomyositis",
                  first_author="Modesto", year="2003")
     assert got == {**{field: NR for field in FIELDS}, "study": "Modesto 2003"}
+
+
+# --------------------------------------------------------------------------- abstracts unseen by the rules
+
+UNSEEN = Path(__file__).parent / "data" / "unseen_extraction.tsv"
+# Floors for the key fields on the unseen abstracts (bench/extraction_eval.py prints the same).
+UNSEEN_FLOORS = {"n_patients": 0.95, "design": 0.9, "tacrolimus_route": 0.95, "skin_outcome": 0.85,
+                 "muscle_outcome": 0.85, "steroid_sparing": 0.9}
+
+
+def test_unseen_abstracts_never_get_invented_values_and_key_fields_reach_their_floors():
+    cases = read_tsv(UNSEEN, required=["id", "title", "abstract", *FIELDS], allow_comments=True)
+    assert len(cases) >= 25
+    right = dict.fromkeys(FIELDS, 0)
+    invented = []
+    for case in cases:
+        got = {field: finding.value for field, finding in extract_record(case).items()}
+        for field in FIELDS:
+            right[field] += got[field] == case[field]
+            if case[field] == NR and got[field] != NR:
+                invented.append(f"{case['id']} {field}={got[field]!r}")
+    accuracy = {field: right[field] / len(cases) for field in FIELDS}
+    print("\n".join(f"{field:17} {right[field]}/{len(cases)} {accuracy[field]:.0%}" for field in FIELDS))
+    assert invented == []
+    assert {f: accuracy[f] for f in UNSEEN_FLOORS if accuracy[f] < UNSEEN_FLOORS[f]} == {}
 
 
 # --------------------------------------------------------------------------- reviewer values

@@ -244,7 +244,7 @@ class Finding:
 
 
 _COUNT_NOUNS = (r"(?:patients?|children|child|cases?|girls?|boys?|subjects?|adolescents?|individuals?|"
-                r"infants?|participants?|persons?|pts|women|men|females?|males?)")
+                r"infants?|participants?|persons?|pts|women|men|females?|males?|sisters?|brothers?|siblings?|twins?)")
 _NOT_AGE = r"(?![- ]?(?:years?|yrs?|months?|weeks?|days?|y)\b)(?!\s*(?:%|mg|ng|µg|μg|ug|mcg|g\b))"
 # A count: number, up to three describing words (or a parenthesis such as '(19 F, 7 M)'), a noun for people.
 _COUNT_RE = re.compile(
@@ -254,8 +254,13 @@ _COUNT_RE = re.compile(
 # A count inside a larger group ('in 4 patients', '15 of the 21 patients') is not the study's size.
 _SUBSET_RE = re.compile(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<![\w.-]){NUMBER}\s+(?:of|among))"
                         r"\s+(?:the\s+|these\s+|them\s+)?$", re.I)
+_COUNTED_THING_RE = re.compile(r"\b(?:to|than|least|most)\s*$", re.I)
+_ADULT_COUNT_RE = re.compile(
+    rf"(?<![\w.\-]){NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
+_JUVENILE_RE = re.compile(r"\b(?:children|child|juvenile|jdm|p(?:a)?ediatric|girls?|boys?|adolescents?|infants?)\b",
+                          re.I)
 _N_EQUALS_RE = re.compile(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
-_SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n)"
+_SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n|sisters?|brothers?)"
 _SEX_PAIR_RE = re.compile(
     rf"(?<![\w\-])(?P<n1>{NUMBER}|an?|one)\s+(?P<s1>{_SEX_NOUN})\s*(?:,|and|&)\s*(?P<n2>{NUMBER}|an?|one)\s+"
     rf"(?P<s2>{_SEX_NOUN})\b", re.I)
@@ -271,12 +276,14 @@ _SINGLE_RE = re.compile(
     r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
 _TREATED_COUNT_RE = re.compile(
     rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
-    rf"(?:of\s+(?:them|these|the)\s+)?[\w/\-]+\s+){{0,3}}?(?:were|was|had been)\s+(?:treated|given|started|switched)\b"
+    rf"(?:of\s+(?:them|these|the)\s+)?"
+    rf"(?!(?:drugs?|agents?|medications?|courses?|doses?|centres?|centers?)\b)[\w/\-]+\s+)"
+    rf"{{0,3}}?(?:(?:were|was|had been)\s+(?:treated|given|started|switched)|(?:had\s+)?received)\b"
     rf"[^.;]{{0,40}}?\b{TACROLIMUS}\b", re.I)
 
 
-def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int]]:
-    """(priority, position, count) for every statement of how many patients a sentence makes."""
+def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
+    """(priority, position, count, wording) for every statement of how many patients a sentence makes."""
     text = sentence.text
     mentions = []
     reporting = bool(_REPORTING.search(text)) or sentence.in_title
@@ -285,14 +292,16 @@ def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int]]:
     for match in _SEX_PAIR_RE.finditer(text):
         total = sum(int(parse_number("1" if n.lower() in ("a", "an") else n)) for n in (match["n1"], match["n2"]))
         paired.append((match.start(), match.end()))
-        mentions.append((1 if reporting else 2, match.start(), total))
+        mentions.append((1 if reporting else 2, match.start(), total, match.group(0)))
     for match in _TREATED_COUNT_RE.finditer(text):
-        mentions.append((0, match.start(), int(parse_number(match["n"]))))
+        # 'refractory to at least two drugs were treated ...' counts drugs, not patients.
+        if not _COUNTED_THING_RE.search(text[:match.start()]):
+            mentions.append((0, match.start(), int(parse_number(match["n"])), match.group(0)))
     for match in _AGE_OLD_RE.finditer(text):
         # '11- and 8-year-old boys': one patient per age listed.
         listed = len(re.findall(NUMBER, match["list"], re.I)) + 1
         if listed > 1 and (match["sex"] or "").lower() in _PLURAL_SEX:
-            mentions.append((1 if reporting or tacrolimus else 2, match.start(), listed))
+            mentions.append((1 if reporting or tacrolimus else 2, match.start(), listed, match.group(0)))
     for match in _COUNT_RE.finditer(text):
         if any(start <= match.start() < end for start, end in paired):
             continue
@@ -301,26 +310,36 @@ def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int]]:
         if value != int(value) or value < 1:
             continue
         priority = 1 if reporting or tacrolimus else 2
-        mentions.append((priority + (2 if subset else 0), match.start(), int(value)))
+        mentions.append((priority + (2 if subset else 0), match.start(), int(value), match.group(0)))
     for match in _N_EQUALS_RE.finditer(text):
-        priority = 0 if re.search(rf"{TACROLIMUS}\W{{0,3}}$", text[:match.start()], re.I) else 2
-        mentions.append((priority, match.start(), int(match["n"])))
+        # 'tacrolimus (n = 7)', 'oral tacrolimus (target trough 5-10 ng/mL; n = 16)': the tacrolimus arm.
+        owned = re.search(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", text[:match.start()], re.I)
+        wording = text[max(0, match.start() - 40):match.end()]
+        mentions.append((0 if owned else 2, match.start(), int(match["n"]), wording))
     if (reporting or re.match(r"\s*(?:an?|one)\s", text, re.I)) and not mentions:
         single = _SINGLE_RE.search(text)
         if single:
-            mentions.append((1, single.start(), 1))
+            mentions.append((1, single.start(), 1, single.group(0)))
     return mentions
 
 
 def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
-    """JDM patients treated with tacrolimus: the best-placed count statement (reports, tacrolimus, title)."""
+    """JDM patients treated with tacrolimus: the best-placed count statement (reports, tacrolimus, title).
+
+    In a study that also counts adults, only a count of children (juvenile patients) is the
+    table's number; without one the number is NR.
+    """
     candidates = []
+    mixed = False
     for sentence in sentences:
         if sentence.about_literature or sentence.is_background:
             continue
-        for priority, position, count in _count_mentions(sentence):
+        mixed = mixed or bool(_ADULT_COUNT_RE.search(sentence.text))
+        for priority, position, count, wording in _count_mentions(sentence):
             if count < 10000:
-                candidates.append((priority, sentence.index, position, count, sentence.text))
+                candidates.append((priority, sentence.index, position, count, sentence.text, wording))
+    if mixed:
+        candidates = [c for c in candidates if _JUVENILE_RE.search(c[5])]
     if not candidates:
         return Finding()
     best = min(candidates)
@@ -389,7 +408,8 @@ _NOT_AGE_CONTEXT = re.compile(r"duration|evolution|follow|delay|course|treatment
 _INEQUALITY = re.compile(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
                          r"at least|more than)\s*$", re.I)
 _OPEN_END = re.compile(r"\s*(?:of age\s*)?(?:or|and)\s+(?:younger|older|under|over|above|below|less|more)\b", re.I)
-_ONSET = re.compile(r"\bonset\b|\bdiagnos\w*|\bpresentation\b|\bdisease began\b|\bfirst symptoms?\b", re.I)
+_ONSET = re.compile(r"\bonset\b|\bdiagnos\w*|\bpresentation\b|\bbegan\b|\bstarted\b|\bfirst (?:symptoms?|signs?)\b",
+                    re.I)
 _START = re.compile(rf"{TACROLIMUS}|\b(?:start|initiation|introduction|beginning) of (?:treatment|therapy)\b", re.I)
 
 
@@ -469,12 +489,17 @@ def extract_ages(sentences: Sequence[Sentence]) -> tuple[Finding, Finding]:
     return Finding(), Finding()
 
 
-_PLURAL_SEX = ("boys", "girls", "males", "females", "women", "men")
+_PLURAL_SEX = ("boys", "girls", "males", "females", "women", "men", "sisters", "brothers")
 _SEX_WORDS = {"girl": "f", "girls": "f", "female": "f", "females": "f", "woman": "f", "women": "f", "f": "f",
-              "boy": "m", "boys": "m", "male": "m", "males": "m", "man": "m", "men": "m", "m": "m"}
+              "sister": "f", "sisters": "f",
+              "boy": "m", "boys": "m", "male": "m", "males": "m", "man": "m", "men": "m", "m": "m",
+              "brother": "m", "brothers": "m"}
 _SEX_COUNT_RE = re.compile(
     rf"(?<![\w\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
-    r"(?P<sex>girls?|boys?|females?|males?|women|men)\b(?!\s*(?:to|-to-|:|ratio))", re.I)
+    r"(?P<sex>girls?|boys?|females?|males?|women|men|sisters|brothers)\b(?!\s*(?:to|-to-|:|ratio))", re.I)
+# '8 (57%) were girls': a share of the whole study when the percentage matches the number of patients.
+_SEX_SHARE_RE = re.compile(r"(?P<n>\d+)\s*\((?P<p>\d+(?:\.\d+)?)\s*%\)\s*(?:were\s+|are\s+)?"
+                           r"(?:girls?|boys?|females?|males?)\b", re.I)
 _SEX_LETTER_RE = re.compile(r"(?<=[(,;\s])(?P<n>\d+)\s*(?P<sex>[FM])\b(?=\s*[,;)/]|\s+and\b)")
 _SINGLE_SEX_RE = re.compile(
     rf"(?:(?:^|(?<=[\s(]))(?:an?|one)\s+|(?:patient|case)\s+\d+\s*[:,]\s*)"
@@ -507,13 +532,17 @@ def _sex_counts(sentence: Sentence) -> tuple[dict[str, int], int]:
 
 
 def extract_sex(sentences: Sequence[Sentence], n_patients: Finding) -> tuple[Finding, Finding]:
-    """Boys and girls: the first sentence that counts them, else single patients described one by one.
+    """Boys and girls: the first sentence that counts them, else single patients described one by one
+    (in the abstract; the title's single patient only when the abstract describes none).
 
-    The sex not named is 0 only when the named count already accounts for every patient.
+    The sex not named is 0 when the named count already accounts for every patient, and the
+    difference when the count is plainly a part of the study's patients: stated in the sentence
+    that gives the number of patients ('14 children (9 girls)'), or as a share that matches it
+    ('8 (57%) were girls' of 14).
     """
     group: tuple[dict[str, int], list[str]] | None = None
-    singles: Counter = Counter()
-    single_evidence: list[str] = []
+    singles: dict[bool, Counter] = {True: Counter(), False: Counter()}
+    single_evidence: dict[bool, list[str]] = {True: [], False: []}
     for sentence in sentences:
         if sentence.about_literature or sentence.is_background:
             continue
@@ -521,9 +550,10 @@ def extract_sex(sentences: Sequence[Sentence], n_patients: Finding) -> tuple[Fin
         if counts and not single and group is None:
             group = (counts, [sentence.text])
         elif single:
-            singles.update(counts)
-            single_evidence.append(sentence.text)
-    counts, evidence = group if group else (dict(singles), single_evidence)
+            singles[sentence.in_title].update(counts)
+            single_evidence[sentence.in_title].append(sentence.text)
+    in_title = not singles[False]
+    counts, evidence = group if group else (dict(singles[in_title]), single_evidence[in_title])
     if not counts:
         return Finding(), Finding()
     n = int(n_patients.value) if n_patients.value != NR else None
@@ -532,13 +562,37 @@ def extract_sex(sentences: Sequence[Sentence], n_patients: Finding) -> tuple[Fin
         return Finding(), Finding()
     complete = n is not None and total == n
     values = {sex: str(counts[sex]) if sex in counts else ("0" if complete else NR) for sex in ("m", "f")}
+    if n is not None and group and len(counts) == 1 and _part_of_study(evidence[0], n_patients, n):
+        values = {sex: str(counts.get(sex, n - total)) for sex in ("m", "f")}
     return tuple(Finding(values[sex], list(evidence) if values[sex] != NR else []) for sex in ("m", "f"))
 
 
+def _part_of_study(text: str, n_patients: Finding, n: int) -> bool:
+    """Whether a sentence's count of one sex is a part of the study's n patients."""
+    if text in n_patients.evidence:
+        return True
+    return any(abs(100 * int(m["n"]) / n - float(m["p"])) <= 1 for m in _SEX_SHARE_RE.finditer(text))
+
+
 _PRIOR_CUE_RE = re.compile(
-    r"\b(?:refractory|resistant|unresponsive|non-?respon\w*|intolerant|fail\w*|failure|inadequate\w*|insufficient\w*|"
-    r"despite|in spite of|previously|prior|pretreated|pre-treated|did not respond|not respond\w*|poor response|"
-    r"lack of response|after (?:the )?(?:failure|ineffectiveness))\b", re.I)
+    r"\b(?:refractory|recalcitrant|resistant|unresponsive|non-?respon\w*|intolerant|fail\w*|failure|inadequate\w*|"
+    r"insufficient\w*|despite|in spite of|previously|previous|prior|pretreated|pre-treated|did not respond|"
+    r"not respond\w*|poor response|lack of response|after (?:the )?(?:failure|ineffectiveness)|"
+    r"had (?:also |previously |already )?(?:received|been (?:treated|given)))\b", re.I)
+# Failure stated after the drugs ('IVIG and steroids were ineffective', 'ciclosporin had failed',
+# 'had received MTX previously'): the drugs of the clause before it.
+_PRIOR_AFTER_RE = re.compile(
+    r"\b(?:(?:were|was|had been|proved|being)\s+(?:\w+\s+)?(?:ineffective|unsuccessful|insufficient|inadequate|"
+    r"not effective)|(?:had|have)\s+failed|previously)\b", re.I)
+# 'She received X and Y, then tacrolimus was added': the drugs before the sequence word.
+_THEN_TACROLIMUS_RE = re.compile(
+    rf"(?:,\s*|\s+and\s+)(?:then|subsequently|thereafter|later)\b[^.;]{{0,25}}?\b{TACROLIMUS}\b|"
+    rf"\bfollowed by\s+(?:(?:oral|intravenous)\s+)?{TACROLIMUS}\b", re.I)
+_PRIOR_STOP_RE = re.compile(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|whereas|but)\b",
+                            re.I)
+# The end of a list of drugs whose last item is tacrolimus: ', bisphosphonates and ' before it.
+_CLAUSE_BOUNDARY_RE = re.compile(rf"{TACROLIMUS}|;|\bbut\b|\bwhereas\b", re.I)
+_LIST_END_RE = re.compile(r"(?:,?\s+[a-z][\w\-]*){0,4}?,?\s+(?:and|or|plus)\s+", re.I)
 _BEFORE_TACROLIMUS_RE = re.compile(
     rf"\b(?:before|prior to)\s+(?:the\s+)?(?:(?:start|initiation|introduction|use)\s+of\s+)?{TACROLIMUS}", re.I)
 _FIRST_LINE = r"(?:first-?line|front-?line|upfront|initial(?: combination)? (?:treatment|therapy|regimen))"
@@ -561,19 +615,26 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         spans: list[tuple[int, int]] = []
         if _BEFORE_TACROLIMUS_RE.search(text):
             spans.append((0, len(text)))
+        mentions = drug_mentions(text)
         for cue in _PRIOR_CUE_RE.finditer(text):
             end = len(text)
-            stop = re.compile(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|"
-                              rf"whereas|but)\b", re.I).search(text, cue.end())
+            stop = _PRIOR_STOP_RE.search(text, cue.end())
             if stop:
                 end = stop.start()
+                listed = [e for s, e, _ in mentions if cue.end() <= s < end]
+                # 'despite steroids, MTX and FK506': tacrolimus is one of the list, so no order is stated.
+                if listed and _TACROLIMUS_RE.match(stop.group(0)) and _LIST_END_RE.fullmatch(text[max(listed):end]):
+                    continue
             start = cue.start()
             # 'steroid-resistant', 'MTX-refractory': the drug stands just before the cue.
             adjective = re.search(r"([\w\-]+(?: [\w\-]+)?)[- ]$", text[max(0, start - 40):start])
             if adjective and _DRUG_RE.fullmatch(adjective.group(1).split()[-1].rstrip("-")):
                 start -= len(adjective.group(0))
             spans.append((start, end))
-        found = {code for start, end in spans for s, _, code in drug_mentions(text) if start <= s < end}
+        for cue in [*_PRIOR_AFTER_RE.finditer(text), *_THEN_TACROLIMUS_RE.finditer(text)]:
+            clause_start = max([0] + [m.end() for m in _CLAUSE_BOUNDARY_RE.finditer(text[:cue.start()])])
+            spans.append((clause_start, cue.start()))
+        found = {code for start, end in spans for s, _, code in mentions if start <= s < end}
         found.discard("stem cell transplantation")
         if found:
             codes |= found
@@ -633,6 +694,9 @@ _LEVEL_RE = re.compile(
 _LEVEL_CUE_RE = re.compile(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
 
 
+_RECOMMENDATION_RE = re.compile(r"\b(?:may|might|should|could|would)\s+be\b|\brecommend\w*|\bsuggest\w*", re.I)
+
+
 def extract_dose(sentences: Sequence[Sentence]) -> Finding:
     """Tacrolimus dose in mg/kg/day (or mg/day) and target trough in ng/mL (µg/L is the same unit).
 
@@ -643,7 +707,8 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
     troughs: list[tuple[int, int, str]] = []
     finding = Finding()
     for sentence in sentences:
-        if sentence.about_literature:
+        # 'A target trough of 5-10 ng/mL may be appropriate' recommends a dose; nobody was given it.
+        if sentence.about_literature or _RECOMMENDATION_RE.search(sentence.text):
             continue
         text = sentence.text
         segments = _tacrolimus_segments(text)
@@ -667,7 +732,8 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
             owned = any(start <= match.start() < end for start, end in segments) or (
                 not names_tacrolimus and not other_drugs)
             cue = _LEVEL_CUE_RE.search(text[max(0, match.start() - 60):match.start()])
-            if not owned or not cue:
+            # 'levels above 5 ng/mL had ...' is a threshold of an analysis, not the dose given.
+            if not owned or not cue or _INEQUALITY.search(text[:match.start()]):
                 continue
             if not names_tacrolimus and not any(_TACROLIMUS_RE.search(s.text) for s in sentences):
                 continue
@@ -695,7 +761,19 @@ _TREATMENT_SPAN_RE = re.compile(
     rf"(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy)", re.I)
 
 
-def _months(match: re.Match) -> str:
+_SPREAD_RE = re.compile(rf"\s*[(\[,;]\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
+                        rf"(?P<unit>weeks?|months?|years?)?", re.I)
+_PER_PATIENT_RE = re.compile(r"\s+(?:for|in)\s+(?:the|one|patient|case|her|his)\b", re.I)
+# 'At 12 months, ...', 'After 6 months of treatment, ...', 'Over the next 4 months ...', 'During 6 months of therapy'
+_TIME_POINT_RE = re.compile(
+    rf"(?:at|after|during|over)\s+(?:the\s+)?(?:(?:next|following|first|subsequent)\s+)?"
+    rf"(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\b"
+    rf"(?:\s+of\s+(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy))?"
+    rf"\s*(?:,|\s(?!before|prior))",
+    re.I)
+
+
+def _months(match) -> str:
     def convert(number: str, unit: str) -> float:
         value = parse_number(number)
         unit = unit.lower()
@@ -710,8 +788,30 @@ def _months(match: re.Match) -> str:
     return format_range(low, high, 1)
 
 
+def _followup_value(window: str, duration: re.Match) -> str:
+    """A stated follow-up: the range given with a mean or median ('26 months (range 12-60)'), the
+    span of per-patient values ('2 years for the elder and 15 months for the younger'), else the value."""
+    after = window[duration.end():]
+    spread = _SPREAD_RE.match(after)
+    if spread:
+        unit = spread["unit"] or duration["unit"]
+        return _months({"a": spread["a"], "b": spread["b"], "unit": unit, "unit_a": None})
+    per_patient = _PER_PATIENT_RE.match(after)
+    if per_patient:
+        values = []
+        for match in [duration, *_DURATION_RE.finditer(after)]:
+            if match is duration or _PER_PATIENT_RE.match(after[match.end():]):
+                values.extend(float(v) for v in _months(match).split("-"))
+        return format_range(min(values), max(values), 1)
+    return _months(duration)
+
+
 def extract_followup(sentences: Sequence[Sentence]) -> Finding:
-    """Follow-up after tacrolimus start in months ('7 to 9 months' -> 7-9; weeks and years converted)."""
+    """Follow-up after tacrolimus start in months ('7 to 9 months' -> 7-9; weeks and years converted).
+
+    Stated follow-up first, then time on tacrolimus ('after 6 months of tacrolimus'), then the
+    latest time point results are reported at ('At 12 months, ...') once tacrolimus is introduced.
+    """
     for sentence in sentences:
         if sentence.about_literature or sentence.is_background:
             continue
@@ -720,29 +820,42 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
             before = _DURATION_RE.search(text[max(0, cue.start() - 25):cue.start()])
             if before and re.fullmatch(r"[\s-]*(?:of\s+)?", text[max(0, cue.start() - 25) + before.end():cue.start()]):
                 return Finding(_months(before), [text])
-            window = text[cue.end():cue.end() + 80]
-            duration = _DURATION_RE.search(window)
+            window = text[cue.end():cue.end() + 120]
+            duration = _DURATION_RE.search(window[:80])
             # Time followed before the drug was started is not follow-up after tacrolimus.
             if duration and not re.search(r"\b(?:before|prior)\b", window[:duration.start()], re.I) \
                     and not re.match(r"\s*(?:before|prior to)\b", window[duration.end():], re.I):
-                return Finding(_months(duration), [text])
+                return Finding(_followup_value(window, duration), [text])
     for sentence in sentences:
         if sentence.about_literature or sentence.is_background or not _TACROLIMUS_RE.search(sentence.text):
             continue
         span = _TREATMENT_SPAN_RE.search(sentence.text)
         if span:
             return Finding(_months(_DURATION_RE.search(span["d"])), [sentence.text])
+    points = []
+    for sentence in _after_tacrolimus(sentences):
+        point = _TIME_POINT_RE.match(sentence.text)
+        if point and not sentence.in_title:
+            duration = _DURATION_RE.search(point["d"])
+            points.append((float(_months(duration).split("-")[-1]), _months(duration), sentence.text))
+    if points:
+        latest = max(points, key=lambda point: point[0])
+        return Finding(latest[1], [latest[2]])
     return Finding()
 
 
 # Outcome domains: (regex, tier, polarity). Tier 1 is clinical (strength, rash), tier 2 laboratory;
 # polarity says what a fall means: for 'weakness' (-1) it is an improvement, for 'strength' (+1) a loss.
 _SKIN_TERMS = [
+    # A disease activity score falls when the disease improves.
+    (r"\b(?:skin|cutaneous|rash)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bskin\b|\bcutaneous\b|\bdermatolog\w*|\bmucocutaneous\b", 1, 0),
-    (r"\brash(?:es)?\b|\berythema\b|\bgottron\w*|\bheliotrope\b|\blesions?\b|\bulcer\w*|\bcalcinos\w*|\bvasculitis\b|"
+    (r"\brash(?:es)?\b|\berythema\b|\bgottron\w*|\bheliotrope\b|\blesions?\b|\bulcer\w*|\bcalcinos\w*|\bcalcif\w*|"
+     r"\bvasculitis\b|"
      r"\bcdasi\b|\bdas-?s\b", 1, -1),
 ]
 _MUSCLE_TERMS = [
+    (r"\b(?:muscle|muscular)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bmuscle strength\b|\bmuscular strength\b|\bmuscle power\b|\bstrength\b|\bcmas\b|\bmmt-?8?\b|"
      r"\bmotor function\b|\bphysical function\b", 1, 1),
     (r"\b(?:muscle )?weakness\b|\bmyalgia\b|\bmyositis\b|\bdas-?m\b", 1, -1),
@@ -751,13 +864,13 @@ _MUSCLE_TERMS = [
 ]
 _OUTCOME_TRIGGERS = [
     (r"\bno (?:significant |major |relevant )?change\b|\bunchanged\b|\bstable\b|\bstabili[sz]\w*|\bpersist\w*|"
-     r"\bremained\b|\bstatic\b", "no change"),
+     r"\bremained\b|\bstatic\b|\bpreserved\b", "no change"),
     (r"\bresol\w*|\bresolution\b|\bdisappear\w*|\bclear(?:ed|ance)\b|\bcomplete (?:remission|response|recovery)\b|"
-     r"\bnormali[sz]\w*|\bnormal\b|\bfull recovery\b", "resolved"),
+     r"\bnormali[sz]\w*|\bnormal\b|\bfull recovery\b|\bheal(?:ed|ing)\b", "resolved"),
     (r"\bimprov\w*|\bbetter\b|\bamelior\w*|\brespond(?:ed|ing)\b|\brecover\w*|\bregress\w*|\bremission\b|"
      r"\b(?:good|favou?rable|excellent|significant|marked|clinical|dramatic) response\b|\bpartial\w*|"
      r"\bbenefi\w*|\beffective\w*", "improved"),
-    (r"\bworsen\w*|\bdeteriorat\w*|\bprogress(?:ed|ion)\b|\bflares?\b|\baggravat\w*", "worsened"),
+    (r"\bworsen\w*|\bdeteriorat\w*|\bprogress(?:ed|ion)\b|\bflares?\b|\baggravat\w*|\benlarg\w*", "worsened"),
     (r"\bdecreas\w*|\breduc\w*|\bdeclin\w*|\bdrop\w*|\bfell\b|\bfall\w*|\blower\w*|\bdiminish\w*|\bsubsid\w*", "down"),
     (r"\bincreas\w*|\brose\b|\brise\b|\bgain\w*|\bhigher\b|\bregain\w*", "up"),
 ]
@@ -794,7 +907,21 @@ def _domain_mentions(clause: str) -> list[tuple[int, int, str, int, int]]:
     return mentions
 
 
-def _clause_outcomes(clause: str) -> list[tuple[str, int, str]]:
+_IN_SOME_RE = re.compile(
+    rf"(?:\s+[\w\-]+){{0,3}}?\s+in\s+(?P<k>{NUMBER})(?:\s*(?:of|/|out of)\s*(?:the\s+)?(?P<m>{NUMBER}))?(?!\s*%)\b",
+    re.I)
+
+
+def _only_some(after: str, n_patients: int | None) -> bool:
+    """'... in four of five', 'in 6/7', 'in five' (of six patients): a part of the patients, not all."""
+    some = _IN_SOME_RE.match(after)
+    if not some:
+        return False
+    total = parse_number(some["m"]) if some["m"] else n_patients
+    return total is not None and parse_number(some["k"]) < total
+
+
+def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[str, int, str]]:
     """(domain, tier, class) stated in a clause.
 
     Each domain word takes its nearest outcome word, and each outcome word also counts for the
@@ -827,29 +954,45 @@ def _clause_outcomes(clause: str) -> list[tuple[str, int, str]]:
             direction = -1 if label == "down" else 1
             results.append((domain, tier, "improved" if direction * polarity > 0 else "worsened"))
             continue
-        if label == "resolved" and tier == 2:
-            label = "improved"  # normal enzymes alone do not make the muscle disease resolved
+        if label == "resolved" and (tier == 2 or _only_some(clause[match.end():], n_patients)):
+            label = "improved"  # normal enzymes alone, or resolution in only some patients
         outcome = _trigger_class(clause, match, label)
         if outcome:
             results.append((domain, tier, outcome))
     return results
 
 
-def extract_outcome(sentences: Sequence[Sentence], domain: str) -> Finding:
+def _outcome_text(text: str) -> str:
+    """A sentence without what cannot be an outcome: a heading's colon ('Skin: improved in 6/7') and a
+    leading reason for the treatment ('Because his weakness persisted, tacrolimus was added')."""
+    text = re.sub(r"^(\s*(?:[\w\-]+\s+){0,2}[\w\-]+):\s+", r"\1 ", text)
+    return re.sub(r"^\s*(?:because|as|since|given that)\b[^,]*,\s*", "", text, flags=re.I)
+
+
+def _is_baseline(text: str) -> bool:
+    """A sentence about the disease before or apart from treatment ('relapsed', 'at diagnosis');
+    'without relapse' is not one."""
+    return any(not re.search(r"\b(?:without|no|free of|nor)\s+(?:\w+\s+)?$", text[:m.start()], re.I)
+               for m in _BASELINE_RE.finditer(text))
+
+
+def extract_outcome(sentences: Sequence[Sentence], domain: str, n_patients: int | None = None) -> Finding:
     """Skin or muscle outcome after tacrolimus, as the study-level summary.
 
-    Clinical statements outrank laboratory ones, results outrank conclusions; 'resolved in some,
-    improved in others' is 'improved'; otherwise the most frequent class, the earliest on a tie.
+    Clinical statements outrank laboratory ones, results outrank conclusions and the title;
+    'resolved in some, improved in others' (or resolved in only some: 'normalised in four of
+    five') is 'improved'; otherwise the most frequent class, the earliest on a tie.
     """
     statements = []
     for sentence in _after_tacrolimus(sentences):
-        text = sentence.text
-        if _prior_context(text) or _BASELINE_RE.search(text):
+        text = _outcome_text(sentence.text)
+        if _prior_context(text) or _is_baseline(text):
             continue
         for clause in _CLAUSE_SPLIT_RE.split(text):
-            for mentioned, tier, outcome in _clause_outcomes(clause):
+            for mentioned, tier, outcome in dict.fromkeys(_clause_outcomes(clause, n_patients)):
                 if mentioned == domain:
-                    statements.append((tier, sentence.is_conclusion, sentence.index, outcome, text))
+                    statements.append((tier, sentence.is_conclusion or sentence.in_title, sentence.index, outcome,
+                                       sentence.text))
     if not statements:
         return Finding()
     best = min((tier, conclusion) for tier, conclusion, *_ in statements)
@@ -893,7 +1036,8 @@ def _prior_context(text: str) -> bool:
 _STEROID_RE = re.compile(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
                          r"methylprednisolone|psl|gcs?|cortico\w*)\b", re.I)
 _SPARING_YES_RE = re.compile(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
-                             r"\bwean\w*|\blower\w*|\bspar\w*|\boff\b|\bceased\b|\bsuspend\w*|\bdropped\b|\bfree\b",
+                             r"\bwean\w*|\blower\w*|\bspar\w*|\boff\b|\bceased\b|\bsuspend\w*|\bdropped\b|\bfree\b|"
+                             r"\bhalv\w*",
                              re.I)
 _SPARING_NO_RE = re.compile(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
 
@@ -902,8 +1046,8 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
     """Whether steroids could be tapered or stopped after tacrolimus: yes, no (negated or increased), NR."""
     answers = []
     for sentence in _after_tacrolimus(sentences):
-        text = sentence.text
-        if _BASELINE_RE.search(text) or _prior_context(text):
+        text = _outcome_text(sentence.text)
+        if _is_baseline(text) or _prior_context(text):
             continue
         for clause in _CLAUSE_SPLIT_RE.split(text):
             steroid = _STEROID_RE.search(clause)
@@ -927,7 +1071,7 @@ _AE_NONE_RE = re.compile(
     rf"\b(?:no|without(?: any)?|free of|nor|neither|none of the patients (?:had|developed|experienced|showed))\s+"
     rf"(?:[\w\-]+\s+){{0,3}}?{_AE_CUE}"
     rf"|{_AE_CUE}\s+(?:\w+\s+){{0,3}}?(?:were|was|have been|had been)\s+(?:not|never)\s+(?:\w+\s+)?"
-    rf"(?:observed|seen|noted|reported|detected|found|recorded|documented)"
+    rf"(?:observed|seen|noted|detected|found|encountered)"
     rf"|\bnone of the patients (?:had|developed|experienced)\s+(?:any\s+)?{_AE_CUE}", re.I)
 _AE_TERMS = {
     "hypertension": r"hypertension|high blood pressure",
@@ -938,9 +1082,14 @@ _AE_TERMS = {
     "hyperglycaemia": r"hyperglyc(?:a)?emia|diabetes(?: mellitus)?|glucose intolerance|impaired glucose",
     "hyperkalaemia": r"hyperkal(?:a)?emia",
     "hypomagnesaemia": r"hypomagnes(?:a)?emia",
-    "infection": r"infections?|(?<!interstitial )pneumonia|sepsis|herpes zoster|zoster|cytomegalovirus|cmv",
+    "infection": r"infections?|(?<!interstitial )pneumonia|sepsis|cytomegalovirus|cmv",
     "gastrointestinal symptoms": r"diarrh(?:o)?ea|nausea|vomiting|gastrointestinal (?:symptoms|upset|intolerance)",
-    "neurotoxicity": r"neurotoxicity|seizures?|convulsions?|posterior reversible encephalopathy|pres",
+    "neurotoxicity": r"neurotoxicity|posterior reversible encephalopathy|pres",
+    "seizures": r"seizures?|convulsions?",
+    "hepatotoxicity": r"hepatotoxicity|(?:abnormal|deranged) liver (?:function|enzymes|tests)|liver dysfunction|"
+                      r"(?:elevated|raised|increased) (?:liver enzymes|transaminases|aminotransferases)",
+    "hypertrichosis": r"hypertrichosis",
+    "herpes zoster": r"herpes zoster|zoster|shingles",
     "hirsutism": r"hirsutism", "alopecia": r"alopecia", "paraesthesia": r"pa?resthesias?",
     "lymphoproliferative disorder": r"lymphoproliferative disorders?|ptld",
     "renal damage": r"renal damage|kidney damage",
@@ -949,7 +1098,13 @@ _AE_TERMS = {
 _AE_TERMS_RE = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in _AE_TERMS.items()}
 _AE_GENERIC_RE = re.compile(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
                             r"are reported|include[sd]? [a-z]+ such)\b", re.I)
-_AE_EVENT_RE = re.compile(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*", re.I)
+_AE_EVENT_RE = re.compile(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
+                          r"\bobserved\b|\bnoted\b|\bencountered\b|\b(?:stopped|ceased)\b|"
+                          r"\b(?:minor|mild|moderate|transient|other) (?:events|effects)\b", re.I)
+
+
+_OTHER_DRUG_CAUSE_RE = re.compile(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",
+                                  re.I)
 
 
 def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
@@ -963,14 +1118,17 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
             continue
         if _AE_NONE_RE.search(text):
             none_evidence.append(text)
-        if not _AE_EVENT_RE.search(text):
-            continue
         named = []
-        for name, pattern in _AE_TERMS_RE.items():
-            for match in pattern.finditer(text):
-                if not _NEGATION_RE.search(text[:match.start()][-40:]):
-                    named.append(name)
-                    break
+        for clause in text.split(";"):
+            # 'infections were more frequent with cyclophosphamide': another drug's events.
+            if not _AE_EVENT_RE.search(clause) or (_OTHER_DRUG_CAUSE_RE.search(clause)
+                                                   and not _TACROLIMUS_RE.search(clause)):
+                continue
+            for name, pattern in _AE_TERMS_RE.items():
+                for match in pattern.finditer(clause):
+                    if not _NEGATION_RE.search(clause[:match.start()][-40:]):
+                        named.append(name)
+                        break
         if named:
             events.extend(n for n in named if n not in events)
             finding.add_evidence(text)
@@ -991,6 +1149,10 @@ def extract_study(record: Mapping[str, str]) -> Finding:
     return Finding()
 
 
+def _count(finding: Finding) -> int | None:
+    return int(finding.value) if finding.value != NR else None
+
+
 def extract_record(record: Mapping[str, str]) -> dict[str, Finding]:
     """All Table 1 fields of one record from its title and abstract (machine values)."""
     sentences = record_sentences(record.get("title", ""), record.get("abstract", ""))
@@ -1009,8 +1171,8 @@ def extract_record(record: Mapping[str, str]) -> dict[str, Finding]:
         "tacrolimus_route": extract_route(sentences),
         "tacrolimus_dose": extract_dose(sentences),
         "followup_months": extract_followup(sentences),
-        "skin_outcome": extract_outcome(sentences, "skin"),
-        "muscle_outcome": extract_outcome(sentences, "muscle"),
+        "skin_outcome": extract_outcome(sentences, "skin", _count(n_patients)),
+        "muscle_outcome": extract_outcome(sentences, "muscle", _count(n_patients)),
         "steroid_sparing": extract_steroid_sparing(sentences),
         "adverse_events": extract_adverse_events(sentences),
     }

@@ -84,3 +84,13 @@ def test_report_shows_table_prisma_search_log_and_screening_summary(bundled_run)
     for shown in ("table1.html", "prisma.svg", "search_log.html", "screening_summary.html",
                   "1. Search", "2. Screening", "3. PRISMA flow", "4. Table 1"):
         assert shown in page, shown
+
+
+def test_the_published_table_version_is_committed(bundled_run, repo):
+    """A fresh clone rebuilds the published Table 1 byte for byte, caption included: its content
+    must be in the committed registry (after changing the table, run `make run` and commit data/)."""
+    import hashlib
+
+    digest = hashlib.sha256((bundled_run / "results/table1.csv").read_bytes()).hexdigest()[:8]
+    registry = (repo / "data/table_versions.tsv").read_text(encoding="utf-8")
+    assert f"\t{digest}\t" in registry

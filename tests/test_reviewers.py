@@ -131,4 +131,16 @@ def test_as_of_keeps_only_the_decisions_the_review_had_that_day(tmp_path, capsys
     decisions = reviewers.read_decisions(path, RECORDS, REASONS, as_of="2024-06-01")
     assert [(d["record_id"], d["reviewer"]) for d in decisions] == [("pmid:111", "ann")]
     warnings = capsys.readouterr().err
-    assert "line 3 ignored (dated 2024-07-01)" in warnings and "line 4 ignored (333 not retrieved then)" in warnings
+    assert "not applied (dated after 2024-06-01): line 3" in warnings
+    assert "not applied (333 is not among this run's records): line 4" in warnings
+
+
+def test_records_the_review_has_seen_but_this_run_lacks_are_skipped_not_errors(tmp_path, capsys):
+    path = tmp_path / "decisions.tsv"
+    path.write_text(HEADER + "111\tann\tinclude\t\t\t2024-05-01\n"
+                    "333\tann\tinclude\t\t\t2024-05-01\n333\tbob\tinclude\t\t\t2024-05-02\n")
+    decisions = reviewers.read_decisions(path, RECORDS, REASONS, seen={"pmid:333"})
+    assert [d["record_id"] for d in decisions] == ["pmid:111"]
+    assert "not applied (333 is not among this run's records): lines 3, 4" in capsys.readouterr().err
+    with pytest.raises(InputError, match="line 3, field 'pmid': unknown PMID"):  # never seen: a typo
+        reviewers.read_decisions(path, RECORDS, REASONS, seen={"pmid:444"})

@@ -103,3 +103,15 @@ def test_the_published_table_version_is_committed(bundled_run, repo):
     digest = hashlib.sha256((bundled_run / "results/table1.csv").read_bytes()).hexdigest()[:8]
     registry = (repo / "data/table_versions.tsv").read_text(encoding="utf-8")
     assert f"\t{digest}\t" in registry
+
+
+def test_another_snapshot_runs_with_the_reviewers_files_of_this_review(workflow_copy, repo, tmp_path):
+    # Reviewer rows about records the review has seen (data/history) but this snapshot lacks are
+    # skipped with a note in the log; the run goes on.
+    shutil.copytree(repo / "data/history", workflow_copy / "data/history")
+    empty = tmp_path / "none.xml"
+    empty.write_text('<?xml version="1.0"?>\n<PubmedArticleSet>\n</PubmedArticleSet>\n')
+    run_snakemake(workflow_copy, "--config", f"search={{'snapshot': '{empty}'}}", "other_sources=[]")
+    assert (workflow_copy / "results/table1.csv").read_text().count("\n") == 1
+    assert "not applied (18716733 is not among this run's records)" in \
+        (workflow_copy / "results/logs/extract.log").read_text()

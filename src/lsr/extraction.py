@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 
 from .cli import iso_date
-from .reviewers import as_of_filter, check_known, check_unique, check_vocabulary, record_lookup, require_value
+from .living import recorded_record_ids
+from .reviewers import applicable_rows, check_known, check_unique, check_vocabulary, record_lookup, require_value
 from .tsv import InputError, read_tsv, write_tsv
 
 NR = "NR"
@@ -1235,16 +1236,19 @@ def normalise_value(field: str, value: str) -> str:
     return value
 
 
-def read_reviewer_values(path, records: Iterable[Mapping[str, str]], as_of: str | None = None) -> list[dict[str, str]]:
+def read_reviewer_values(path, records: Iterable[Mapping[str, str]], as_of: str | None = None,
+                         seen: Collection[str] = ()) -> list[dict[str, str]]:
     """Read and check config/extraction/reviewer_values.tsv ('#' lines are comments).
 
     Every row must name a known record (PubMed digits or a record_id), a Table 1 field, a
     value allowed for that field, a reviewer and a source; one reviewer gives one value per
-    record and field. Any problem raises InputError naming the file, line and field. With
-    `as_of`, values about records not retrieved by that day are left out (reviewers.as_of_filter).
+    record and field. Any problem raises InputError naming the file, line and field. Values this
+    run cannot apply (`as_of`, records `seen` before but not retrieved now) are left out: see
+    reviewers.applicable_rows.
     """
     lookup = record_lookup(records)
-    rows = as_of_filter(path, read_tsv(path, required=REVIEWER_COLUMNS, allow_comments=True), lookup, as_of)
+    rows = applicable_rows(path, read_tsv(path, required=REVIEWER_COLUMNS, allow_comments=True), lookup,
+                           as_of, seen=seen)
     checked = []
     for row in rows:
         record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the records table)")
@@ -1346,13 +1350,15 @@ def configure_cli(parser) -> None:
                         help="reviewer-entered values (config/extraction/reviewer_values.tsv); read, never written")
     parser.add_argument("--out", required=True, help="extraction table to write (results/extraction.tsv)")
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: rebuild as of that day (skip values about records not yet retrieved)")
+    parser.add_argument("--history", help="the review's history (data/history): values about records it has seen "
+                                          "but this run does not hold are skipped, not errors")
 
 
 def run_cli(args) -> int:
     records = read_tsv(args.records, required=["record_id", "pmid", "title", "abstract", "year", "first_author",
                                                "publication_types"])
     screening = read_tsv(args.screening, required=["record_id", "decision"])
-    values = read_reviewer_values(args.reviewer_values, records, args.as_of)
+    values = read_reviewer_values(args.reviewer_values, records, args.as_of, recorded_record_ids(args.history))
     included_records(records, screening, args.screening)
     run = build_extraction(records, screening, values)
     write_tsv(args.out, run.rows, COLUMNS)

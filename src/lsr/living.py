@@ -139,6 +139,14 @@ def load_state(history: str | os.PathLike, entry: dict[str, str]) -> State:
     return State(records, read_text_exact(folder / "table1.csv"))
 
 
+def recorded_record_ids(history: str | os.PathLike | None) -> set[str]:
+    """Every record id of every stored state: the records this review has seen (none without a history)."""
+    ids: set[str] = set()
+    for path in sorted(Path(history).glob("*-*/records.tsv")) if history else []:
+        ids.update(row["record_id"] for row in read_tsv(path, required=["record_id"]))
+    return ids
+
+
 def register_state(history: str | os.PathLike, state: State, date: str) -> bool:
     """Record `state` as the review's current state unless it already is; True when recorded."""
     log = read_log(history)

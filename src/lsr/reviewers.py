@@ -94,36 +94,49 @@ def record_lookup(records: Iterable[Mapping]) -> Callable[[str], str | None]:
     return lambda value: by_key.get(value) or by_key.get(value.lower())
 
 
-def as_of_filter(path: str | os.PathLike, rows: Iterable[Mapping], lookup: Callable[[str], str | None],
-                 as_of: str | None, date_field: str | None = None) -> list[Mapping]:
-    """The rows a review rebuilt as of `as_of` (YYYY-MM-DD) can hold: none dated after that day and
-    none about a record not retrieved by then (both are reported on stderr). Without `as_of`, all rows.
+def applicable_rows(path: str | os.PathLike, rows: Iterable[Mapping], lookup: Callable[[str], str | None],
+                    as_of: str | None = None, date_field: str | None = None,
+                    seen: Collection[str] = ()) -> list[Mapping]:
+    """The reviewer rows this run can apply; the others are reported on stderr, never dropped from the file.
+
+    Left out: rows dated after `as_of` (a rebuild of the past), and rows about a record this run
+    does not hold when the review has seen it before (`seen`: record ids of its history — the
+    search no longer finds it, or another snapshot is run) or when rebuilding the past. A record
+    the review never saw is left in, for the caller to reject as unknown (a typo, most likely).
     """
-    if not as_of:
-        return list(rows)
-    kept = []
+    kept, left_out = [], {}
     for row in rows:
-        if date_field and check_date(path, row, date_field) > as_of:
-            print(f"as of {as_of}: {path}, line {row['_line']} ignored (dated {row[date_field]})", file=sys.stderr)
-        elif row.get("pmid") and lookup(row["pmid"]) is None:
-            print(f"as of {as_of}: {path}, line {row['_line']} ignored ({row['pmid']} not retrieved then)",
-                  file=sys.stderr)
+        record = row.get("pmid", "")
+        if as_of and date_field and check_date(path, row, date_field) > as_of:
+            left_out.setdefault(f"dated after {as_of}", []).append(row["_line"])
+        elif record and lookup(record) is None and (as_of or record_key(record) in seen):
+            left_out.setdefault(f"{record} is not among this run's records", []).append(row["_line"])
         else:
             kept.append(row)
+    for why, lines in left_out.items():
+        print(f"{path}: not applied ({why}): line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}",
+              file=sys.stderr)
     return kept
 
 
+def record_key(value: str) -> str:
+    """The record id a reviewer's `pmid` cell names: digits are a PMID, anything else a record id."""
+    return f"pmid:{value}" if value.isdigit() else value.lower()
+
+
 def read_decisions(path: str | os.PathLike, records: Iterable[Mapping],
-                   exclusion_reasons: Sequence[str], as_of: str | None = None) -> list[dict]:
+                   exclusion_reasons: Sequence[str], as_of: str | None = None,
+                   seen: Collection[str] = ()) -> list[dict]:
     """Validated reviewer decisions, each with the `record_id` it refers to.
 
     Rules: a known PMID or record id; a reviewer name; decision include, exclude or
     needs_review; an exclusion reason from the vocabulary with every exclude and only with
-    an exclude; a YYYY-MM-DD date; one row per record and reviewer. With `as_of`, only the
-    decisions the review had on that day (see `as_of_filter`).
+    an exclude; a YYYY-MM-DD date; one row per record and reviewer. Rows this run cannot apply
+    (`as_of`, records `seen` before but not retrieved now) are left out: see `applicable_rows`.
     """
     lookup = record_lookup(records)
-    rows = as_of_filter(path, read_tsv(path, required=DECISION_COLUMNS, allow_comments=True), lookup, as_of, "date")
+    rows = applicable_rows(path, read_tsv(path, required=DECISION_COLUMNS, allow_comments=True), lookup,
+                           as_of, "date", seen)
     decisions = []
     for row in rows:
         record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the screened records)")

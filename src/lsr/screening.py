@@ -24,6 +24,7 @@ import jsonschema
 import yaml
 
 from .cli import iso_date
+from .living import recorded_record_ids
 from . import reviewers
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
 
@@ -828,14 +829,15 @@ def read_records(path: str | Path) -> list[dict[str, str]]:
     return rows
 
 
-def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA, as_of=None):
+def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA, as_of=None, seen=()):
     """Screen every record: (records, screening rows, reviewer decisions, eligibility).
 
-    With `as_of` (YYYY-MM-DD), only the reviewer decisions the review had on that day count.
+    With `as_of` (YYYY-MM-DD), only the reviewer decisions the review had on that day count;
+    decisions about records `seen` earlier in the review but not in this run are skipped.
     """
     eligibility = load_eligibility(eligibility_path, schema_path)
     records = read_records(records_path)
-    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of)
+    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of, seen)
     screened = [screen_record(record, eligibility) for record in records]
     return records, combine(records, screened, decisions), decisions, eligibility
 
@@ -850,10 +852,13 @@ def configure_cli(parser) -> None:
     parser.add_argument("--to-review-xlsx", required=True, help="reviewer queue, Excel (results/to_review.xlsx)")
     parser.add_argument("--summary", required=True, help="summary (results/screening_summary.md)")
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: only the decisions dated up to that day (rebuild the past)")
+    parser.add_argument("--history", help="the review's history (data/history): decisions about records it has "
+                                          "seen but this run does not hold are skipped, not errors")
 
 
 def run_cli(args) -> int:
-    records, rows, decisions, eligibility = screen(args.records, args.eligibility, args.decisions, args.schema, args.as_of)
+    records, rows, decisions, eligibility = screen(args.records, args.eligibility, args.decisions, args.schema, args.as_of,
+                                                     recorded_record_ids(args.history))
     queue = review_queue(records, rows)
     write_tsv(args.out, rows, SCREENING_COLUMNS)
     write_tsv(args.to_review, queue, TO_REVIEW_COLUMNS)

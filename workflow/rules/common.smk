@@ -17,6 +17,10 @@ for _key, _variable in (("email", "NCBI_EMAIL"), ("api_key", "NCBI_API_KEY")):
 # `as_of` rebuilds the review as it stood that day (stored snapshots, decisions dated up to then).
 AS_OF_OPTION = f"--as-of {config['as_of']}" if config.get("as_of") else ""
 
+# The review's durable state (committed): PubMed snapshots, table versions, history of states.
+DATA_DIR = config.get("data_dir", "data")
+HISTORY = os.path.join(DATA_DIR, "history")
+
 
 def snapshot_patterns():
     snapshot = config["search"]["snapshot"]

@@ -8,11 +8,13 @@ rule extract:
         extraction="results/extraction.tsv",
     params:
         as_of=AS_OF_OPTION,
+        # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
+        history=HISTORY,
     log:
         "results/logs/extract.log",
     shell:
         "{LSR} extract --records {input.records} --screening {input.screening} "
-        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} {params.as_of} > {log} 2>&1"
+        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q} > {log} 2>&1"
 
 
 PUBLISHED += [rules.extract.output.extraction]

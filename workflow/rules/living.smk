@@ -9,8 +9,8 @@ rule changes:
     params:
         # Durable state, not outputs (Snakemake deletes outputs before a job and would rerun
         # the rule whenever the history changed): data/history/ and the table version registry.
-        history=os.path.join(config.get("data_dir", "data"), "history"),
-        table_versions=os.path.join(config.get("data_dir", "data"), "table_versions.tsv"),
+        history=HISTORY,
+        table_versions=os.path.join(DATA_DIR, "table_versions.tsv"),
         # `as_of` reproduces an earlier review date: compare with the state before it, record nothing.
         as_of=AS_OF_OPTION,
     log:

@@ -11,7 +11,7 @@ def retrieve_options():
         return f"--as-of {shlex.quote(AS_OF)}" if AS_OF else ""  # only to note in the log that it does not apply
     search, ncbi = config["search"], config.get("ncbi", {})
     options = {
-        "--data-dir": config.get("data_dir", "data"),
+        "--data-dir": DATA_DIR,
         "--as-of": AS_OF,
         "--mindate": search.get("mindate"),
         "--maxdate": search.get("maxdate"),

@@ -13,13 +13,15 @@ rule screen:
         summary="results/screening_summary.md",
     params:
         as_of=AS_OF_OPTION,
+        # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
+        history=HISTORY,
     log:
         "results/logs/screen.log",
     shell:
         "{LSR} screen --records {input.records:q} --eligibility {input.eligibility:q} "
         "--schema {input.schema:q} --decisions {input.decisions:q} --out {output.screening} "
         "--to-review {output.to_review} --to-review-xlsx {output.to_review_xlsx} "
-        "--summary {output.summary} {params.as_of} > {log} 2>&1"
+        "--summary {output.summary} {params.as_of} --history {params.history:q} > {log} 2>&1"
 
 
 PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review,

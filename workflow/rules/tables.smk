@@ -13,7 +13,7 @@ rule table1:
         # The registry is durable state the rule appends to the first time it sees a table content.
         # It is a parameter, not an output: Snakemake deletes outputs before a job runs and would
         # rerun the rule whenever the registry changed, breaking the no-op second run.
-        registry=os.path.join(config.get("data_dir", "data"), "table_versions.tsv"),
+        registry=os.path.join(DATA_DIR, "table_versions.tsv"),
         as_of=AS_OF_OPTION,
         outdir=lambda wildcards, output: os.path.dirname(output.csv),
     log:

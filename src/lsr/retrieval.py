@@ -48,7 +48,7 @@ from Bio import Entrez
 from lxml import etree
 
 from .cli import iso_date
-from .records import collect_records, resolve_inputs, write_manifest
+from .records import iter_records, resolve_inputs, write_manifest
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, format_tsv, read_tsv
 
 log = logging.getLogger("lsr.retrieve")
@@ -98,11 +98,12 @@ def now_utc() -> str:
 # --- snapshot source -----------------------------------------------------------------------------
 
 def retrieve_snapshot(snapshot: str | list[str], query: str, manifest: str | os.PathLike,
-                      search_log: str | os.PathLike, count: int | None = None) -> list[Path]:
-    """Snapshot source: list the XML files `snapshot` names (path, glob or list) in the manifest."""
+                      search_log: str | os.PathLike) -> list[Path]:
+    """Snapshot source: list the XML files `snapshot` names (path, glob or list) in the manifest;
+    log the number of distinct PMIDs they hold."""
     files = resolve_inputs(snapshot)
     write_manifest(files, manifest)
-    total = len(collect_records(files)) if count is None else count
+    total = len({record["pmid"] for path in files for record in iter_records(path)})
     append_search_log(search_log, {
         "date": now_utc(), "source": "snapshot", "query": query, "query_translation": "",
         "mindate": "", "maxdate": "", "count": total, "fetched": total, "new": "",

@@ -236,9 +236,9 @@ def test_outputs_are_byte_identical_on_two_runs(tmp_path):
     assert outputs[0] == outputs[1]
 
 
-def _cli(tmp_path, paths):
+def _cli(tmp_path, paths, *options):
     command = [sys.executable, "-m", "lsr", "prisma", "--json", str(tmp_path / "out/prisma.json"),
-               "--svg", str(tmp_path / "out/prisma.svg")]
+               "--svg", str(tmp_path / "out/prisma.svg"), *options]
     for name, path in paths.items():
         command += ["--" + name.replace("_", "-"), str(path)]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
@@ -261,3 +261,24 @@ def test_cli_refuses_inputs_whose_counts_do_not_add_up(tmp_path):
     assert result.returncode == 2
     assert "databases: identified - duplicates removed = screened: 7 != 6" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_lists_the_exclusion_reasons_of_the_eligibility_file(tmp_path):
+    # Another review question brings its own reasons: the diagram follows the eligibility file.
+    tables = make_tables()
+    for row in tables["screening"]:
+        if row["exclusion_reason"] == "non-human":
+            row["exclusion_reason"] = "animal study"
+    eligibility = tmp_path / "eligibility.yaml"
+    eligibility.write_text("exclusion_reasons:\n  - animal study\n  - adult-onset only\n"
+                           "  - review/editorial/guideline\n")
+    paths = _write_inputs(tmp_path, tables)
+    refused = _cli(tmp_path, paths)
+    assert refused.returncode == 2 and "'animal study'; expected one of" in refused.stderr
+    result = _cli(tmp_path, paths, "--eligibility", str(eligibility))
+    assert result.returncode == 0, result.stderr
+    by_reason = json.loads((tmp_path / "out/prisma.json").read_text())["overall"]["excluded"]["by_reason"]
+    assert list(by_reason) == ["animal study", "adult-onset only", "review/editorial/guideline",
+                               "reason not recorded"]
+    assert by_reason["animal study"] == 2
+    assert "animal study (n = 2)" in (tmp_path / "out/prisma.svg").read_text()

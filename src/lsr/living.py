@@ -84,6 +84,7 @@ class State:
 
 
 def table_hash(table_csv: bytes) -> str:
+    """The table version's content hash: first 8 hex digits of the sha256 of table1.csv's bytes."""
     return hashlib.sha256(table_csv).hexdigest()[:8]
 
 

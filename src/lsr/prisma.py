@@ -49,6 +49,7 @@ COLUMNS = (DATABASES, OTHER_METHODS)
 SOURCE_COLUMN = {"PubMed": DATABASES, "other": OTHER_METHODS}
 """The `source` value of unique_records.tsv -> the diagram column its records belong to."""
 
+# TABLE1.md's exclusion reasons; a run takes them from the eligibility file (`--eligibility`).
 EXCLUSION_REASONS = (
     "adult-onset only", "topical tacrolimus only", "other calcineurin inhibitor only", "no tacrolimus",
     "review/editorial/guideline", "not dermatomyositis", "non-human", "other",
@@ -79,19 +80,19 @@ class FlowCountError(ValueError):
 # Counting
 
 
-def _empty_column(by_source: Mapping[str, int]) -> dict:
+def _empty_column(by_source: Mapping[str, int], reasons: Sequence[str]) -> dict:
     return {
         "identified": {"total": sum(by_source.values()), "by_source": dict(by_source)},
         "duplicates_removed": 0,
         "screened": 0,
-        "excluded": {"total": 0, "by_reason": {reason: 0 for reason in (*EXCLUSION_REASONS, NOT_RECORDED)}},
+        "excluded": {"total": 0, "by_reason": {reason: 0 for reason in (*reasons, NOT_RECORDED)}},
         "awaiting_review": {"total": 0, "conflicts": 0, "not_yet_reviewed": 0},
         "included": 0,
     }
 
 
 def _add_columns(columns: Sequence[dict], by_source: Mapping[str, int]) -> dict:
-    total = _empty_column(by_source)
+    total = _empty_column(by_source, [r for r in columns[0]["excluded"]["by_reason"] if r != NOT_RECORDED])
     for column in columns:
         total["duplicates_removed"] += column["duplicates_removed"]
         total["screened"] += column["screened"]
@@ -111,13 +112,15 @@ def count_flow(
     unique_records: Sequence[Mapping[str, str]],
     screening: Sequence[Mapping[str, str]],
     paths: Mapping[str, str] = DEFAULT_PATHS,
+    exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
 ) -> dict:
     """The PRISMA flow (layout in the module docstring) from the rows of the five stage tables.
 
     records: PubMed records (one per PMID); other_records: every RIS record read (record_id,
     source_file); duplicates: removed records (record_id); unique_records: record_id, source;
-    screening: record_id, decision, conflict, exclusion_reason. Values outside the contracts
-    raise InputError naming the file (from `paths`), line and field.
+    screening: record_id, decision, conflict, exclusion_reason (one of `exclusion_reasons`, the
+    eligibility file's list). Values outside the contracts raise InputError naming the file (from
+    `paths`), line and field.
     """
     other_ids = set()
     by_file: dict[str, int] = {}
@@ -126,8 +129,8 @@ def count_flow(
         name = row["source_file"] or "unnamed source"
         by_file[name] = by_file.get(name, 0) + 1
     columns = {
-        DATABASES: _empty_column({"PubMed": len(records)}),
-        OTHER_METHODS: _empty_column(dict(sorted(by_file.items()))),
+        DATABASES: _empty_column({"PubMed": len(records)}, exclusion_reasons),
+        OTHER_METHODS: _empty_column(dict(sorted(by_file.items())), exclusion_reasons),
     }
 
     for row in duplicates:
@@ -170,9 +173,9 @@ def count_flow(
             column["awaiting_review"]["total"] += 1
             column["awaiting_review"]["conflicts" if conflict == "yes" else "not_yet_reviewed"] += 1
         else:
-            if reason and reason not in EXCLUSION_REASONS:
+            if reason and reason not in exclusion_reasons:
                 raise InputError(*where, "exclusion_reason",
-                                 f"'{reason}'; expected one of {', '.join(EXCLUSION_REASONS)}")
+                                 f"'{reason}'; expected one of {', '.join(exclusion_reasons)}")
             column["excluded"]["total"] += 1
             column["excluded"]["by_reason"][reason or NOT_RECORDED] += 1
 
@@ -545,7 +548,7 @@ def flow_svg(flow: Mapping) -> str:
 # Files and command line
 
 
-def read_flow(paths: Mapping[str, str | os.PathLike]) -> dict:
+def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequence[str] = EXCLUSION_REASONS) -> dict:
     """Read the five stage tables named in `paths` (keys of DEFAULT_PATHS) and count the flow."""
     required = {
         "records": ("pmid",),
@@ -555,13 +558,25 @@ def read_flow(paths: Mapping[str, str | os.PathLike]) -> dict:
         "screening": ("record_id", "decision", "conflict", "exclusion_reason"),
     }
     tables = {name: read_tsv(paths[name], required=columns) for name, columns in required.items()}
-    return count_flow(**tables, paths={name: str(path) for name, path in paths.items()})
+    return count_flow(**tables, paths={name: str(path) for name, path in paths.items()},
+                      exclusion_reasons=exclusion_reasons)
+
+
+def read_exclusion_reasons(eligibility: str | os.PathLike) -> list[str]:
+    """The `exclusion_reasons` list of an eligibility file (validated by the screening stage)."""
+    import yaml
+
+    with open(eligibility, encoding="utf-8") as handle:
+        reasons = (yaml.safe_load(handle) or {}).get("exclusion_reasons")
+    if not reasons or not all(isinstance(reason, str) for reason in reasons):
+        raise InputError(eligibility, None, "exclusion_reasons", "expected a list of exclusion reasons")
+    return reasons
 
 
 def write_prisma(paths: Mapping[str, str | os.PathLike], json_path: str | os.PathLike,
-                 svg_path: str | os.PathLike) -> dict:
+                 svg_path: str | os.PathLike, exclusion_reasons: Sequence[str] = EXCLUSION_REASONS) -> dict:
     """Count, check, then write prisma.json and prisma.svg atomically; returns the flow."""
-    flow = read_flow(paths)
+    flow = read_flow(paths, exclusion_reasons)
     check_flow(flow)
     atomic_write_text(json_path, flow_json(flow))
     atomic_write_text(svg_path, flow_svg(flow))
@@ -572,14 +587,17 @@ def configure_cli(parser) -> None:
     for name, default in DEFAULT_PATHS.items():
         option = "--" + name.replace("_", "-")
         parser.add_argument(option, dest=name, default=default, help=f"input table (default {default})")
+    parser.add_argument("--eligibility", help="eligibility file (config/eligibility.yaml) whose exclusion_reasons "
+                                              "the diagram lists, in its order (default: TABLE1.md's list)")
     parser.add_argument("--json", default="results/prisma.json", help="flow counts to write")
     parser.add_argument("--svg", default="results/prisma.svg", help="flow diagram to write")
 
 
 def run_cli(args) -> int:
     paths = {name: getattr(args, name) for name in DEFAULT_PATHS}
+    reasons = read_exclusion_reasons(args.eligibility) if args.eligibility else EXCLUSION_REASONS
     try:
-        flow = write_prisma(paths, args.json, args.svg)
+        flow = write_prisma(paths, args.json, args.svg, reasons)
     except FlowCountError as error:
         print(f"lsr prisma: error: {error}", file=sys.stderr)
         return 2

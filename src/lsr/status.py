@@ -8,9 +8,9 @@ no heavy library, so it answers at once; a missing file means that stage has not
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from .living import table_hash
 from .tsv import read_tsv
 
 DECISIONS = "config/screening/decisions.tsv"
@@ -29,7 +29,7 @@ def table_version(table1: Path, table_versions: Path) -> tuple[str, str] | None:
     """(date, hash) of the published Table 1: its content hash, dated by the version registry."""
     if not table1.exists():
         return None
-    content_hash = hashlib.sha256(table1.read_bytes()).hexdigest()[:8]
+    content_hash = table_hash(table1.read_bytes())
     versions = _rows(table_versions, ["version_date", "content_hash"]) or []
     dates = [row["version_date"] for row in versions if row["content_hash"] == content_hash]
     return (min(dates) if dates else "not yet registered", content_hash)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import html
 import io
 import re
@@ -24,24 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cli import iso_date
+# The extraction stage's contract: its fields (TABLE1.md order), columns and source values.
+from .extraction import COLUMNS as EXTRACTION_COLUMNS, FIELDS, NR, SOURCES
+from .living import table_hash
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
-
-FIELDS = (
-    "study", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
-    "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
-    "steroid_sparing", "adverse_events",
-)
-"""Extracted fields, in TABLE1.md order (one extraction.tsv row per included record and field)."""
 
 COLUMNS = ("study", "pmid", *FIELDS[1:], "evidence")
 """Columns of results/table1.csv (TABLE1.md)."""
 
-EXTRACTION_COLUMNS = ("record_id", "pmid", "field", "value", "evidence", "source", "reviewer")
-SOURCES = ("abstract", "full text", "reviewer")
-"""Allowed `source` values, in the order the `evidence` column lists them."""
-
 REGISTRY_COLUMNS = ("version_date", "content_hash", "studies", "patients")
-NR = "NR"
 DAGGER = "†"
 TITLE = "Clinical profile of patients with juvenile dermatomyositis treated with systemic tacrolimus."
 OUTPUT_NAMES = {"csv": "table1.csv", "md": "table1.md", "html": "table1.html",
@@ -181,11 +171,6 @@ def format_csv(studies: Sequence[Study]) -> str:
     writer.writeheader()
     writer.writerows(csv_row(study) for study in studies)
     return buffer.getvalue()
-
-
-def content_hash(csv_text: str) -> str:
-    """First 8 hex digits of the sha256 of table1.csv's bytes."""
-    return hashlib.sha256(csv_text.encode("utf-8")).hexdigest()[:8]
 
 
 # --- total and footnotes -----------------------------------------------------------------------
@@ -541,7 +526,7 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
     records = read_tsv(records_path, required=("record_id", "year")) if records_path else []
     studies = build_studies(extraction, records, path=str(extraction_path))
     csv_text = format_csv(studies)
-    version, registry = resolve_version(read_registry(registry_path), content_hash(csv_text),
+    version, registry = resolve_version(read_registry(registry_path), table_hash(csv_text.encode("utf-8")),
                                         len(studies), total_patients(studies), today)
     rendered = render_all(studies, version)
     registered = registry is not None and register

@@ -7,6 +7,7 @@ rule prisma:
         duplicates="results/duplicates.tsv",
         unique_records="results/unique_records.tsv",
         screening="results/screening.tsv",
+        eligibility=config["screening"]["eligibility"],
     output:
         json="results/prisma.json",
         svg=report("results/prisma.svg", caption="../report/prisma.rst", category="3. PRISMA flow"),
@@ -15,7 +16,8 @@ rule prisma:
     shell:
         "{LSR} prisma --records {input.records} --other-records {input.other_records} "
         "--duplicates {input.duplicates} --unique-records {input.unique_records} "
-        "--screening {input.screening} --json {output.json} --svg {output.svg} > {log} 2>&1"
+        "--screening {input.screening} --eligibility {input.eligibility:q} "
+        "--json {output.json} --svg {output.svg} > {log} 2>&1"
 
 
 PUBLISHED += [rules.prisma.output.json, rules.prisma.output.svg]

@@ -29,13 +29,12 @@ SUBCOMMANDS = {
 def iso_date(text: str) -> str:
     """argparse type of the --as-of and --date options: a calendar date written YYYY-MM-DD."""
     try:
-        return datetime.date.fromisoformat(text).isoformat() if len(text) == 10 else _not_a_date(text)
+        valid = len(text) == 10 and datetime.date.fromisoformat(text).isoformat() == text
     except ValueError:
-        return _not_a_date(text)
-
-
-def _not_a_date(text: str):
-    raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

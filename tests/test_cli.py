@@ -1,0 +1,24 @@
+"""The `lsr` command line: subcommands, and the date option shared by several stages."""
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from lsr.cli import SUBCOMMANDS, iso_date
+
+
+@pytest.mark.parametrize("text", ["2024-02-30", "20240101", "2024-1-05", "yesterday"])
+def test_iso_date_refuses_what_is_not_a_yyyy_mm_dd_calendar_date(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a date as YYYY-MM-DD"):
+        iso_date(text)
+
+
+def test_iso_date_keeps_a_valid_date():
+    assert iso_date("2024-02-29") == "2024-02-29"
+
+
+def test_every_subcommand_has_help():
+    for command in SUBCOMMANDS:
+        result = subprocess.run([sys.executable, "-m", "lsr", command, "--help"], capture_output=True, text=True)
+        assert result.returncode == 0 and "usage: lsr " + command in result.stdout, command

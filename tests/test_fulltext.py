@@ -3,6 +3,7 @@ PubMed Central retrieval on the fake NCBI server, and Table 1 read from the seed
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -51,9 +52,8 @@ def test_real_pmc_articles_parse_into_sections_without_losing_text(shared, name)
     got = _non_space(" ".join(block.text for block in document.blocks))
     got["|"] -= sum(len(block.cells) - 1 for block in document.blocks if block.kind == "table_row")
     assert got == _non_space(plain), "every character of body, abstract and floats is in a block, once"
-    body_words = len("".join(article.find("body").itertext()).split())
-    block_words = sum(len(b.text.split()) for b in document.blocks)
-    assert block_words >= body_words  # itertext glues words across element boundaries; blocks do not
+    glued, blocks, split = body_words(article)
+    assert glued <= blocks <= split, "body words: plain itertext() glued <= the blocks' <= split at every tag"
     assert ids["pmc"].isdigit()
     assert len({b.section for b in document.blocks if b.kind == "heading"}) >= 3
     assert sum(b.kind == "paragraph" for b in document.blocks) >= 10
@@ -71,6 +71,19 @@ def test_real_pmc_articles_parse_into_sections_without_losing_text(shared, name)
     for ack in article.findall("back/ack"):
         assert " ".join("".join(ack.itertext()).split())[:60] not in own
     assert not split_cases(document), "no case invented in a paper that describes none"
+
+
+def body_words(article) -> tuple[int, int, int]:
+    """Words of <body>: plain itertext() glued, the parser's blocks of the body alone, itertext()
+    split at every element boundary."""
+    body = article.find("body")
+    glued = len("".join(body.itertext()).split())
+    split = len(" ".join(body.itertext()).split())
+    body_only = etree.Element("article")
+    body_only.append(etree.fromstring(etree.tostring(body)))
+    blocks = sum(sum(len(cell.split()) for cell in b.cells) if b.cells else len(b.text.split())
+                 for b in fulltext.jats_document(body_only).blocks)
+    return glued, blocks, split
 
 
 def test_efetch_pmc_answer_is_one_article(shared):
@@ -469,6 +482,9 @@ def test_seed_papers_as_text_and_pdf_give_table1_values(shared, workflow_copy):
     run_snakemake(review)
     for tally in _compare(review / "results" / "extraction.tsv", shipped).values():
         assert tally["match"] >= 12 and tally["wrong"] <= 1 and tally["match"] + tally["unclear"] + tally["wrong"] == 14
+    reports = json.loads((review / "results" / "prisma.json").read_text())["reports"]
+    available = list(csv.DictReader((review / "results" / "fulltext" / "availability.tsv").open(), delimiter="\t"))
+    assert reports["sought"] == len(available) and reports["sought"] - reports["not_retrieved"] == 2
 
     for record, name in SEEDS.items():
         make_pdf((shared / "seeds" / name).read_text(), folder / name.replace(".txt", ".pdf"))
@@ -478,3 +494,29 @@ def test_seed_papers_as_text_and_pdf_give_table1_values(shared, workflow_copy):
     assert "pdf" in (review / "results" / "fulltext" / "availability.tsv").read_text()
     for tally in _compare(review / "results" / "extraction.tsv", shipped).values():
         assert tally["match"] >= 12 and tally["wrong"] <= 1
+
+
+# --------------------------------------------------------------------------- PRISMA: reports sought, not retrieved
+
+
+def test_prisma_counts_reports_sought_and_not_retrieved():
+    from lsr import prisma
+
+    screening = [{"record_id": r, "decision": d, "conflict": "no", "exclusion_reason": e}
+                 for r, d, e in (("pmid:1", "include", ""), ("pmid:2", "include", ""), ("pmid:3", "exclude", "other"))]
+    unique = [{"record_id": r, "source": "PubMed"} for r in ("pmid:1", "pmid:2", "pmid:3")]
+    tables = dict(records=[{"pmid": "1"}, {"pmid": "2"}, {"pmid": "3"}], other_records=[], duplicates=[],
+                  unique_records=unique, screening=screening)
+    availability = [{"record_id": "pmid:1", "full_text": "yes"}, {"record_id": "pmid:2", "full_text": "no"}]
+    flow = prisma.count_flow(**tables, availability=availability)
+    prisma.check_flow(flow)
+    assert flow["reports"] == {"sought": 2, "not_retrieved": 1}
+    assert "Reports not retrieved (n = 1)" in prisma.flow_svg(flow)
+    assert "reports" not in prisma.count_flow(**tables)
+    for rows, problem in (([availability[0]], "missing"), (availability + [{"record_id": "pmid:3", "full_text": "no"}],
+                                                           "not one row per record")):
+        with pytest.raises(InputError, match=problem):
+            prisma.count_flow(**tables, availability=rows)
+    flow["reports"]["not_retrieved"] = 3
+    with pytest.raises(prisma.FlowCountError, match="not retrieved"):
+        prisma.check_flow(flow)

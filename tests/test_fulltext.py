@@ -520,3 +520,41 @@ def test_prisma_counts_reports_sought_and_not_retrieved():
     flow["reports"]["not_retrieved"] = 3
     with pytest.raises(prisma.FlowCountError, match="not retrieved"):
         prisma.check_flow(flow)
+
+
+def test_case_descriptions_win_over_a_summary_table_and_literature_tables_are_not_cases():
+    rows = ("<tr><td>1</td><td>7</td><td>M</td></tr><tr><td>2</td><td>9</td><td>F</td></tr>")
+    table = ("<table-wrap><label>Table 1</label><caption><p>{caption}</p></caption><table><thead><tr><th>Patient"
+             "</th><th>Age (years)</th><th>Sex</th></tr></thead><tbody>" + rows + "</tbody></table></table-wrap>")
+    cases = ("<sec><title>Case reports</title><sec><title>Case 1</title><p>A 7-year-old boy was treated with "
+             "prednisolone. Tacrolimus was started.</p></sec><sec><title>Case 2</title><p>A 9-year-old girl was "
+             "treated with prednisolone. Tacrolimus was started.</p></sec></sec>")
+
+    def document(body: str) -> Document:
+        return fulltext.jats_document(etree.fromstring(f"<article><body>{body}</body></article>"))
+
+    summary = document(cases + "<sec><title>Results</title>" + table.format(caption="Our patients") + "</sec>")
+    assert [c.label for c in split_cases(summary)] == ["Case 1", "Case 2"]
+    assert _values(RECORD, summary)["sex_m"] == "1"
+    literature = document("<sec><title>Discussion</title>" + table.format(caption="Patients reported in the "
+                                                                                  "literature") + "</sec>")
+    assert split_cases(literature) == []
+
+
+def test_aggregation_keeps_unclear_case_values_unclear():
+    from lsr.fulltext import Case, CaseFindings, Value, aggregate_study
+
+    fields = ["study", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
+              "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
+              "steroid_sparing", "adverse_events"]
+    study = {name: Value(NR, []) for name in fields}
+    settled = {"age_min": "5", "age_max": "5", "sex_m": "1", "sex_f": "0", "prior_treatments": "MTX",
+               "tacrolimus_dose": "0.1 mg/kg/day", "followup_months": "6", "skin_outcome": "improved"}
+    first = {name: Value(settled.get(name, NR), ["a sentence."]) for name in fields}
+    second = {name: Value(UNCLEAR if name in settled else NR, ["another sentence."]) for name in fields}
+    cases = [CaseFindings(Case("Case 1", "Case reports > Case 1"), first),
+             CaseFindings(Case("Case 2", "Case reports > Case 2"), second)]
+    values = {name: value for name, (value, _) in aggregate_study(study, cases, []).items()}
+    assert values["n_patients"] == "2"
+    for name in settled:
+        assert values[name] == UNCLEAR, name

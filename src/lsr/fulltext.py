@@ -419,6 +419,8 @@ _CASE_SECTION_RE = re.compile(r"\bcases?\b|\bpatients?\b|\bclinical (?:descripti
                               r"\bpresentation\b", re.I)
 _NOT_CASE_SECTION_RE = re.compile(r"^(?:abstract|summary|introduction|background|discussion|conclusions?|"
                                   r"learning points?|keywords?|declarations?|consent|ethic\w*)\b", re.I)
+# A table of published patients (a literature review) is not the study's own.
+_LITERATURE_TABLE_RE = re.compile(r"\bliterature\b|\bpublished\b|\bprevious(?:ly)?\b|\breported\b|\breview\b", re.I)
 _PATIENT_COLUMN_RE = re.compile(r"^(?:patients?|case|pt|no\.?|#|subject)\b", re.I)
 
 
@@ -448,8 +450,9 @@ def split_cases(document: Document) -> list[Case]:
 
     A case starts at a case heading ('Case 1', 'Patient 2', an inline 'Case 3:'), or, inside
     a case section, at a sentence that introduces another patient; a single-patient section
-    ('Case presentation') is one case. Rows of a patients table (a table whose first column
-    is the patient or case) are cases too. Text outside case sections belongs to no case.
+    ('Case presentation') is one case when it introduces a patient. Without such descriptions,
+    the rows of a patients table (first column the patient or case) are the cases. Text outside
+    case sections belongs to no case.
     """
     from .extraction import split_sentences
 
@@ -491,18 +494,22 @@ def split_cases(document: Document) -> list[Case]:
             current.paragraphs.append(" ".join(sentences))
     # A section without case headings holds cases only when its text introduces a patient.
     cases = [case for case in cases if case.paragraphs and (case.introduced or CASE_HEADING_RE.match(case.label))]
-    return cases + table_cases(document)
+    # A patients table beside case descriptions summarises the same patients: the descriptions are read.
+    return cases or table_cases(document)
 
 
 def table_cases(document: Document) -> list[Case]:
     """Rows of patients tables as cases: each cell becomes a sentence the text engine reads
-    ('Age (years): 8' -> 'The patient was aged 8 years.')."""
+    ('Age (years): 8' -> 'The patient was aged 8 years.'). A table whose caption speaks of the
+    literature or published patients is not the study's own."""
     cases: list[Case] = []
     header: list[str] | None = None
     caption = ""
     for block in document.own_blocks():
         if block.kind == "caption":
             header, caption = None, block.text
+            continue
+        if _LITERATURE_TABLE_RE.search(caption):
             continue
         if block.kind != "table_row":
             header = None
@@ -537,7 +544,7 @@ def _cell_sentence(header: str, cell: str) -> str:
     if re.search(r"\broute\b", h):
         return f"Tacrolimus was given {c}."
     if re.search(r"follow", h):
-        unit = "months" if "month" in h or re.fullmatch(r"[\d.\-–]+", c) is None else "months"
+        unit = next((u for u in ("years", "weeks", "days") if u[:-1] in h), "months")
         return f"The patient was followed up for {c}{'' if re.search('[a-z]', c) else ' ' + unit} after tacrolimus."
     if re.search(r"adverse|side effect|toxicit", h):
         return "No adverse events of tacrolimus were observed." if c.lower() in ("none", "no", "nil") else \
@@ -595,9 +602,17 @@ def _own_statements(text: str) -> str:
     return " ".join(sentence for sentence in split_sentences(text) if not _CITATION_RE.search(sentence))
 
 
+@dataclass(frozen=True)
+class Value:
+    """A value and the sentences it was read from (the shape of the text engine's findings)."""
+
+    value: str
+    evidence: list[str]
+
+
 @dataclass
 class CaseFindings:
-    """A case, what the text engine read from it, and the drugs its history names before tacrolimus."""
+    """A case and its Table 1 fields ({field: object with .value and .evidence})."""
 
     case: Case
     findings: Mapping[str, object]
@@ -629,7 +644,7 @@ def read_case(case: Case) -> CaseFindings:
     """The text engine on one case: who the patient is from the whole case, what followed
     tacrolimus from the course only, and prior treatments from the history (every drug the
     narrative names before tacrolimus, with what the engine reads as prior)."""
-    from .extraction import Finding, extract_record
+    from .extraction import extract_record
 
     history, course = _case_parts(case)
     whole = extract_record({"title": "", "abstract": _labelled([(case.label, history + course)]),
@@ -641,14 +656,13 @@ def read_case(case: Case) -> CaseFindings:
         findings[name] = after[name]
     codes, evidence = _history_treatments(history)
     engine = whole["prior_treatments"]
-    if engine.value not in (NR, "none"):
+    if engine.value not in (NR, "none", UNCLEAR):
         codes |= set(engine.value.split(";"))
         evidence += [e for e in engine.evidence if e not in evidence]
     if codes:
-        findings["prior_treatments"] = Finding(";".join(sorted(codes)), evidence)
-    elif course and engine.value == NR:
-        findings["prior_treatments"] = Finding("none", ["the case names no drug before tacrolimus"]) \
-            if history.strip() else engine
+        findings["prior_treatments"] = Value(";".join(sorted(codes)), evidence)
+    elif course and engine.value == NR and history.strip():
+        findings["prior_treatments"] = Value("none", ["the case names no drug before tacrolimus"])
     return CaseFindings(case, findings)
 
 
@@ -693,6 +707,10 @@ def _case_evidence(cases: Sequence[CaseFindings], name: str) -> list[str]:
         else:
             items.append(f"{c.case.label} ({c.case.section}): not stated")
     return items
+
+
+_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_RANGE_RE = re.compile(r"^\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?$")
 
 
 def _number(text: str) -> float:
@@ -749,14 +767,14 @@ def aggregate_study(study: Mapping[str, object], cases: Sequence[CaseFindings],
     # ages: youngest and oldest of the cases; every case must give one
     if k:
         ages = [(_value(c.findings["age_min"]), _value(c.findings["age_max"])) for c in cases]
-        if all(low != NR and low == high for low, high in ages):
+        if all(_NUMBER_RE.match(low) and low == high for low, high in ages):
             numbers = [_number(low) for low, _ in ages]
             evidence = ["rule: youngest and oldest of the cases' ages (at tacrolimus start where the case "
                         "gives it, else as reported, at diagnosis)", *_case_evidence(cases, "age_min")]
             out["age_min"] = (_format(min(numbers)), evidence)
             out["age_max"] = (_format(max(numbers)), evidence)
         else:
-            missing = [c.case.label for c, (low, high) in zip(cases, ages) if low == NR or low != high]
+            missing = [c.case.label for c, (low, high) in zip(cases, ages) if not _NUMBER_RE.match(low) or low != high]
             evidence = [f"rule: every case must give one age; not settled for {', '.join(missing)}",
                         *_case_evidence(cases, "age_min")]
             out["age_min"] = out["age_max"] = (UNCLEAR, evidence)
@@ -783,7 +801,7 @@ def aggregate_study(study: Mapping[str, object], cases: Sequence[CaseFindings],
 
     # prior treatments: the union over the cases
     values = from_cases("prior_treatments")
-    if k and all(v != NR for v in values):
+    if k and all(v not in (NR, UNCLEAR) for v in values):
         codes = sorted({code for v in values if v != "none" for code in v.split(";")})
         value = ";".join(codes) if codes else "none"
         out["prior_treatments"] = (value, ["rule: union of the cases' treatments before tacrolimus",
@@ -811,7 +829,10 @@ def aggregate_study(study: Mapping[str, object], cases: Sequence[CaseFindings],
 
     # dose: the doses and troughs the cases report, else the paper's
     doses = list(dict.fromkeys(v for v in from_cases("tacrolimus_dose") if v != NR))
-    if doses:
+    if UNCLEAR in doses:
+        out["tacrolimus_dose"] = (UNCLEAR, ["rule: the doses and target troughs the cases report; not settled "
+                                            "for every case", *_case_evidence(cases, "tacrolimus_dose")])
+    elif doses:
         out["tacrolimus_dose"] = ("; ".join(doses), ["rule: the doses and target troughs the cases report",
                                                      *[e for e in _case_evidence(cases, "tacrolimus_dose")
                                                        if "not stated" not in e]])
@@ -822,8 +843,15 @@ def aggregate_study(study: Mapping[str, object], cases: Sequence[CaseFindings],
     values = from_cases("followup_months")
     paper_value, paper_evidence = study_level("followup_months", "the paper's follow-up statement outside the "
                                                                  "cases, which holds every case's follow-up")
-    given = [_range_ends(v) for v in values if v != NR]
-    if k and given and len(given) == k:
+    given = [_range_ends(v) for v in values if _RANGE_RE.match(v)]
+    if not _RANGE_RE.match(paper_value):
+        paper_value, paper_evidence = NR, []
+    if not k:
+        out["followup_months"] = study_level("followup_months")
+    elif UNCLEAR in values:
+        out["followup_months"] = (UNCLEAR, ["rule: range of the cases' follow-up; not settled for every case",
+                                            *_case_evidence(cases, "followup_months")])
+    elif given and len(given) == k:
         low, high = min(g[0] for g in given), max(g[1] for g in given)
         out["followup_months"] = (_format(low) if low == high else f"{_format(low)}-{_format(high)}",
                                   ["rule: range of the cases' follow-up after tacrolimus start",

@@ -17,8 +17,8 @@ def supplied_papers(wildcards):
 def pmc_options():
     """`--pmc` and the E-utilities settings when fulltext.pmc is on (the e-mail and key come from the
     environment, see common.smk)."""
-    if not FULLTEXT.get("pmc"):
-        return ""
+    if not FULLTEXT.get("pmc") or config.get("as_of"):
+        return ""  # a rebuild of a past day (as_of) reads only the stored articles
     ncbi = config.get("ncbi", {})
     options = {"--eutils-url": ncbi.get("eutils_url"), "--max-tries": ncbi.get("max_tries"),
                "--backoff-seconds": ncbi.get("backoff_seconds"), "--timeout-seconds": ncbi.get("timeout_seconds")}

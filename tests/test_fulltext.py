@@ -558,3 +558,38 @@ def test_aggregation_keeps_unclear_case_values_unclear():
     assert values["n_patients"] == "2"
     for name in settled:
         assert values[name] == UNCLEAR, name
+
+
+def test_workflow_fetches_pmc_full_text_of_an_included_record(workflow_copy, shared):
+    """fulltext.pmc on: a record included by a reviewer with a PMCID gets its article from (fake) PMC,
+    kept under data/fulltext/; a failing NCBI stops the run and stores nothing; a rerun then succeeds."""
+    review = workflow_copy
+    unique = {}
+    run_snakemake(review, "results/unique_records.tsv")
+    for row in csv.DictReader((review / "results" / "unique_records.tsv").open(), delimiter="\t"):
+        unique[row["record_id"]] = row
+    record = next(r for r in unique.values() if r["pmcid"] and r["pmid"])
+    article = etree.parse(str(shared / "ncbi" / "pmc" / PMC_FILES[0]), _XML).getroot()
+    article.find("front/article-meta/article-id[@pub-id-type='pmc']").text = record["pmcid"][3:]
+    decisions = review / "config" / "screening" / "decisions.tsv"
+    decisions.write_text(decisions.read_text() + f"{record['pmid']}\tTester\tinclude\t\tfull text to read\t2026-01-05\n")
+    with FakePmc({record["pmcid"]: etree.tostring(article, encoding="UTF-8")}) as server:
+        overlay = review / "pmc.yaml"
+        overlay.write_text("fulltext:\n  supplied: config/fulltext/fulltexts.tsv\n  pmc: true\n"
+                           f"ncbi:\n  eutils_url: {server.url}\n  max_tries: 2\n  backoff_seconds: 0.01\n")
+        config = ["--configfile", str(overlay)]
+        env = {"NCBI_EMAIL": "tester@example.org"}
+        server.faults["efetch"] = [500, 500]
+        failed = run_snakemake(review, *config, check=False, env=env)
+        assert failed.returncode != 0, failed.stdout + failed.stderr
+        log = review / "results" / "logs" / "fulltext.log"
+        assert log.exists() and "HTTP 500" in log.read_text(), failed.stderr[-3000:]
+        assert not list((review / "data" / "fulltext").glob("PMC*.xml"))
+        run_snakemake(review, *config, env=env)
+    stored = review / "data" / "fulltext" / f"{record['pmcid']}.xml"
+    assert stored.is_file()
+    rows = {r["record_id"]: r for r in csv.DictReader((review / "results" / "fulltext" / "availability.tsv").open(),
+                                                        delimiter="\t")}
+    assert rows[record["record_id"]]["full_text"] == "yes" and rows[record["record_id"]]["file"].endswith(stored.name)
+    reports = json.loads((review / "results" / "prisma.json").read_text())["reports"]
+    assert reports["sought"] - reports["not_retrieved"] == sum(r["full_text"] == "yes" for r in rows.values())

@@ -377,12 +377,12 @@ def blocks_in_sections(blocks: Sequence[Block]) -> bool:
 def read_pdf_text(path: str | os.PathLike) -> str:
     """The text of a PDF, page after page (pypdf)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(str(path))
         return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, OSError) as error:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:  # what a damaged PDF raises
         raise InputError(path, None, None, f"not a readable PDF: {error}") from None
 
 

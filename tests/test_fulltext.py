@@ -593,3 +593,19 @@ def test_workflow_fetches_pmc_full_text_of_an_included_record(workflow_copy, sha
     assert rows[record["record_id"]]["full_text"] == "yes" and rows[record["record_id"]]["file"].endswith(stored.name)
     reports = json.loads((review / "results" / "prisma.json").read_text())["reports"]
     assert reports["sought"] - reports["not_retrieved"] == sum(r["full_text"] == "yes" for r in rows.values())
+
+
+def test_text_headings_case_lines_and_back_matter():
+    text = ("# A title\n\n**Abstract** We report two children.\n\nCase 1: calcinosis\n\nA 5-year-old girl was "
+            "treated.\n\nCase 2: A 7-year-old boy was treated with tacrolimus.\n\n  Discussion Top\n\nIt helped."
+            "\n\nAcknowledgements\n\nWe thank the nurses.\n\nConclusion\n\nUseful.\n\nReferences\n\n1. Smith J. "
+            "A 9-year-old girl. J 2001.\n")
+    document = text_document(text)
+    assert document.title == "A title"
+    headings = [b.text for b in document.blocks if b.kind == "heading"]
+    assert headings == ["A title", "Case 1: calcinosis", "Discussion", "Conclusion"]
+    paragraphs = [(b.section, b.text) for b in document.blocks if b.kind == "paragraph"]
+    assert ("Abstract", "We report two children.") in paragraphs
+    assert ("A title > Case 1: calcinosis", "Case 2: A 7-year-old boy was treated with tacrolimus.") in paragraphs
+    assert not any("nurses" in text or "Smith" in text for _, text in paragraphs)
+    assert [c.label for c in split_cases(document)] == ["Case 1: calcinosis", "Case 2"]

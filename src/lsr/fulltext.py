@@ -275,9 +275,11 @@ def _heading_text(line: str) -> str | None:
     markdown = stripped.startswith("#")
     title = _MARKUP_HEADING_RE.match(stripped)["title"].strip().strip("*").strip()
     title = _WEB_TOP_RE.sub("", title)
-    if CASE_HEADING_RE.match(title) and (len(title) < 40 or title.endswith(":") or not title.endswith(".")):
-        case = CASE_HEADING_RE.match(title)
-        if not title[case.end():].strip() or len(title) < 40:
+    case = CASE_HEADING_RE.match(title)
+    if case:
+        rest = title[case.end():].strip()
+        # 'Case 1', 'Case 2: calcinosis and ulcers'; 'Case 3: A girl was treated.' is running text.
+        if not rest or (len(title) <= 60 and not re.search(r"[.!?]$", rest)):
             return title
     if _SECTION_NAMES_RE.match(title.rstrip(":")):
         return title.rstrip(":")
@@ -813,7 +815,7 @@ def aggregate_study(study: Mapping[str, object], cases: Sequence[CaseFindings],
         out["prior_treatments"] = study_level("prior_treatments")
 
     # route: every statement (cases and paper) must agree
-    route, route_evidence = study_level("route".join(["tacrolimus_", ""]))
+    route, route_evidence = study_level("tacrolimus_route")
     stated_routes = {v for v in from_cases("tacrolimus_route") if v != NR} | ({route} if route != NR else set())
     if len(stated_routes) == 1:
         value = stated_routes.pop()

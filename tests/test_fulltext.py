@@ -609,3 +609,13 @@ def test_text_headings_case_lines_and_back_matter():
     assert ("A title > Case 1: calcinosis", "Case 2: A 7-year-old boy was treated with tacrolimus.") in paragraphs
     assert not any("nurses" in text or "Smith" in text for _, text in paragraphs)
     assert [c.label for c in split_cases(document)] == ["Case 1: calcinosis", "Case 2"]
+
+
+def test_pmc_article_without_body_is_not_retrieved(tmp_path, pmc_articles):
+    pmcid = sorted(pmc_articles)[0]
+    article = etree.fromstring(pmc_articles[pmcid])
+    article.remove(article.find("body"))
+    with FakePmc({pmcid: etree.tostring(article)}) as server:
+        missing = fulltext.fetch_pmc([pmcid], _settings(server), tmp_path)
+    assert missing == {pmcid: "PMC returned no full text (the publisher does not allow it as XML)"}
+    assert not list(tmp_path.glob("PMC*.xml"))

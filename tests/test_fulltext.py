@@ -560,6 +560,23 @@ def test_aggregation_keeps_unclear_case_values_unclear():
         assert values[name] == UNCLEAR, name
 
 
+def add_include_decision(review: Path, pmid: str) -> None:
+    """A reviewer 'Tester' includes `pmid` at title/abstract: a row in the decisions file the config
+    names, or a new file of the same columns in the decisions folder it names."""
+    import yaml
+
+    target = review / yaml.safe_load((review / "config" / "config.yaml").read_text())["screening"]["decisions"]
+    values = {"pmid": pmid, "record_id": pmid, "reviewer": "Tester", "decision": "include",
+              "stage": "title_abstract", "note": "full text to read", "date": "2026-01-05"}
+    model = target if target.is_file() else sorted(target.glob("*.tsv"))[0]
+    header = next(line for line in model.read_text().splitlines() if line.strip() and not line.startswith("#"))
+    row = "\t".join(values.get(column, "") for column in header.split("\t")) + "\n"
+    if target.is_file():
+        target.write_text(target.read_text() + row)
+    else:
+        (target / "Tester.tsv").write_text(header + "\n" + row)
+
+
 def test_workflow_fetches_pmc_full_text_of_an_included_record(workflow_copy, shared):
     """fulltext.pmc on: a record included by a reviewer with a PMCID gets its article from (fake) PMC,
     kept under data/fulltext/; a failing NCBI stops the run and stores nothing; a rerun then succeeds."""
@@ -571,8 +588,7 @@ def test_workflow_fetches_pmc_full_text_of_an_included_record(workflow_copy, sha
     record = next(r for r in unique.values() if r["pmcid"] and r["pmid"])
     article = etree.parse(str(shared / "ncbi" / "pmc" / PMC_FILES[0]), _XML).getroot()
     article.find("front/article-meta/article-id[@pub-id-type='pmc']").text = record["pmcid"][3:]
-    decisions = review / "config" / "screening" / "decisions.tsv"
-    decisions.write_text(decisions.read_text() + f"{record['pmid']}\tTester\tinclude\t\tfull text to read\t2026-01-05\n")
+    add_include_decision(review, record["pmid"])
     with FakePmc({record["pmcid"]: etree.tostring(article, encoding="UTF-8")}) as server:
         overlay = review / "pmc.yaml"
         overlay.write_text("fulltext:\n  supplied: config/fulltext/fulltexts.tsv\n  pmc: true\n"

@@ -635,3 +635,22 @@ def test_pmc_article_without_body_is_not_retrieved(tmp_path, pmc_articles):
         missing = fulltext.fetch_pmc([pmcid], _settings(server), tmp_path)
     assert missing == {pmcid: "PMC returned no full text (the publisher does not allow it as XML)"}
     assert not list(tmp_path.glob("PMC*.xml"))
+
+
+def test_extraction_takes_full_text_values_and_keeps_the_abstract_where_the_paper_gives_nr():
+    from lsr.extraction import build_extraction
+
+    record = {"record_id": "pmid:1", "pmid": "1", "title": "Tacrolimus in two children with JDM",
+              "abstract": "We report two children with juvenile dermatomyositis treated with oral tacrolimus.",
+              "first_author": "Roe", "year": "2020", "publication_types": ""}
+    screening = [{"record_id": "pmid:1", "decision": "include"}]
+    paper = [{"record_id": "pmid:1", "field": "n_patients", "value": "2", "evidence": "rule: 2 case(s)"},
+             {"record_id": "pmid:1", "field": "tacrolimus_route", "value": NR, "evidence": ""},
+             {"record_id": "pmid:1", "field": "age_min", "value": UNCLEAR, "evidence": "rule: every case ..."}]
+    reviewer = [{"record_id": "pmid:1", "field": "age_min", "value": "4", "reviewer": "R", "source": "full text",
+                 "note": "case 1"}]
+    rows = {row["field"]: row for row in build_extraction([record], screening, reviewer, paper).rows}
+    assert (rows["n_patients"]["value"], rows["n_patients"]["source"]) == ("2", "full text")
+    assert (rows["tacrolimus_route"]["value"], rows["tacrolimus_route"]["source"]) == ("oral", "abstract")
+    assert (rows["age_min"]["value"], rows["age_min"]["reviewer"]) == ("4", "R"), "reviewer values still override"
+    assert rows["design"]["source"] == "abstract"

@@ -1298,7 +1298,7 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
 
     Machine values come from the full text where the full-text stage read one
     (`fulltext_values`: rows record_id, field, value, evidence; source `full text`), else from
-    the abstract.
+    the abstract (also when the paper gives NR but the abstract a value).
 
     Reviewers who agree are listed together ('A; B'); reviewers who disagree leave the machine
     value in place (unverified) and the conflict is reported.
@@ -1324,7 +1324,7 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
                    "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
                    "reviewer": ""}
             paper = from_paper.get((record["record_id"], field_name))
-            if paper:
+            if paper and (paper["value"] != NR or finding.value == NR):  # NR in the paper: the abstract's stands
                 row.update(value=paper["value"], evidence=paper["evidence"], source="full text")
             values = by_record.get((record["record_id"], field_name), [])
             distinct = sorted({v["value"] for v in values})

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field as dataclass_field
 
 from .cli import iso_date
 from .living import recorded_record_ids
-from .reviewers import applicable_rows, check_known, check_unique, check_vocabulary, record_lookup, require_value
-from .tsv import InputError, read_tsv, write_tsv
+from .reviewers import (RecordLookup, applicable_rows, check_known, check_unique, check_vocabulary, read_reviewer_file,
+                        record_lookup, require_value)
+from .tsv import InputError, Problems, read_tsv, write_tsv
 
 NR = "NR"
 FIELDS = [
@@ -1247,22 +1248,41 @@ def read_reviewer_values(path, records: Iterable[Mapping[str, str]], as_of: str 
     reviewers.applicable_rows.
     """
     lookup = record_lookup(records)
-    rows = applicable_rows(path, read_tsv(path, required=REVIEWER_COLUMNS, allow_comments=True), lookup,
-                           as_of, seen=seen)
+    problems = Problems()
+    with problems.check():
+        rows = applicable_rows(path, read_reviewer_file(path, REVIEWER_COLUMNS), lookup, as_of, seen=seen)
+    problems.raise_any()
     checked = []
     for row in rows:
+        with problems.check():
+            checked.append(_check_reviewer_value(path, row, lookup))
+    with problems.check():
+        check_unique(path, checked, ["pmid", "field", "reviewer"],
+                     key=lambda row: (row["record_id"], row["field"], row["reviewer"]))
+    problems.raise_any()
+    return checked
+
+
+def _check_reviewer_value(path, row: Mapping[str, str], lookup: RecordLookup) -> dict[str, str]:
+    """One reviewer value checked (every problem of the row reported together), normalised."""
+    problems = Problems()
+    record_id = None
+    with problems.check():
         record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the records table)")
+    with problems.check():
         check_vocabulary(path, row, "field", FIELDS)
+    with problems.check():
         require_value(path, row, "reviewer", "the reviewer's name or initials")
+    with problems.check():
         check_vocabulary(path, row, "source", SOURCES)
+    if row["field"] in FIELDS:
         problem = validate_value(row["field"], row["value"])
         if problem:
-            raise InputError(path, row["_line"], "value",
-                             f"{row['value']!r} is not allowed for {row['field']}; expected {problem}")
-        checked.append({**row, "record_id": record_id, "value": normalise_value(row["field"], row["value"])})
-    check_unique(path, checked, ["pmid", "field", "reviewer"],
-                 key=lambda row: (row["record_id"], row["field"], row["reviewer"]))
-    return checked
+            with problems.check():
+                raise InputError(path, row["_line"], "value",
+                                 f"{row['value']!r} is not allowed for {row['field']}; expected {problem}")
+    problems.raise_any()
+    return {**row, "record_id": record_id, "value": normalise_value(row["field"], row["value"])}
 
 
 # --------------------------------------------------------------------------- the stage

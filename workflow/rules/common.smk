@@ -5,7 +5,8 @@ import sys
 # Each stage file adds the results it publishes; `rule all` (the default target) asks for them.
 PUBLISHED = []
 
-# The stages run as `python -m lsr <stage>` with the interpreter running Snakemake.
+# The stages run as `python -m lsr --log <log> <stage>` with the interpreter running Snakemake: the
+# stage writes its output to the rule's log, and an error message also to the terminal.
 LSR = f'"{sys.executable}" -m lsr'
 
 # Secrets reach the live search through the environment, never through a logged command line.

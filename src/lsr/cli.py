@@ -82,7 +82,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args, terminal) -> int:
     try:
         return int(args.run(args) or 0)
-    except InputError as error:
+    except (InputError, OSError) as error:
+        if isinstance(error, OSError) and error.filename is None:
+            raise  # not about a file the user named: a bug
+        if isinstance(error, OSError):
+            error = f"{error.filename}: {error.strerror}"
         message = f"lsr {args.command}: error: {error}"
         print(message, file=sys.stderr)
         if terminal is not sys.stderr:

@@ -421,12 +421,17 @@ def resolve_inputs(patterns: str | Iterable[str], base: str | os.PathLike = ".")
         matches = glob.glob(str(full)) if glob.has_magic(str(full)) else ([str(full)] if full.exists() else [])
         if not matches:
             raise InputError(pattern, None, "search.snapshot", "no PubMed XML file matches this path or glob")
+        found = set()
         for match in matches:
             candidate = Path(match)
             if candidate.is_dir():
-                files.update(p for p in candidate.iterdir() if p.name.endswith((".xml", ".xml.gz")))
+                found.update(p for p in candidate.iterdir() if p.name.endswith((".xml", ".xml.gz")))
             elif candidate.name.endswith((".xml", ".xml.gz")):
-                files.add(candidate)
+                found.add(candidate)
+        if not found:
+            raise InputError(pattern, None, "search.snapshot",
+                             "names no PubMed XML file (.xml or .xml.gz), only other files or an empty folder")
+        files |= found
     return sorted(files)
 
 

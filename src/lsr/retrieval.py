@@ -581,6 +581,9 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     logging.basicConfig(level=logging.INFO, format="retrieve: %(message)s", stream=sys.stderr)
     if args.source == "snapshot":
+        if not args.snapshot:
+            raise InputError(None, None, None, "--snapshot is missing: --source snapshot needs the PubMed XML "
+                                               "files (paths or globs)")
         if args.as_of:
             log.warning("as_of (%s) applies to search.source pubmed only; the snapshot files are read as they are",
                         args.as_of)

@@ -26,7 +26,7 @@ import yaml
 from .cli import iso_date
 from .living import recorded_record_ids
 from . import reviewers
-from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
+from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
                      "evidence", "exclusion_reason", "priority"]
@@ -223,13 +223,7 @@ def _condition(value) -> Condition | None:
 def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> Eligibility:
     """Read, validate (JSON schema, then references and reasons) and compile the criteria."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, None, None, "file not found; expected the eligibility criteria (YAML)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(path, mark.line + 1 if mark else None, None, f"not valid YAML: {error}") from None
+    data = read_yaml(path, "the eligibility criteria (YAML)")
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
     problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if problem is not None:

@@ -24,12 +24,12 @@ os.umask(_UMASK)
 class InputError(ValueError):
     """Bad input: the message names the file, line and field, and what was expected."""
 
-    def __init__(self, path: str | os.PathLike, line: int | None, field: str | None, problem: str):
-        where = str(path) + (f", line {line}" if line is not None else "")
+    def __init__(self, path: str | os.PathLike | None, line: int | None, field: str | None, problem: str):
+        where = "" if path is None else str(path) + (f", line {line}" if line is not None else "")
         if field:
-            where += f", field '{field}'"
-        super().__init__(f"{where}: {problem}")
-        self.path, self.line, self.field, self.problem = str(path), line, field, problem
+            where += f"{', ' if where else ''}field '{field}'"
+        super().__init__(f"{where}: {problem}" if where else problem)
+        self.path, self.line, self.field, self.problem = str(path or ""), line, field, problem
 
 
 class InputErrors(InputError):
@@ -74,8 +74,12 @@ class Problems:
 def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """Open a temporary file beside `path` for writing; rename it into place only on success."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise InputError(path, None, None, f"cannot be written ({error.strerror}); "
+                                           "expected a path in a folder this user can write") from None
     try:
         text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
         with os.fdopen(fd, mode, **text) as handle:
@@ -86,6 +90,28 @@ def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def read_yaml(path: str | os.PathLike, what: str) -> object:
+    """The data of a YAML file; InputError (naming the line) when it is missing, unreadable or not YAML."""
+    import yaml
+
+    text = decode_text(path, _read_bytes(Path(path), what))
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError(path, mark.line + 1 if mark else None, None,
+                         f"not valid YAML ({getattr(error, 'problem', None) or error}); expected {what}") from None
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    if not path.is_file():
+        raise InputError(path, None, None, f"{'a folder' if path.is_dir() else 'file not found'}; expected {what}")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(path, None, None, f"cannot be read ({error.strerror}); expected {what}") from None
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -161,13 +187,7 @@ def read_tsv(
     (InputErrors listing every such line).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, None, None, "not a folder; expected a file" if path.is_dir() else "file not found")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(path, None, None, f"cannot be read ({error.strerror})") from None
-    lines = _LINE_BREAK.split(decode_text(path, data))
+    lines = _LINE_BREAK.split(decode_text(path, _read_bytes(path, "a tab-separated file")))
     kept = [(n, line) for n, line in enumerate(lines, start=1)
             if line.strip() and not (allow_comments and line.lstrip().startswith("#"))]
     if not kept:

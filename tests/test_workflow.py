@@ -3,6 +3,8 @@ import csv
 import json
 import shutil
 
+import pytest
+
 from conftest import copy_workflow, run_snakemake
 
 VOLATILE = {"search_log.tsv", "report"}  # the search log is appended by every search; logs hold times
@@ -95,6 +97,7 @@ def test_report_shows_table_prisma_search_log_and_screening_summary(bundled_run)
         assert shown in page, shown
 
 
+@pytest.mark.e2e
 def test_the_shipped_review_builds_with_its_own_files_and_state(repo, tmp_path):
     """The review as committed (its config/ and data/, whatever a living update or a reviewer
     added): it builds, reviewer files stay untouched, PRISMA adds up to the published table, and

@@ -50,3 +50,8 @@ rule retrieve:
         "{LSR} --log {log:q} retrieve --source {params.source} {params.snapshot} {params.options} "
         "--query {params.query:q} --manifest {output.manifest} "
         "--search-log results/search_log.tsv"
+
+
+# Asked for by `rule all`: a search that failed leaves no manifest, so the next run searches again
+# (otherwise Snakemake would see the older tables downstream as up to date: "Nothing to be done").
+PUBLISHED += [rules.retrieve.output.manifest]

@@ -737,6 +737,18 @@ _XLSX_WIDTHS = {"priority": 9, "record_id": 16, "title": 45, "abstract": 90, "co
 _FIXED_TIME = datetime.datetime(2000, 1, 1)
 
 
+EXCEL_CELL_LIMIT = 32767
+"""Characters an Excel cell holds."""
+
+
+def _excel_cell(text: str) -> str:
+    """Text that fits an Excel cell; a longer text is cut and says so (to_review.tsv has it all)."""
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    note = f" … [cut at Excel's cell limit: {len(text)} characters; the full text is in to_review.tsv]"
+    return text[:EXCEL_CELL_LIMIT - len(note)] + note
+
+
 def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to_review") -> bytes:
     """A workbook of `rows`: header frozen, text wrapped, columns sized; byte-identical for the
     same rows (fixed document dates and zip entry times)."""
@@ -751,7 +763,7 @@ def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to
     worksheet.title = sheet
     worksheet.append(list(columns))
     for row in rows:
-        worksheet.append([ILLEGAL_CHARACTERS_RE.sub(" ", str(row.get(c, "") or "")) for c in columns])
+        worksheet.append([_excel_cell(ILLEGAL_CHARACTERS_RE.sub(" ", str(row.get(c, "") or ""))) for c in columns])
     wrap = Alignment(wrap_text=True, vertical="top")
     for cells in worksheet.iter_rows(min_row=2):
         for cell in cells:

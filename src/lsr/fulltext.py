@@ -35,12 +35,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from .fields import NR, UNCLEAR
 from .tsv import InputError, atomic_write_bytes, read_tsv, write_tsv
 
 log = logging.getLogger("lsr.fulltext")
 
-NR = "NR"
-UNCLEAR = "unclear"
 SUPPLIED_COLUMNS = ["record_id", "file", "note"]
 TEXT_SUFFIXES = (".txt", ".md")
 XML_SUFFIXES = (".xml", ".nxml")

@@ -48,9 +48,9 @@ rule fulltext:
     # Fetching from PMC needs the internet: run it on the submitting machine.
     localrule: bool(FULLTEXT.get("pmc"))
     shell:
-        "{LSR} fulltext --records {input.records:q} --screening {input.screening:q} --supplied {input.supplied:q} "
+        "{LSR} --log {log:q} fulltext --records {input.records:q} --screening {input.screening:q} --supplied {input.supplied:q} "
         "--store {params.store:q} {params.pmc} --availability {output.availability} --values {output.values} "
-        "--cases {output.cases} --history {params.history:q} > {log} 2>&1"
+        "--cases {output.cases} --history {params.history:q}"
 
 
 PUBLISHED += [rules.fulltext.output.availability, rules.fulltext.output.values, rules.fulltext.output.cases]

@@ -283,6 +283,11 @@ def test_supplied_papers_are_validated(tmp_path):
         with pytest.raises(InputError) as error:
             fulltext.read_supplied(tsv, _records())
         assert where in str(error.value) and problem in str(error.value), str(error.value)
+    tsv.write_text("record_id\tfile\tnote\n18716733\tmissing.pdf\t\n12345\tpaper.txt\t\n")
+    with pytest.raises(InputError) as error:
+        fulltext.read_supplied(tsv, _records())
+    assert "2 problems" in str(error.value) and "line 2, field 'file'" in str(error.value) \
+        and "line 3, field 'record_id'" in str(error.value), "every problem at once"
     (folder / "paper.doc").write_text("x")
     tsv.write_text("record_id\tfile\tnote\ndoi:10.1/x\tpaper.doc\t\n")
     with pytest.raises(InputError, match="expected a .txt"):

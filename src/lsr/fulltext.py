@@ -920,30 +920,44 @@ def read_supplied(path: str | os.PathLike, records: Iterable[Mapping[str, str]],
                   seen: Collection[str] = ()) -> dict[str, Path]:
     """config/fulltext/fulltexts.tsv: {record_id: file}. Each row names a known record (PMID digits,
     doi:..., ris:...) and a file in the folder of the TSV or below it, of a kind `read_document`
-    reads; one file per record. Problems raise InputError naming the file, line and field. Rows
-    about records the review has `seen` but this run lacks are left out (reviewers.applicable_rows)."""
-    from .reviewers import applicable_rows, check_known, check_unique, record_lookup, require_value
+    reads; one file per record. Every problem is reported at once (InputErrors naming file, line
+    and field). Rows about records the review has `seen` but this run lacks are left out
+    (reviewers.applicable_rows)."""
+    from .reviewers import applicable_rows, check_known, check_unique, read_reviewer_file, record_lookup, require_value
+    from .tsv import Problems
 
     path = Path(path)
     lookup = record_lookup(records)
-    rows = [{**row, "pmid": row["record_id"]} for row in read_tsv(path, required=SUPPLIED_COLUMNS, allow_comments=True)]
-    rows = applicable_rows(path, rows, lookup, seen=seen)
+    problems = Problems()
+    rows = [{**row, "pmid": row["record_id"]} for row in read_reviewer_file(path, SUPPLIED_COLUMNS)]
+    with problems.check():
+        rows = applicable_rows(path, rows, lookup, seen=seen)
+    problems.raise_any()
     supplied: dict[str, Path] = {}
+    checked = []
     for row in rows:
-        row["record_id"] = check_known(path, row, "record_id", lookup, "PMID or record id (not in the records)")
-        name = require_value(path, row, "file", "a file name under " + str(path.parent))
-        target = (path.parent / name).resolve()
-        if path.parent.resolve() not in target.parents:
-            raise InputError(path, row["_line"], "file", f"{name!r} is outside {path.parent}; "
-                                                         "put the paper in that folder")
-        if not target.is_file():
-            raise InputError(path, row["_line"], "file", f"{name!r} not found in {path.parent}")
-        if target.suffix.lower() not in TEXT_SUFFIXES + XML_SUFFIXES + PDF_SUFFIXES:
-            raise InputError(path, row["_line"], "file", f"{name!r}: expected a "
-                                                         f"{', '.join(TEXT_SUFFIXES + XML_SUFFIXES + PDF_SUFFIXES)} file")
-        supplied[row["record_id"]] = path.parent / name
-    check_unique(path, rows, ["record_id"])
+        with problems.check():
+            record_id = check_known(path, row, "record_id", lookup, "PMID or record id (not in the records)")
+            name = require_value(path, row, "file", "a file name under " + str(path.parent))
+            _check_paper(path, row["_line"], name)
+            supplied[record_id] = path.parent / name
+            checked.append({**row, "record_id": record_id})
+    with problems.check():
+        check_unique(path, checked, ["record_id"])
+    problems.raise_any()
     return supplied
+
+
+def _check_paper(path: Path, line: int, name: str) -> None:
+    """A supplied paper: in the folder of `path` (or below), present, and of a kind read_document reads."""
+    target = (path.parent / name).resolve()
+    if path.parent.resolve() not in target.parents:
+        raise InputError(path, line, "file", f"{name!r} is outside {path.parent}; put the paper in that folder")
+    if not target.is_file():
+        raise InputError(path, line, "file", f"{name!r} not found in {path.parent}")
+    kinds = TEXT_SUFFIXES + XML_SUFFIXES + PDF_SUFFIXES
+    if target.suffix.lower() not in kinds:
+        raise InputError(path, line, "file", f"{name!r}: expected a {', '.join(kinds)} file")
 
 
 # --------------------------------------------------------------------------- PubMed Central

@@ -659,3 +659,11 @@ def test_extraction_takes_full_text_values_and_keeps_the_abstract_where_the_pape
     assert (rows["tacrolimus_route"]["value"], rows["tacrolimus_route"]["source"]) == ("oral", "abstract")
     assert (rows["age_min"]["value"], rows["age_min"]["reviewer"]) == ("4", "R"), "reviewer values still override"
     assert rows["design"]["source"] == "abstract"
+
+
+def test_workflow_reports_a_bad_supplied_papers_file(workflow_copy):
+    supplied = workflow_copy / "config" / "fulltext" / "fulltexts.tsv"
+    supplied.write_text("record_id\tfile\tnote\n18716733\tnot-there.pdf\t\n")
+    result = run_snakemake(workflow_copy, check=False)
+    assert result.returncode != 0
+    assert "fulltexts.tsv, line 2, field 'file': 'not-there.pdf' not found" in result.stdout + result.stderr

@@ -5,12 +5,13 @@ FULLTEXT_STORE = os.path.join(DATA_DIR, "fulltext")
 
 def supplied_papers(wildcards):
     """The files fulltexts.tsv names (so an edited paper reruns the stage); `lsr fulltext` checks them."""
-    from lsr.tsv import read_tsv
+    from lsr.tsv import InputError, read_tsv
 
-    if not os.path.exists(FULLTEXT_SUPPLIED):
-        return []
+    try:
+        rows = read_tsv(FULLTEXT_SUPPLIED, allow_comments=True)
+    except InputError:
+        return []  # the stage itself reports what is wrong with the file (file, line, field)
     folder = os.path.dirname(FULLTEXT_SUPPLIED)
-    rows = read_tsv(FULLTEXT_SUPPLIED, allow_comments=True)
     return [p for p in (os.path.join(folder, row.get("file", "")) for row in rows) if os.path.isfile(p)]
 
 

@@ -667,3 +667,39 @@ def test_workflow_reports_a_bad_supplied_papers_file(workflow_copy):
     result = run_snakemake(workflow_copy, check=False)
     assert result.returncode != 0
     assert "fulltexts.tsv, line 2, field 'file': 'not-there.pdf' not found" in result.stdout + result.stderr
+
+
+ANTI_MDA5_CASE = """# Intravenous then oral tacrolimus in anti-MDA5 juvenile dermatomyositis with rapidly progressive lung disease
+
+Abstract
+
+We describe a 12-year-old girl with anti-MDA5 positive juvenile dermatomyositis and interstitial lung disease who improved on tacrolimus.
+
+Introduction
+
+Anti-MDA5 antibodies mark a subgroup at risk of lung disease. Tacrolimus has been used in adults [3, 4]. Kobayashi et al. treated 8 children aged 5 to 15 years with tacrolimus [5].
+
+Case presentation
+
+A 12-year-old girl presented with Gottron papules, skin ulcers and dyspnoea. Her 40-year-old mother had rheumatoid arthritis. She received three methylprednisolone pulses, oral prednisolone 2 mg/kg/day and intravenous cyclophosphamide, but her lung disease progressed. Intravenous tacrolimus (0.05 mg/kg/day) was started on day 10 and switched to oral tacrolimus after two weeks, with a target trough of 5-10 ng/mL. Her oxygen requirement fell and the skin ulcers healed within 3 months. Muscle strength improved (CMAS 30 to 45). Prednisolone was tapered to 0.2 mg/kg/day. She developed hypertension, treated with amlodipine. At 14 months of follow-up she remained well.
+
+Discussion
+
+Tacrolimus may cause nephrotoxicity and tremor [6].
+"""
+
+
+def test_single_case_report_other_ages_routes_together_and_named_events():
+    document = text_document(ANTI_MDA5_CASE)
+    assert document.title.startswith("Intravenous then oral tacrolimus")
+    [case] = split_cases(document)
+    values = _values(RECORD, document)
+    assert (values["n_patients"], values["design"]) == ("1", "case report")
+    assert (values["age_min"], values["age_max"]) == ("12", "12"), "the mother's age is not the patient's"
+    assert (values["sex_m"], values["sex_f"]) == ("0", "1")
+    assert values["prior_treatments"] == "CS;CYC"
+    assert values["tacrolimus_route"] == "intravenous; oral"
+    assert values["tacrolimus_dose"] == "0.05 mg/kg/day; trough 5-10 ng/mL"
+    assert values["followup_months"] == "14"
+    assert values["muscle_outcome"] == "improved" and values["steroid_sparing"] == "yes"
+    assert values["adverse_events"] == "hypertension", "events the introduction and discussion cite are not hers"

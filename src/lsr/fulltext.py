@@ -269,9 +269,9 @@ _LEADING_LABEL_RE = re.compile(r"^\*\*(?P<label>[^*]{2,40})\*\*\s+(?P<rest>\S.*)
 def _heading_text(line: str) -> str | None:
     """The heading a line of plain text is, or None for running text."""
     stripped = line.strip()
-    if not stripped or len(stripped) > 80:
-        return None
     markdown = stripped.startswith("#")
+    if not stripped or len(stripped) > (200 if markdown else 80):
+        return None
     title = _MARKUP_HEADING_RE.match(stripped)["title"].strip().strip("*").strip()
     title = _WEB_TOP_RE.sub("", title)
     case = CASE_HEADING_RE.match(title)
@@ -641,20 +641,38 @@ def _history_treatments(history: str) -> tuple[set[str], list[str]]:
     return codes, evidence
 
 
+def _patient_sentences(text: str) -> str:
+    """The sentences of a case that give the patient's age: the one introducing the patient and those
+    about tacrolimus (age at its start); other ages in a case (a parent's, a sibling's) are not hers."""
+    from .extraction import split_sentences
+
+    sentences = split_sentences(text)
+    if not any(PATIENT_INTRODUCTION_RE.match(s) for s in sentences):
+        return ""  # no sentence introduces the patient (a table row): the whole case is read
+    return " ".join(s for s in sentences if PATIENT_INTRODUCTION_RE.match(s) or _TACROLIMUS_RE.search(s))
+
+
 def read_case(case: Case) -> CaseFindings:
-    """The text engine on one case: who the patient is from the whole case, what followed
-    tacrolimus from the course only, and prior treatments from the history (every drug the
-    narrative names before tacrolimus, with what the engine reads as prior)."""
+    """The text engine on one case: who the patient is from the whole case (the age from the
+    sentence introducing the patient and those about tacrolimus), what followed tacrolimus from
+    the course only, and prior treatments from the history (every drug the narrative names
+    before tacrolimus, with what the engine reads as prior)."""
     from .extraction import extract_record
 
     history, course = _case_parts(case)
     whole = extract_record({"title": "", "abstract": _labelled([(case.label, history + course)]),
                             "publication_types": "Case Reports", "first_author": "", "year": ""})
+    about_patient = _patient_sentences(history + course)
+    if about_patient:
+        ages = extract_record({"title": "", "abstract": _labelled([(case.label, about_patient)]),
+                               "publication_types": "Case Reports", "first_author": "", "year": ""})
     after = extract_record({"title": "", "abstract": _labelled([(case.label, course)]) if course else "",
                             "publication_types": "Case Reports", "first_author": "", "year": ""})
     findings = dict(whole)
     for name in ("followup_months", "skin_outcome", "muscle_outcome", "steroid_sparing", "adverse_events"):
         findings[name] = after[name]
+    if about_patient:
+        findings["age_min"], findings["age_max"] = ages["age_min"], ages["age_max"]
     codes, evidence = _history_treatments(history)
     engine = whole["prior_treatments"]
     if engine.value not in (NR, "none", UNCLEAR):
@@ -816,14 +834,15 @@ def aggregate_study(study: Mapping[str, object], cases: Sequence[CaseFindings],
     # route: every statement (cases and paper) must agree
     route, route_evidence = study_level("tacrolimus_route")
     stated_routes = {v for v in from_cases("tacrolimus_route") if v != NR} | ({route} if route != NR else set())
-    if len(stated_routes) == 1:
-        value = stated_routes.pop()
-        out["tacrolimus_route"] = (value, ["rule: the route every statement of the paper and its cases gives",
+    routes = {part for v in stated_routes for part in v.split("; ")}
+    if stated_routes and routes <= {"intravenous", "oral"}:
+        value = "; ".join(sorted(routes))
+        out["tacrolimus_route"] = (value, ["rule: the routes the paper and its cases give, together",
                                            *route_evidence[1:], *[e for e in _case_evidence(cases, "tacrolimus_route")
                                                                   if "not stated" not in e]])
     elif stated_routes:
-        out["tacrolimus_route"] = (UNCLEAR, ["rule: the paper and its cases give different routes: "
-                                             + ", ".join(sorted(stated_routes)), *route_evidence[1:],
+        out["tacrolimus_route"] = (UNCLEAR, ["rule: the routes the paper and its cases give, together; not "
+                                             "settled: " + ", ".join(sorted(stated_routes)), *route_evidence[1:],
                                              *_case_evidence(cases, "tacrolimus_route")])
     else:
         out["tacrolimus_route"] = (NR, [])

@@ -115,3 +115,10 @@ def test_another_snapshot_runs_with_the_reviewers_files_of_this_review(workflow_
     assert (workflow_copy / "results/table1.csv").read_text().count("\n") == 1
     assert "not applied (18716733 is not among this run's records)" in \
         (workflow_copy / "results/logs/extract.log").read_text()
+
+
+def test_snakemake_lint_is_clean(workflow_copy):
+    """Every rule: a conda environment, params for what its shell uses; rule files hold only rules."""
+    result = run_snakemake(workflow_copy, "--lint", check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "Lints for" not in result.stdout + result.stderr

@@ -11,10 +11,14 @@ rule prisma:
     output:
         json="results/prisma.json",
         svg=report("results/prisma.svg", caption="../report/prisma.rst", category="3. PRISMA flow"),
+    params:
+        lsr=LSR,
     log:
         "results/logs/prisma.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} prisma --records {input.records} --other-records {input.other_records} "
+        "{params.lsr} prisma --records {input.records} --other-records {input.other_records} "
         "--duplicates {input.duplicates} --unique-records {input.unique_records} "
         "--screening {input.screening} --eligibility {input.eligibility:q} "
         "--json {output.json} --svg {output.svg} > {log} 2>&1"

@@ -4,8 +4,12 @@ rule records:
         manifest=rules.retrieve.output.manifest,
     output:
         records="results/records.tsv",
+    params:
+        lsr=LSR,
     log:
         "results/logs/records.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} records --manifest {input.manifest} --out {output.records} > {log} 2>&1"
+        "{params.lsr} records --manifest {input.manifest} --out {output.records} > {log} 2>&1"
 PUBLISHED += [rules.records.output.records]

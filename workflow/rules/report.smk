@@ -11,12 +11,15 @@ rule report_search_log:
     output:
         report("results/report/search_log.html", caption="../report/search_log.rst", category="1. Search"),
     params:
+        lsr=LSR,
         search_log="results/search_log.tsv",
     log:
         "results/logs/report_search_log.log",
     localrule: True
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} report-page --tsv {params.search_log:q} --title 'Search log' --out {output:q} > {log} 2>&1"
+        "{params.lsr} report-page --tsv {params.search_log:q} --title 'Search log' --out {output:q} > {log} 2>&1"
 
 
 rule report_screening_summary:
@@ -26,11 +29,15 @@ rule report_screening_summary:
     output:
         report("results/report/screening_summary.html", caption="../report/screening_summary.rst",
                category="2. Screening"),
+    params:
+        lsr=LSR,
     log:
         "results/logs/report_screening_summary.log",
     localrule: True
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} report-page --markdown {input.summary:q} --title 'Screening summary' --out {output:q} > {log} 2>&1"
+        "{params.lsr} report-page --markdown {input.summary:q} --title 'Screening summary' --out {output:q} > {log} 2>&1"
 
 
 PUBLISHED += [rules.report_search_log.output[0], rules.report_screening_summary.output[0]]

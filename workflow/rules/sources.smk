@@ -7,10 +7,14 @@ rule sources:
         other_records="results/other_records.tsv",
         unique_records="results/unique_records.tsv",
         duplicates="results/duplicates.tsv",
+    params:
+        lsr=LSR,
     log:
         "results/logs/sources.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} sources --records {input.records} --ris {input.ris:q} "
+        "{params.lsr} sources --records {input.records} --ris {input.ris:q} "
         "--other-out {output.other_records} --unique-out {output.unique_records} "
         "--duplicates-out {output.duplicates} > {log} 2>&1"
 

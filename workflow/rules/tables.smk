@@ -10,16 +10,19 @@ rule table1:
         tex=report("results/table1.tex", caption="../report/table1_files.rst", category="4. Table 1"),
         docx=report("results/table1.docx", caption="../report/table1_files.rst", category="4. Table 1"),
     params:
+        lsr=LSR,
         # The registry is durable state the rule appends to the first time it sees a table content.
         # It is a parameter, not an output: Snakemake deletes outputs before a job runs and would
         # rerun the rule whenever the registry changed, breaking the no-op second run.
-        registry=os.path.join(DATA_DIR, "table_versions.tsv"),
+        registry=TABLE_VERSIONS,
         as_of=AS_OF_OPTION,
         outdir=lambda wildcards, output: os.path.dirname(output.csv),
     log:
         "results/logs/table1.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} table1 --extraction {input.extraction:q} --records {input.records:q} "
+        "{params.lsr} table1 --extraction {input.extraction:q} --records {input.records:q} "
         "--registry {params.registry:q} --outdir {params.outdir:q} {params.as_of} > {log} 2>&1"
 
 

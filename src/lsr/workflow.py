@@ -1,0 +1,91 @@
+"""Helpers of the Snakemake rule files (workflow/rules/*.smk): the config turned into paths and options.
+
+The rule files hold rules only (`snakemake --lint`); what they compute from the config lives here,
+as plain functions of the config mapping. Every rule runs `lsr` through `params.lsr` (LSR below).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+import sys
+from collections.abc import Mapping
+
+LSR = f'"{sys.executable}" -m lsr'
+"""The command the rules run: the `lsr` package with the interpreter running Snakemake."""
+
+
+def data_dir(config: Mapping) -> str:
+    """The review's durable state (committed): PubMed snapshots, table versions, history of states."""
+    return config.get("data_dir") or "data"
+
+
+def history_dir(config: Mapping) -> str:
+    return os.path.join(data_dir(config), "history")
+
+
+def table_versions(config: Mapping) -> str:
+    return os.path.join(data_dir(config), "table_versions.tsv")
+
+
+def as_of_option(config: Mapping) -> str:
+    """`--as-of DATE` when the config rebuilds the review as it stood that day, else nothing."""
+    return f"--as-of {shlex.quote(str(config['as_of']))}" if config.get("as_of") else ""
+
+
+def export_ncbi_secrets(config: Mapping, environ=os.environ) -> None:
+    """Secrets reach the live search through the environment, never through a logged command line."""
+    for key, variable in (("email", "NCBI_EMAIL"), ("api_key", "NCBI_API_KEY")):
+        if config.get("ncbi", {}).get(key):
+            environ.setdefault(variable, config["ncbi"][key])
+
+
+def live_search(config: Mapping) -> bool:
+    return config["search"]["source"] == "pubmed"
+
+
+def snapshot_files(config: Mapping) -> list[str]:
+    """The snapshot XML files of `search.snapshot` (path, glob or list), resolved when the workflow is parsed."""
+    from .records import resolve_inputs
+
+    snapshot = config["search"]["snapshot"]
+    return [str(path) for path in resolve_inputs([snapshot] if isinstance(snapshot, str) else list(snapshot))]
+
+
+def retrieve_inputs(config: Mapping) -> list[str]:
+    """The files `retrieve` reads: none for a live search, the snapshot files otherwise."""
+    return [] if live_search(config) else snapshot_files(config)
+
+
+def snapshot_option(paths) -> str:
+    """`--snapshot FILE...` for the snapshot files `retrieve` reads (nothing for a live search)."""
+    return " ".join(["--snapshot", *(shlex.quote(str(path)) for path in paths)]) if paths else ""
+
+
+def retrieve_options(config: Mapping) -> str:
+    """Command-line options of `lsr retrieve` for the configured source (never the e-mail or key:
+    those reach it through NCBI_EMAIL / NCBI_API_KEY, see export_ncbi_secrets)."""
+    as_of = config.get("as_of") or ""
+    if not live_search(config):
+        return f"--as-of {shlex.quote(as_of)}" if as_of else ""  # only to note in the log that it does not apply
+    search, ncbi = config["search"], config.get("ncbi", {})
+    options = {
+        "--data-dir": data_dir(config),
+        "--as-of": as_of,
+        "--mindate": search.get("mindate"),
+        "--maxdate": search.get("maxdate"),
+        "--eutils-url": ncbi.get("eutils_url"),
+        "--batch-size": ncbi.get("batch_size"),
+        "--max-tries": ncbi.get("max_tries"),
+        "--backoff-seconds": ncbi.get("backoff_seconds"),
+        "--timeout-seconds": ncbi.get("timeout_seconds"),
+    }
+    return " ".join(f"{name} {shlex.quote(str(value))}" for name, value in options.items()
+                    if value not in (None, ""))
+
+
+def search_day(config: Mapping, now: dt.datetime | None = None) -> str:
+    """Today (UTC) for a live search, so that it reruns at most once a day; empty otherwise."""
+    if not live_search(config) or config.get("as_of"):
+        return ""
+    return (now or dt.datetime.now(dt.timezone.utc)).date().isoformat()

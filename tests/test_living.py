@@ -211,7 +211,7 @@ def test_table_with_windows_line_endings_keeps_its_hash(tmp_path):
     living.publish_changes(paths["unique_records"], paths["screening"], paths["table1"], tmp_path / "changes.md",
                            tmp_path / "history", tmp_path / "none.tsv", today="2024-01-01")
     assert f"· {living.table_hash(data)}**" in (tmp_path / "changes.md").read_text()
-    assert list((tmp_path / "history").glob("*/table1.csv"))[0].read_bytes() == data
+    assert list((tmp_path / "history").glob("*/table1_marked.csv"))[0].read_bytes() == data
     entry = living.read_log(tmp_path / "history")[0]
     assert living.load_state(tmp_path / "history", entry).id == entry["state"]
 
@@ -296,7 +296,7 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     first = update(workflow_copy, "--config", f"search={{snapshot: {older.relative_to(workflow_copy)}}}")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "the first recorded state" in (workflow_copy / "results/changes.md").read_text()
-    old_table = list(csv.DictReader((workflow_copy / "results/table1.csv").open()))
+    old_table = list(csv.DictReader((workflow_copy / "results/table1_marked.csv").open()))
     martin = next(row for row in old_table if row["pmid"] == "17169297")
     pending = next(row for row in read_tsv(workflow_copy / "results/screening.tsv")
                    if row["decision"] == "needs_review")
@@ -320,17 +320,18 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     assert f"- {label}: needs_review -> include (by Tester)" in changes
     assert f"- Changed **Martin Nalda 2006 (PMID 17169297)**: age_min: {martin['age_min']} -> 5" in changes
     assert "**RETRACTED**: PMID 17169297" in changes and "WARNING: 1 included study retracted" in changes
-    table = list(csv.DictReader((workflow_copy / "results/table1.csv").open()))
+    table = list(csv.DictReader((workflow_copy / "results/table1_marked.csv").open()))
     for row in table:  # every study of the new table is reported as added or changed, unless unchanged
-        old = [o for o in old_table if (row["pmid"] and o["pmid"] == row["pmid"]) or o["study"] == row["study"]]
-        name = f"{row['study']} (PMID {row['pmid']})" if row["pmid"] else row["study"]
+        study = row["study"].rstrip("†")
+        old = [o for o in old_table if (row["pmid"] and o["pmid"] == row["pmid"]) or o["study"].rstrip("†") == study]
+        name = f"{study} (PMID {row['pmid']})" if row["pmid"] else study
         if not old:
             assert f"- Added **{name}**: " in changes
         elif old[0] != row:
             assert f"- Changed **{name}**: " in changes
     registry = read_tsv(workflow_copy / "data/table_versions.tsv")
     version = next(row for row in registry
-                   if row["content_hash"] == living.table_hash((workflow_copy / "results/table1.csv").read_bytes()))
+                   if row["content_hash"] == living.table_hash((workflow_copy / "results/table1_marked.csv").read_bytes()))
     assert (f"Table 1 version **{version['version_date']} · {version['content_hash']}**: "
             f"{len(table)} studies") in changes
     assert len(living.read_log(workflow_copy / "data/history")) == 2

@@ -100,9 +100,13 @@ def test_the_published_table_version_is_committed(bundled_run, repo):
     must be in the committed registry (after changing the table, run `make run` and commit data/)."""
     import hashlib
 
-    digest = hashlib.sha256((bundled_run / "results/table1.csv").read_bytes()).hexdigest()[:8]
+    marked = (bundled_run / "results/table1_marked.csv").read_bytes()
+    digest = hashlib.sha256(marked).hexdigest()[:8]
     registry = (repo / "data/table_versions.tsv").read_text(encoding="utf-8")
     assert f"\t{digest}\t" in registry
+    assert (repo / f"data/table_versions/{digest}.csv").read_bytes() == marked
+    assert f"Table 1 version `{registry.splitlines()[-1].split()[0]} · {digest}`" in \
+        (repo / "README.md").read_text(encoding="utf-8")
 
 
 def test_another_snapshot_runs_with_the_reviewers_files_of_this_review(workflow_copy, repo, tmp_path):

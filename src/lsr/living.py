@@ -1,12 +1,13 @@
 """Living-review stage: the review's durable history and results/changes.md.
 
 A review *state* is what the team works from: every record with its screening decision and
-its retraction/erratum flags, plus Table 1 exactly as published. Its id is the first 12 hex
+its retraction/erratum flags, plus Table 1 exactly as readers see it (table1_marked.csv:
+values and verification marks). Its id is the first 12 hex
 of a sha256 over both. The history under data/history/ (committed with the review) holds:
 
 - `log.tsv`: one row per transition to a state different from the one before it
   (date, state, table_version, records, included, studies, patients); rows are only appended;
-- `<date>-<state>/records.tsv` and `<date>-<state>/table1.csv`: each distinct state, stored once,
+- `<date>-<state>/records.tsv` and `<date>-<state>/table1_marked.csv`: each distinct state, stored once,
   under the date it was first seen.
 
 results/changes.md always describes the current state against the latest *different* stored
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from .cli import iso_date
 from .tsv import InputError, atomic_write_text, format_tsv, read_tsv
+from .versions import table_hash, unmarked
 
 HISTORY_DIR = "data/history"
 TABLE_VERSIONS = "data/table_versions.tsv"
@@ -45,6 +47,8 @@ LOG_COLUMNS = ["date", "state", "table_version", "records", "included", "studies
 UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
 SCREENING_REQUIRED = ["record_id", "title", "decision", "decided_by", "conflict", "exclusion_reason"]
 TABLE_KEY_COLUMNS = ("study", "pmid")
+STATE_TABLE = "table1_marked.csv"
+"""Name of a stored state's Table 1 (as readers see it, marks included)."""
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -66,7 +70,7 @@ class State:
 
     @property
     def table_version(self) -> str:
-        """Table 1's content hash: first 8 hex of the sha256 of table1.csv (as in the captions)."""
+        """Table 1's version hash: first 8 hex of the sha256 of table1_marked.csv (as in the captions)."""
         return table_hash(self.table_csv.encode("utf-8"))
 
     @property
@@ -79,13 +83,9 @@ class State:
             "records": len(self.records),
             "included": sum(r["decision"] == "include" for r in self.records),
             "studies": len(rows),
-            "patients": sum(int(r["n_patients"]) for r in rows if (r.get("n_patients") or "").isdigit()),
+            "patients": sum(int(unmarked(r["n_patients"])) for r in rows
+                            if unmarked(r.get("n_patients") or "").isdigit()),
         }
-
-
-def table_hash(table_csv: bytes) -> str:
-    """The table version's content hash: first 8 hex digits of the sha256 of table1.csv's bytes."""
-    return hashlib.sha256(table_csv).hexdigest()[:8]
 
 
 def build_state(unique_records: list[dict[str, str]], screening: list[dict[str, str]],
@@ -137,7 +137,7 @@ def load_state(history: str | os.PathLike, entry: dict[str, str]) -> State:
     folder = folders[0]
     records = [{c: row[c] for c in STATE_COLUMNS}
                for row in read_tsv(folder / "records.tsv", required=STATE_COLUMNS)]
-    return State(records, read_text_exact(folder / "table1.csv"))
+    return State(records, read_text_exact(folder / STATE_TABLE))
 
 
 def recorded_record_ids(history: str | os.PathLike | None) -> set[str]:
@@ -156,7 +156,7 @@ def register_state(history: str | os.PathLike, state: State, date: str) -> bool:
     if not any(Path(history).glob(f"*-{state.id}")):
         folder = Path(history) / f"{date}-{state.id}"
         atomic_write_text(folder / "records.tsv", state.records_tsv)
-        atomic_write_text(folder / "table1.csv", state.table_csv)
+        atomic_write_text(folder / STATE_TABLE, state.table_csv)
     entry = {"date": date, "state": state.id, "table_version": state.table_version, **state.counts()}
     atomic_write_text(Path(history) / "log.tsv", format_tsv(log + [entry], LOG_COLUMNS))
     return True
@@ -215,8 +215,8 @@ def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tu
         list[dict[str, str]], list[tuple[dict[str, str], dict[str, str]]], list[dict[str, str]]]:
     """Table 1 rows (added, [(old, new) changed], removed) between two versions.
 
-    Rows are the same study when they share a PMID, else when they share the study label (a
-    study from another source that later turns up in PubMed keeps its row).
+    Rows are the same study when they share a PMID, else when they share the study label, marks
+    aside (a study from another source that later turns up in PubMed keeps its row).
     """
     pairs: dict[int, dict[str, str]] = {}
     by_pmid = {row["pmid"]: row for row in old if row.get("pmid")}
@@ -227,10 +227,10 @@ def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tu
     by_study: dict[str, dict[str, str]] = {}
     for row in old:
         if id(row) not in paired:
-            by_study.setdefault(row.get("study", ""), row)
+            by_study.setdefault(unmarked(row.get("study", "")), row)
     for index, row in enumerate(new):
-        if index not in pairs and row.get("study", "") in by_study:
-            pairs[index] = by_study.pop(row["study"])
+        if index not in pairs and unmarked(row.get("study", "")) in by_study:
+            pairs[index] = by_study.pop(unmarked(row["study"]))
     paired = {id(row) for row in pairs.values()}
     added = [row for index, row in enumerate(new) if index not in pairs]
     changed = [(pairs[index], row) for index, row in enumerate(new) if index in pairs and pairs[index] != row]
@@ -239,7 +239,8 @@ def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tu
 
 
 def _row_label(row: dict[str, str]) -> str:
-    return f"{row.get('study', '')} (PMID {row['pmid']})" if row.get("pmid") else row.get("study", "")
+    study = unmarked(row.get("study", ""))
+    return f"{study} (PMID {row['pmid']})" if row.get("pmid") else study
 
 
 def _plural(count: int, word: str, words: str | None = None) -> str:
@@ -409,7 +410,8 @@ def configure_cli(parser) -> None:
                      "--forcerun retrieve")
     parser.add_argument("--unique-records", default="results/unique_records.tsv")
     parser.add_argument("--screening", default="results/screening.tsv")
-    parser.add_argument("--table1", default="results/table1.csv")
+    parser.add_argument("--table1", default="results/table1_marked.csv",
+                        help="Table 1 as readers see it (default: %(default)s)")
     parser.add_argument("--out", default="results/changes.md", help="changes report to write (Markdown)")
     parser.add_argument("--history", default=HISTORY_DIR, help="the review's history folder (default: %(default)s)")
     parser.add_argument("--table-versions", default=TABLE_VERSIONS,

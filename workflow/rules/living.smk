@@ -3,7 +3,7 @@ rule changes:
     input:
         unique_records="results/unique_records.tsv",
         screening="results/screening.tsv",
-        table1="results/table1.csv",
+        table1="results/table1_marked.csv",
     output:
         changes="results/changes.md",
     params:

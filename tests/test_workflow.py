@@ -87,12 +87,18 @@ def test_as_of_rebuilds_the_past_without_writing_state(workflow_copy):
     assert not (workflow_copy / "data").exists()
 
 
-def test_report_shows_table_prisma_search_log_and_screening_summary(bundled_run):
-    run_snakemake(bundled_run, "--report", "results/report.html")
+def test_report_opens_on_table1_then_prisma_changes_evidence_search_and_screening(bundled_run):
+    run_snakemake(bundled_run, "--report", "results/report.html",
+                  "--report-metadata", "workflow/report/metadata.yaml")  # as `make report`
     page = (bundled_run / "results/report.html").read_text(encoding="utf-8")
-    for shown in ("table1.html", "prisma.svg", "search_log.html", "screening_summary.html",
-                  "1. Search", "2. Screening", "3. PRISMA flow", "4. Table 1"):
+    categories = ["1. Table 1", "2. PRISMA flow", "3. Changes", "4. Evidence over time", "5. Search", "6. Screening"]
+    for shown in ("table1.html", "prisma.svg", "changes.html", "evidence_over_time.svg", "search_log.html",
+                  "screening_summary.html", *categories):
         assert shown in page, shown
+    assert sorted(categories) == categories  # the report orders its menu by name
+    # A landing page (description + metadata) instead of the workflow graph, linking Table 1 first.
+    assert "Studies in Table 1" in page and "Records screened" in page
+    assert page.index("showResultInfo('results/table1.html')") < page.index("showResultInfo('results/prisma.svg')")
 
 
 def test_the_published_table_version_is_committed(bundled_run, repo):
@@ -126,3 +132,17 @@ def test_snakemake_lint_is_clean(workflow_copy):
     result = run_snakemake(workflow_copy, "--lint", check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "Lints for" not in result.stdout + result.stderr
+
+
+def test_prisma_names_other_sources_as_the_config_does(bundled_run, workflow_copy):
+    flow = json.loads((bundled_run / "results/prisma.json").read_text(encoding="utf-8"))
+    assert flow["other_methods"]["identified"]["by_source"] == {
+        "Other databases and congress abstracts": 5, "Reference lists and hand search": 2}
+    svg = (bundled_run / "results/prisma.svg").read_text(encoding="utf-8")
+    assert "Reference lists and hand search" in svg and ".ris" not in svg
+    # A bare path still works: its file name is shown.
+    run_snakemake(workflow_copy, "results/prisma.json", "--config",
+                  "other_sources=['resources/other_sources/other-sources.ris', "
+                  "'config/other_sources/reviewer-added.ris']")
+    flow = json.loads((workflow_copy / "results/prisma.json").read_text(encoding="utf-8"))
+    assert flow["other_methods"]["identified"]["by_source"] == {"other-sources.ris": 5, "reviewer-added.ris": 2}

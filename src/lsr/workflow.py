@@ -40,6 +40,18 @@ def export_ncbi_secrets(config: Mapping, environ=os.environ) -> None:
             environ.setdefault(variable, config["ncbi"][key])
 
 
+def other_source_paths(config: Mapping) -> list[str]:
+    """The RIS files of `other_sources` (entries are {name, path} or a bare path)."""
+    return [source["path"] if isinstance(source, Mapping) else source for source in config.get("other_sources") or []]
+
+
+def source_names_option(config: Mapping) -> str:
+    """`--source-name FILE=NAME ...` for `lsr prisma`: the names the config gives the other sources."""
+    pairs = [f"{os.path.basename(source['path'])}={source['name']}"
+             for source in config.get("other_sources") or [] if isinstance(source, Mapping)]
+    return " ".join(f"--source-name {shlex.quote(pair)}" for pair in pairs)
+
+
 def live_search(config: Mapping) -> bool:
     return config["search"]["source"] == "pubmed"
 

@@ -10,9 +10,11 @@ rule prisma:
         eligibility=config["screening"]["eligibility"],
     output:
         json="results/prisma.json",
-        svg=report("results/prisma.svg", caption="../report/prisma.rst", category="3. PRISMA flow"),
+        svg=report("results/prisma.svg", caption="../report/prisma.rst", category="2. PRISMA flow"),
     params:
         lsr=LSR,
+        # The names the config gives the other sources, shown instead of their file names.
+        source_names=lsr_workflow.source_names_option(config),
     log:
         "results/logs/prisma.log",
     conda:
@@ -21,7 +23,7 @@ rule prisma:
         "{params.lsr} prisma --records {input.records} --other-records {input.other_records} "
         "--duplicates {input.duplicates} --unique-records {input.unique_records} "
         "--screening {input.screening} --eligibility {input.eligibility:q} "
-        "--json {output.json} --svg {output.svg} > {log} 2>&1"
+        "{params.source_names} --json {output.json} --svg {output.svg} > {log} 2>&1"
 
 
 PUBLISHED += [rules.prisma.output.json, rules.prisma.output.svg]

@@ -2,7 +2,7 @@ rule sources:
     """Read records from other sources (RIS) and remove duplicates across all sources."""
     input:
         records=rules.records.output.records,
-        ris=config["other_sources"],
+        ris=lsr_workflow.other_source_paths(config),
     output:
         other_records="results/other_records.tsv",
         unique_records="results/unique_records.tsv",

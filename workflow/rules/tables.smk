@@ -4,15 +4,16 @@ rule table1:
         extraction="results/extraction.tsv",
         records="results/unique_records.tsv",
     output:
-        csv=report("results/table1.csv", caption="../report/table1_files.rst", category="4. Table 1"),
+        csv=report("results/table1.csv", caption="../report/table1_files.rst", category="1. Table 1"),
         marked="results/table1_marked.csv",
-        md=report("results/table1.md", caption="../report/table1_files.rst", category="4. Table 1"),
-        html=report("results/table1.html", caption="../report/table1.rst", category="4. Table 1"),
-        tex=report("results/table1.tex", caption="../report/table1_files.rst", category="4. Table 1"),
-        docx=report("results/table1.docx", caption="../report/table1_files.rst", category="4. Table 1"),
+        md=report("results/table1.md", caption="../report/table1_files.rst", category="1. Table 1"),
+        html=report("results/table1.html", caption="../report/table1.rst", category="1. Table 1"),
+        tex=report("results/table1.tex", caption="../report/table1_files.rst", category="1. Table 1"),
+        docx=report("results/table1.docx", caption="../report/table1_files.rst", category="1. Table 1"),
         ris="results/references.ris",
         bib="results/references.bib",
-        figure="results/evidence_over_time.svg",
+        figure=report("results/evidence_over_time.svg", caption="../report/evidence_over_time.rst",
+                      category="4. Evidence over time"),
     params:
         lsr=LSR,
         # The registry is durable state the rule appends to the first time it sees a table content.

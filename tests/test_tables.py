@@ -343,4 +343,4 @@ def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_ta
     assert (workdir / "data/table_versions.tsv").read_bytes() == registry
     run_snakemake(workdir, "--report", "results/report.html", *target)
     report = (workdir / "results/report.html").read_text(encoding="utf-8")
-    assert "table1.html" in report and "4. Table 1" in report
+    assert "table1.html" in report and "1. Table 1" in report

@@ -1,6 +1,7 @@
 """End-to-end: the Snakemake workflow on a temporary copy, as `make run` runs it."""
 import csv
 import json
+import re
 import shutil
 
 from conftest import run_snakemake
@@ -146,3 +147,26 @@ def test_prisma_names_other_sources_as_the_config_does(bundled_run, workflow_cop
                   "'config/other_sources/reviewer-added.ris']")
     flow = json.loads((workflow_copy / "results/prisma.json").read_text(encoding="utf-8"))
     assert flow["other_methods"]["identified"]["by_source"] == {"other-sources.ris": 5, "reviewer-added.ris": 2}
+
+
+def test_a_reviewer_confirming_a_value_gives_a_new_version_that_says_so(workflow_copy):
+    """Confirming a machine value removes its dagger: the table's values (table1.csv) stay, the
+    version (what readers see) changes and the caption says what changed, in one line."""
+    run_snakemake(workflow_copy)
+    results = workflow_copy / "results"
+    plain, before = (results / "table1.csv").read_bytes(), (results / "table1.md").read_text(encoding="utf-8")
+    old_version = re.search(r"Version (\S+ · [0-9a-f]{8})", before).group(1)
+    values = workflow_copy / "config/extraction/reviewer_values.tsv"
+    values.write_text(values.read_text(encoding="utf-8")
+                      + "17169297\tn_patients\t6\tTester\treviewer\tconfirmed: 6 cases in the abstract\n",
+                      encoding="utf-8")
+    run_snakemake(workflow_copy)
+    after = (results / "table1.md").read_text(encoding="utf-8")
+    assert (results / "table1.csv").read_bytes() == plain
+    new_version = re.search(r"Version (\S+ · [0-9a-f]{8})", after).group(1)
+    assert new_version != old_version
+    assert f"*Changes since version {old_version}: 1 value verified by a reviewer (Martin Nalda 2006).*" in after
+    assert "| Martin Nalda 2006 [3] | 17169297 | case series† | 6 |" in after
+    changes = (results / "changes.md").read_text(encoding="utf-8")
+    assert f"# Living review: changes since Table 1 version {old_version}\n" in changes
+    assert "n_patients: 6† -> 6" in changes

@@ -21,7 +21,8 @@ _NUMBER = re.compile(r"^\s*\d+\.\s*")
 
 @dataclass(frozen=True)
 class Reference:
-    """One Table 1 study's bibliographic data (empty strings where the record has none)."""
+    """One Table 1 study's bibliographic data (empty strings where the record has none; without a
+    title, the study label stands in for it)."""
     key: str
     study: str
     authors: tuple[str, ...]
@@ -75,7 +76,7 @@ def build_references(studies: Sequence[tuple[str, str, str]],
 
 def csl_item(number: int, reference: Reference) -> dict:
     """The reference as a CSL-JSON item."""
-    item: dict = {"id": f"ref{number}", "type": "article-journal", "title": reference.title}
+    item: dict = {"id": f"ref{number}", "type": "article-journal", "title": reference.title or reference.study}
     if reference.authors:
         item["author"] = [split_author(author) for author in reference.authors]
     if reference.journal:
@@ -114,7 +115,7 @@ def format_ris(references: Sequence[Reference]) -> str:
 
     entries = []
     for reference in references:
-        entry = {"type_of_reference": "JOUR", "id": reference.key, "title": reference.title}
+        entry = {"type_of_reference": "JOUR", "id": reference.key, "title": reference.title or reference.study}
         if reference.authors:
             entry["authors"] = list(reference.authors)
         for field, value in (("journal_name", reference.journal), ("year", reference.year),
@@ -145,7 +146,7 @@ def format_bibtex(references: Sequence[Reference]) -> str:
     entries = []
     for reference in references:
         fields = [("author", " and ".join(_bib_author(a) for a in reference.authors)),
-                  ("title", f"{{{_bib(reference.title.rstrip('.'))}}}" if reference.title else ""),
+                  ("title", f"{{{_bib((reference.title or reference.study).rstrip('.'))}}}"),
                   ("journal", _bib(reference.journal)), ("year", reference.year),
                   ("doi", reference.doi), ("pmid", reference.pmid)]
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)

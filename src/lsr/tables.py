@@ -3,7 +3,9 @@
 table1.csv is the machine-readable table: exactly the TABLE1.md columns, `NR` literal, no marks.
 table1.md, .html, .tex and .docx show the same rows, oldest study first, with a caption carrying
 the table version, a total line, abbreviation footnotes and a dagger (†) on every value no reviewer
-has verified (an extraction row with an empty `reviewer`).
+has verified (an extraction row with an empty `reviewer`). Study n carries the number [n] of its
+entry in the reference list that ends each human format (lsr.references, which also writes
+references.ris and references.bib); evidence_over_time.svg (lsr.evidence) charts the same rows.
 
 The version is the date a table content was first published plus the first 8 hex digits of the
 sha256 of table1_marked.csv (the table as readers see it, marks included: lsr.versions); each

@@ -32,7 +32,8 @@ def test_every_table1_study_points_to_its_reference_in_every_human_format(bundle
         if records[title]["doi"]:
             assert f"doi:{records[title]['doi']}" in entry
     assert "Hassan J, van der Net JJ, van Royen-Kerkhof A. Treatment of refractory juvenile dermatomyositis" \
-           " with tacrolimus. Clin Rheumatol. 2008." in page.text_content()
+           " with tacrolimus. Clin Rheumatol. 2008;27(11):1469–71. doi:10.1007/s10067-008-0973-2" in page.text_content()
+    assert "Indian J Rheumatol. 2020;15(6):205–8." in page.text_content()  # volume and pages from the RIS record
     markdown = (bundled_run / "results/table1.md").read_text(encoding="utf-8")
     assert "| Hassan 2008 [4] |" in markdown and "\n4. Hassan J, van der Net JJ" in markdown
     tex = (bundled_run / "results/table1.tex").read_text(encoding="utf-8")
@@ -52,10 +53,12 @@ def test_ris_and_bibtex_hold_one_entry_per_study_with_doi_and_pmid(bundled_run):
     hassan = entries[3]
     assert hassan["authors"] == ["Hassan J", "van der Net JJ", "van Royen-Kerkhof A"]
     assert (hassan["doi"], hassan["accession_number"], hassan["year"]) == ("10.1007/s10067-008-0973-2", "18716733", "2008")
+    assert (hassan["volume"], hassan["number"], hassan["start_page"], hassan["end_page"]) == ("27", "11", "1469", "71")
     bib = (bundled_run / "results/references.bib").read_text(encoding="utf-8")
     assert bib.count("@article{") == len(rows)
     assert "author = {Hassan, J. and van der Net, J. J. and van Royen-Kerkhof, A.}" in bib
     assert "doi = {10.4103/injr.injr_128_20}" in bib and "pmid = {18716733}" in bib
+    assert "volume = {15},\n  number = {6},\n  pages = {205--208}," in bib
 
 
 def test_evidence_figure_is_beside_the_table_and_has_no_date(bundled_run):

@@ -2,7 +2,7 @@
 
 Reference n is the study in row n of Table 1 (oldest first). Each reference is built from the
 study's record in results/unique_records.tsv (PubMed metadata, or the RIS record of another
-source): authors, title, journal, year, DOI, PMID; nothing is added that the record does not hold.
+source): authors, title, journal, year, volume, issue, pages, DOI, PMID; nothing is added that the record does not hold.
 The list is rendered by citeproc-py with the NLM/Vancouver citation-sequence style shipped in
 src/lsr/styles/ (CSL style from the Citation Style Language project, CC BY-SA 3.0, header kept).
 """
@@ -29,6 +29,9 @@ class Reference:
     title: str
     journal: str
     year: str
+    volume: str
+    issue: str
+    pages: str
     doi: str
     pmid: str
 
@@ -62,7 +65,8 @@ def build_references(studies: Sequence[tuple[str, str, str]],
         stem = _key_stem(study, authors, year)
         taken[stem] = taken.get(stem, 0) + 1
         references.append(Reference(stem, study, authors, record.get("title", ""), record.get("journal", ""),
-                                    year, record.get("doi", ""), pmid or record.get("pmid", "")))
+                                    year, record.get("volume", ""), record.get("issue", ""),
+                                    record.get("pages", ""), record.get("doi", ""), pmid or record.get("pmid", "")))
     repeated = {stem for stem, count in taken.items() if count > 1}
     suffixes: dict[str, int] = {}
     result = []
@@ -83,6 +87,9 @@ def csl_item(number: int, reference: Reference) -> dict:
         item["container-title"] = reference.journal
     if reference.year.isdigit():
         item["issued"] = {"date-parts": [[int(reference.year)]]}
+    for variable, value in (("volume", reference.volume), ("issue", reference.issue), ("page", reference.pages)):
+        if value:
+            item[variable] = value
     if reference.doi:
         item["DOI"] = reference.doi
     if reference.pmid:
@@ -118,8 +125,10 @@ def format_ris(references: Sequence[Reference]) -> str:
         entry = {"type_of_reference": "JOUR", "id": reference.key, "title": reference.title or reference.study}
         if reference.authors:
             entry["authors"] = list(reference.authors)
+        start, _, end = reference.pages.partition("-")
         for field, value in (("journal_name", reference.journal), ("year", reference.year),
-                             ("doi", reference.doi), ("accession_number", reference.pmid)):
+                             ("volume", reference.volume), ("number", reference.issue), ("start_page", start),
+                             ("end_page", end), ("doi", reference.doi), ("accession_number", reference.pmid)):
             if value:
                 entry[field] = value
         if reference.pmid:
@@ -148,6 +157,8 @@ def format_bibtex(references: Sequence[Reference]) -> str:
         fields = [("author", " and ".join(_bib_author(a) for a in reference.authors)),
                   ("title", f"{{{_bib((reference.title or reference.study).rstrip('.'))}}}"),
                   ("journal", _bib(reference.journal)), ("year", reference.year),
+                  ("volume", _bib(reference.volume)), ("number", _bib(reference.issue)),
+                  ("pages", _bib(reference.pages.replace("-", "--"))),
                   ("doi", reference.doi), ("pmid", reference.pmid)]
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
         entries.append(f"@article{{{reference.key},\n{body}\n}}\n")

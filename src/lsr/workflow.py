@@ -33,11 +33,11 @@ def as_of_option(config: Mapping) -> str:
     return f"--as-of {shlex.quote(str(config['as_of']))}" if config.get("as_of") else ""
 
 
-def export_ncbi_secrets(config: Mapping, environ=os.environ) -> None:
-    """Secrets reach the live search through the environment, never through a logged command line."""
-    for key, variable in (("email", "NCBI_EMAIL"), ("api_key", "NCBI_API_KEY")):
-        if config.get("ncbi", {}).get(key):
-            environ.setdefault(variable, config["ncbi"][key])
+def export_ncbi_email(config: Mapping, environ=os.environ) -> None:
+    """The e-mail reaches the live search through the environment, never through a logged command
+    line; the API key only ever comes from NCBI_API_KEY (the Snakefile refuses it in the config)."""
+    if config.get("ncbi", {}).get("email"):
+        environ.setdefault("NCBI_EMAIL", config["ncbi"]["email"])
 
 
 def other_source_paths(config: Mapping) -> list[str]:
@@ -76,7 +76,7 @@ def snapshot_option(paths) -> str:
 
 def retrieve_options(config: Mapping) -> str:
     """Command-line options of `lsr retrieve` for the configured source (never the e-mail or key:
-    those reach it through NCBI_EMAIL / NCBI_API_KEY, see export_ncbi_secrets)."""
+    those reach it through NCBI_EMAIL / NCBI_API_KEY, see export_ncbi_email)."""
     as_of = config.get("as_of") or ""
     if not live_search(config):
         return f"--as-of {shlex.quote(as_of)}" if as_of else ""  # only to note in the log that it does not apply

@@ -8,7 +8,7 @@
 #             ...               # every other non-file value the shell uses
 #         log: "results/logs/<name>.log"
 #         conda: CONDA_ENV      # the project's environment, for `--use-conda`
-#         shell: "{params.lsr} <subcommand> ... > {log} 2>&1"
+#         shell: "{params.lsr} --log {log:q} <subcommand> ..."   # output to the log, errors also to the terminal
 import os
 
 from lsr import workflow as lsr_workflow
@@ -16,13 +16,14 @@ from lsr import workflow as lsr_workflow
 # Each stage file adds the results it publishes; `rule all` (the default target) asks for them.
 PUBLISHED = []
 
-# The stages run as `python -m lsr <stage>` with the interpreter running Snakemake.
+# The stages run as `python -m lsr --log <log> <stage>` with the interpreter running Snakemake: the
+# stage writes its output to the rule's log, and an error message also to the terminal.
 LSR = lsr_workflow.LSR
 
 # One environment for every rule (relative to the rule files): the same one `make` builds with pip.
 CONDA_ENV = "../../environment.yml"
 
-lsr_workflow.export_ncbi_secrets(config)
+lsr_workflow.export_ncbi_email(config)
 
 # `as_of` rebuilds the review as it stood that day (stored snapshots, decisions dated up to then).
 AS_OF_OPTION = lsr_workflow.as_of_option(config)

@@ -16,8 +16,8 @@ rule extract:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} extract --records {input.records} --screening {input.screening} "
-        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q} > {log} 2>&1"
+        "{params.lsr} --log {log:q} extract --records {input.records} --screening {input.screening} "
+        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q}"
 
 
 PUBLISHED += [rules.extract.output.extraction]

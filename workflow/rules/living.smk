@@ -21,9 +21,9 @@ rule changes:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} changes --unique-records {input.unique_records} --screening {input.screening} "
+        "{params.lsr} --log {log:q} changes --unique-records {input.unique_records} --screening {input.screening} "
         "--table1 {input.table1} --history {params.history:q} --table-versions {params.table_versions:q} "
-        "{params.as_of} --out {output.changes} > {log} 2>&1"
+        "{params.as_of} --out {output.changes}"
 
 
 PUBLISHED += [rules.changes.output.changes]

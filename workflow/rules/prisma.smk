@@ -20,10 +20,10 @@ rule prisma:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} prisma --records {input.records} --other-records {input.other_records} "
+        "{params.lsr} --log {log:q} prisma --records {input.records} --other-records {input.other_records} "
         "--duplicates {input.duplicates} --unique-records {input.unique_records} "
         "--screening {input.screening} --eligibility {input.eligibility:q} "
-        "{params.source_names} --json {output.json} --svg {output.svg} > {log} 2>&1"
+        "{params.source_names} --json {output.json} --svg {output.svg}"
 
 
 PUBLISHED += [rules.prisma.output.json, rules.prisma.output.svg]

@@ -11,5 +11,5 @@ rule records:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} records --manifest {input.manifest} --out {output.records} > {log} 2>&1"
+        "{params.lsr} --log {log:q} records --manifest {input.manifest} --out {output.records}"
 PUBLISHED += [rules.records.output.records]

@@ -21,7 +21,7 @@ rule report_search_log:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} report-page --tsv {params.search_log:q} --title 'Search log' --out {output:q} > {log} 2>&1"
+        "{params.lsr} --log {log:q} report-page --tsv {params.search_log:q} --title 'Search log' --out {output:q}"
 
 
 rule report_screening_summary:
@@ -39,7 +39,7 @@ rule report_screening_summary:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} report-page --markdown {input.summary:q} --title 'Screening summary' --out {output:q} > {log} 2>&1"
+        "{params.lsr} --log {log:q} report-page --markdown {input.summary:q} --title 'Screening summary' --out {output:q}"
 
 
 rule report_changes:
@@ -56,7 +56,7 @@ rule report_changes:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} report-page --markdown {input.changes:q} --title 'Changes' --out {output:q} > {log} 2>&1"
+        "{params.lsr} --log {log:q} report-page --markdown {input.changes:q} --title 'Changes' --out {output:q}"
 
 
 PUBLISHED += [rules.report_search_log.output[0], rules.report_screening_summary.output[0],

@@ -21,10 +21,10 @@ rule screen:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} screen --records {input.records:q} --eligibility {input.eligibility:q} "
+        "{params.lsr} --log {log:q} screen --records {input.records:q} --eligibility {input.eligibility:q} "
         "--schema {input.schema:q} --decisions {input.decisions:q} --out {output.screening} "
         "--to-review {output.to_review} --to-review-xlsx {output.to_review_xlsx} "
-        "--summary {output.summary} {params.as_of} --history {params.history:q} > {log} 2>&1"
+        "--summary {output.summary} {params.as_of} --history {params.history:q}"
 
 
 PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review,

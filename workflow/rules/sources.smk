@@ -14,9 +14,9 @@ rule sources:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} sources --records {input.records} --ris {input.ris:q} "
+        "{params.lsr} --log {log:q} sources --records {input.records} --ris {input.ris:q} "
         "--other-out {output.other_records} --unique-out {output.unique_records} "
-        "--duplicates-out {output.duplicates} > {log} 2>&1"
+        "--duplicates-out {output.duplicates}"
 
 
 PUBLISHED += [rules.sources.output.unique_records]

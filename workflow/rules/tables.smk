@@ -27,8 +27,8 @@ rule table1:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} table1 --extraction {input.extraction:q} --records {input.records:q} "
-        "--registry {params.registry:q} --outdir {params.outdir:q} {params.as_of} > {log} 2>&1"
+        "{params.lsr} --log {log:q} table1 --extraction {input.extraction:q} --records {input.records:q} "
+        "--registry {params.registry:q} --outdir {params.outdir:q} {params.as_of}"
 
 
 PUBLISHED += [*rules.table1.output]

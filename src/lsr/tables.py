@@ -301,7 +301,8 @@ a { color: var(--accent); }
 .notes { font-size: 13px; color: var(--muted); margin-top: 12px; }
 .notes p { margin: 4px 0; }
 .references { font-size: 13px; margin-top: 16px; }
-.references h2, .evidence figcaption { font-size: 15px; margin: 8px 0 4px; }
+.references h2 { font-size: 15px; margin: 8px 0 4px; }
+.evidence figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
 .references li { margin: 2px 0; overflow-wrap: anywhere; }
 a.ref { font-weight: 400; text-decoration: none; }
 .evidence { margin: 16px 0 0; }

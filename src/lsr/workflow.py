@@ -65,8 +65,17 @@ def snapshot_files(config: Mapping) -> list[str]:
 
 
 def retrieve_inputs(config: Mapping) -> list[str]:
-    """The files `retrieve` reads: none for a live search, the snapshot files otherwise."""
-    return [] if live_search(config) else snapshot_files(config)
+    """The files `retrieve` reads: none for a live search, the snapshot files otherwise.
+
+    A snapshot setting that names no XML file is a user error: the workflow stops with the message
+    alone (SystemExit), without Snakemake's traceback.
+    """
+    from .tsv import InputError
+
+    try:
+        return [] if live_search(config) else snapshot_files(config)
+    except InputError as error:
+        raise SystemExit(f"error: {error}") from None
 
 
 def snapshot_option(paths) -> str:

@@ -344,3 +344,15 @@ def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_ta
     run_snakemake(workdir, "--report", "results/report.html", *target)
     report = (workdir / "results/report.html").read_text(encoding="utf-8")
     assert "table1.html" in report and "1. Table 1" in report
+
+
+def test_the_version_covers_the_unclear_mark(inputs):
+    _, first, _ = build(inputs, today="2026-11-22")
+    rows = [dict(row, value=tables.UNCLEAR) if (row["record_id"], row["field"]) == ("pmid:17169297", "skin_outcome")
+            else row for row in extraction_rows()]
+    write_tsv(inputs["extraction"], rows, tables.EXTRACTION_COLUMNS)
+    _, second, registered = build(inputs, today="2026-12-05")
+    marked = read_csv(inputs["outdir"] / "table1_marked.csv")
+    assert next(r for r in marked if r["pmid"] == "17169297")["skin_outcome"] == "?†"  # as readers see it
+    assert registered and second.content_hash != first.content_hash
+    assert second.changes.endswith("1 value changed (Martin Nalda 2006).")

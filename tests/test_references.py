@@ -87,3 +87,11 @@ def test_names_and_keys():
         {"pmid:1": {"authors": "Ge Y", "year": "2015"}, "pmid:2": {"authors": "Ge Z", "year": "2015"},
          "ris:x": {"year": "2006"}})
     assert [r.key for r in built] == ["ge2015a", "ge2015b", "martinnalda2006"]
+
+
+def test_keys_stay_distinct_when_more_than_26_studies_share_one():
+    studies = [(f"pmid:{n}", "Ge 2015", str(n)) for n in range(1, 30)]
+    built = references.build_references(studies, {f"pmid:{n}": {"authors": "Ge Y", "year": "2015"} for n in range(1, 30)})
+    keys = [r.key for r in built]
+    assert keys[:2] == ["ge2015a", "ge2015b"] and keys[25:28] == ["ge2015z", "ge2015aa", "ge2015ab"]
+    assert len(set(keys)) == len(keys)

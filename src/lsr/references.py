@@ -54,8 +54,8 @@ def build_references(studies: Sequence[tuple[str, str, str]],
                      records: Mapping[str, Mapping[str, str]]) -> list[Reference]:
     """One Reference per (record_id, study label, pmid) in Table 1 order, from unique_records rows.
 
-    Citation keys are the first author's family name (else the study label) plus year, with a, b...
-    when two studies share one.
+    Citation keys are the first author's family name (else the study label) plus year, with a, b... (after z: aa,
+    ab...) when studies share one.
     """
     references, taken = [], {}
     for record_id, study, pmid in studies:
@@ -73,9 +73,18 @@ def build_references(studies: Sequence[tuple[str, str, str]],
     for reference in references:
         if reference.key in repeated:
             suffixes[reference.key] = suffixes.get(reference.key, 0) + 1
-            reference = replace(reference, key=reference.key + "abcdefghijklmnopqrstuvwxyz"[suffixes[reference.key] - 1])
+            reference = replace(reference, key=reference.key + _letters(suffixes[reference.key]))
         result.append(reference)
     return result
+
+
+def _letters(number: int) -> str:
+    """1 -> a, 26 -> z, 27 -> aa, 28 -> ab...: the suffix of the n-th study sharing a key."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
 
 
 def csl_item(number: int, reference: Reference) -> dict:

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from lsr.cli import SUBCOMMANDS, iso_date
+from lsr.checks import iso_date
+from lsr.cli import SUBCOMMANDS
 
 
 @pytest.mark.parametrize("text", ["2024-02-30", "20240101", "2024-1-05", "yesterday"])

@@ -11,6 +11,7 @@ import pytest
 from conftest import run_snakemake
 
 from lsr import living
+from lsr import state as review_state
 from lsr.tsv import InputError, format_tsv, read_tsv
 
 TABLE_COLUMNS = ["study", "pmid", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f",
@@ -44,7 +45,7 @@ def table_csv(rows):
 
 
 def state(records, rows):
-    return living.build_state([r[0] for r in records], [r[1] for r in records], table_csv(rows))
+    return review_state.build_state([r[0] for r in records], [r[1] for r in records], table_csv(rows))
 
 
 def write_inputs(folder: Path, records, rows) -> dict[str, Path]:
@@ -84,16 +85,16 @@ def test_state_id_covers_decisions_flags_and_table_but_not_screening_prose():
     assert state([record("100", "include", retracted="yes")] + OLD_RECORDS[1:], OLD_ROWS).id != base.id
     assert state([record("100", "exclude", reason="other")] + OLD_RECORDS[1:], OLD_ROWS).id != base.id
     assert state(OLD_RECORDS, NEW_ROWS).id != base.id
-    assert base.table_version == living.table_hash(table_csv(OLD_ROWS).encode())
+    assert base.table_version == review_state.table_hash(table_csv(OLD_ROWS).encode())
     assert len(base.id) == 12 and len(base.table_version) == 8
 
 
 def test_screening_and_unique_records_must_hold_the_same_records():
     unique = [r[0] for r in OLD_RECORDS]
     with pytest.raises(InputError, match="pmid:300"):
-        living.build_state(unique, [r[1] for r in OLD_RECORDS[:2]], table_csv(OLD_ROWS))
+        review_state.build_state(unique, [r[1] for r in OLD_RECORDS[:2]], table_csv(OLD_ROWS))
     with pytest.raises(InputError, match="pmid:400.*stale"):
-        living.build_state(unique[:2], [r[1] for r in OLD_RECORDS[:2]] + [record("400", "include")[1]],
+        review_state.build_state(unique[:2], [r[1] for r in OLD_RECORDS[:2]] + [record("400", "include")[1]],
                            table_csv(OLD_ROWS))
 
 
@@ -130,7 +131,7 @@ def test_table_rows_match_by_pmid_then_by_study_label():
            table_row("Kim 2019", "", 1)]
     new = [table_row("Martin Nalda 2006", "100", 6), table_row("Hassan 2008", "200", 3, age_min="4"),
            table_row("Rao 2020", "", 2)]
-    added, changed, removed = living.match_table_rows(old, new)
+    added, changed, removed = review_state.match_table_rows(old, new)
     assert [r["study"] for r in added] == ["Rao 2020"] and [r["study"] for r in removed] == ["Kim 2019"]
     assert [(o["study"], n["study"]) for o, n in changed] == [("Martin 2006", "Martin Nalda 2006"),
                                                               ("Hassan 2008", "Hassan 2008")]
@@ -155,10 +156,10 @@ def test_rerun_with_nothing_new_rewrites_the_same_bytes_and_keeps_the_history(tm
     assert recorded is True and again_recorded is False
     assert again == first and "Changed **Hassan 2008 (PMID 100)**" in again
     assert {p: p.read_bytes() for p in (tmp_path / "history").rglob("*") if p.is_file()} == history
-    log = read_tsv(tmp_path / "history/log.tsv", required=living.LOG_COLUMNS)
+    log = read_tsv(tmp_path / "history/log.tsv", required=review_state.LOG_COLUMNS)
     assert [(e["date"], e["records"], e["included"], e["studies"], e["patients"]) for e in log] == [
         ("2024-01-01", "3", "1", "1", "3"), ("2024-02-01", "6", "3", "3", "6")]
-    assert [living.load_state(tmp_path / "history", entry).id for entry in log] == [
+    assert [review_state.load_state(tmp_path / "history", entry).id for entry in log] == [
         state(OLD_RECORDS, OLD_ROWS).id, state(NEW_RECORDS, NEW_ROWS).id]
 
 
@@ -171,7 +172,7 @@ def test_returning_to_an_earlier_state_is_compared_with_the_state_it_replaced(tm
     assert "\n## 2024-03-01: Table 1 version 2024-01-01 · " in text and "of 2024-02-01" in text and "Removed **Rao 2020**" in text
     # Stored once, under the date it was first seen; the log records each transition.
     assert len(list((tmp_path / "history").glob("*-*"))) == 2
-    assert [e["date"] for e in living.read_log(tmp_path / "history")] == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    assert [e["date"] for e in review_state.read_log(tmp_path / "history")] == ["2024-01-01", "2024-02-01", "2024-03-01"]
 
 
 def test_as_of_compares_with_the_state_before_that_date_and_writes_no_history(tmp_path):
@@ -196,7 +197,7 @@ def test_table_versions_registry_dates_the_table_versions(tmp_path):
                 {"version_date": "2023-12-01", "content_hash": "aaaa1111"}]
     log = [{"date": "2024-01-01", "table_version": "aaaa1111"}, {"date": "2024-02-01", "table_version": "bbbb2222"},
            {"date": "2024-03-01", "table_version": "aaaa1111"}]
-    assert living.table_version_dates(versions, log) == {"aaaa1111": "2023-12-01", "bbbb2222": "2024-02-01"}
+    assert review_state.table_version_dates(versions, log) == {"aaaa1111": "2023-12-01", "bbbb2222": "2024-02-01"}
     current = state(OLD_RECORDS, OLD_ROWS)
     (tmp_path / "table_versions.tsv").write_text(
         f"version_date\tcontent_hash\tstudies\tpatients\n2023-11-30\t{current.table_version}\t1\t3\n")
@@ -210,10 +211,10 @@ def test_table_with_windows_line_endings_keeps_its_hash(tmp_path):
     paths["table1"].write_bytes(data)
     living.publish_changes(paths["unique_records"], paths["screening"], paths["table1"], tmp_path / "changes.md",
                            tmp_path / "history", tmp_path / "none.tsv", today="2024-01-01")
-    assert f"· {living.table_hash(data)}**" in (tmp_path / "changes.md").read_text()
+    assert f"· {review_state.table_hash(data)}**" in (tmp_path / "changes.md").read_text()
     assert list((tmp_path / "history").glob("*/table1_marked.csv"))[0].read_bytes() == data
-    entry = living.read_log(tmp_path / "history")[0]
-    assert living.load_state(tmp_path / "history", entry).id == entry["state"]
+    entry = review_state.read_log(tmp_path / "history")[0]
+    assert review_state.load_state(tmp_path / "history", entry).id == entry["state"]
 
 
 def test_changes_list_everything_since_the_previous_table_version_and_any_window(tmp_path):
@@ -224,8 +225,8 @@ def test_changes_list_everything_since_the_previous_table_version_and_any_window
     third = NEW_RECORDS + [record("700", "exclude", reason="non-human", title="Tacrolimus in dogs")]
     recorded, text = publish(tmp_path, third, NEW_ROWS, "2024-03-01")
     assert recorded
-    old_version = living.table_hash(table_csv(OLD_ROWS).encode())
-    new_version = living.table_hash(table_csv(NEW_ROWS).encode())
+    old_version = review_state.table_hash(table_csv(OLD_ROWS).encode())
+    new_version = review_state.table_hash(table_csv(NEW_ROWS).encode())
     assert text.startswith(f"# Living review: changes since Table 1 version 2024-01-01 · {old_version}\n")
     assert "2 review states recorded in this window" in text
     third_section = text.index(f"\n## 2024-03-01: Table 1 version 2024-02-01 · {new_version}\n")
@@ -368,10 +369,10 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
             assert f"- Changed **{name}**: " in changes
     registry = read_tsv(workflow_copy / "data/table_versions.tsv")
     version = next(row for row in registry
-                   if row["content_hash"] == living.table_hash((workflow_copy / "results/table1_marked.csv").read_bytes()))
+                   if row["content_hash"] == review_state.table_hash((workflow_copy / "results/table1_marked.csv").read_bytes()))
     assert (f"Table 1 version **{version['version_date']} · {version['content_hash']}**: "
             f"{len(table)} studies") in changes
-    assert len(living.read_log(workflow_copy / "data/history")) == 2
+    assert len(review_state.read_log(workflow_copy / "data/history")) == 2
 
     before = published_bytes(workflow_copy)
     again = update(workflow_copy, "--config", snapshot, "--forcerun", "retrieve")  # as the weekly live run

@@ -7,7 +7,7 @@ import sys
 import openpyxl
 import pytest
 
-from lsr import living
+from lsr import state as review_state
 from lsr.tsv import read_tsv
 
 SCHEMA = "workflow/schemas/eligibility.schema.yaml"
@@ -35,15 +35,15 @@ def test_a_state_folder_left_half_written_is_completed_with_a_message(bundled_ru
     assert result.returncode == 0, result.stderr
     assert "half-written" in result.stderr and str(folder) in result.stderr
     assert (folder / "table1_marked.csv").read_bytes() == (bundled_run / "results/table1_marked.csv").read_bytes()
-    assert len(living.read_log(history)) == 1
+    assert len(review_state.read_log(history)) == 1
     assert changes(bundled_run, history).returncode == 0  # and every later run goes on
 
 
 def test_a_crash_while_recording_a_state_leaves_no_trace(bundled_run, tmp_path, monkeypatch):
     history = tmp_path / "history"
-    state = living.build_state(read_tsv(bundled_run / "results/unique_records.tsv"),
+    state = review_state.build_state(read_tsv(bundled_run / "results/unique_records.tsv"),
                                read_tsv(bundled_run / "results/screening.tsv"),
-                               living.read_text_exact(bundled_run / "results/table1_marked.csv"))
+                               review_state.read_text_exact(bundled_run / "results/table1_marked.csv"))
 
     def crash(*args):
         raise OSError("disk full")
@@ -51,7 +51,7 @@ def test_a_crash_while_recording_a_state_leaves_no_trace(bundled_run, tmp_path, 
     with monkeypatch.context() as patch:
         patch.setattr(os, "rename", crash)
         with pytest.raises(OSError):
-            living.register_state(history, state, "2026-12-01")
+            review_state.register_state(history, state, "2026-12-01")
     assert not list(history.glob("*-*")) and not (history / "log.tsv").exists()
     assert changes(bundled_run, history).returncode == 0
     assert {p.name for p in history.iterdir()} == {"log.tsv", f"2026-12-01-{state.id}"}

@@ -15,6 +15,7 @@ from lxml import html as lxml_html
 
 from conftest import copy_workflow, run_snakemake
 from lsr import tables
+from lsr import state as review_state
 from lsr.tsv import InputError, read_tsv, write_tsv
 
 REVIEWER = "A. Reviewer"
@@ -210,7 +211,7 @@ def test_latex_fragment_compiles_with_special_characters(tmp_path):
                                                  "improved", "yes", "tremor; Mg ~0.6 $"])
     built = tables.build_studies(extraction_rows(studies))
     fragment = tmp_path / "table1.tex"
-    fragment.write_text(tables.render_latex(built, tables.Version("2026-11-22", "a1b2c3d4")), encoding="utf-8")
+    fragment.write_text(tables.render_latex(built, review_state.Version("2026-11-22", "a1b2c3d4")), encoding="utf-8")
     (tmp_path / "wrapper.tex").write_text(
         "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{booktabs,longtable,array,pdflscape}\n"
         "\\begin{document}\n\\begin{landscape}\n\\input{table1.tex}\n\\end{landscape}\n\\end{document}\n")
@@ -248,7 +249,7 @@ def test_version_hash_covers_what_readers_see_and_new_content_is_registered(inpu
     _, second, registered = build(inputs, today="2026-12-05")
     assert registered and second.date == "2026-12-05" and second.content_hash != first.content_hash
     assert second.changes == f"Changes since version 2026-11-22 · {first.content_hash}: 1 value changed (Hassan 2008)."
-    registry = read_tsv(inputs["registry"], required=tables.REGISTRY_COLUMNS)
+    registry = read_tsv(inputs["registry"], required=review_state.REGISTRY_COLUMNS)
     assert [(r["version_date"], r["content_hash"], r["studies"], r["patients"]) for r in registry] == [
         ("2026-11-22", first.content_hash, "3", "11"), ("2026-12-05", second.content_hash, "3", "12")]
 

@@ -111,11 +111,11 @@ def test_the_shipped_review_builds_with_its_own_files_and_state(repo, tmp_path):
     every state in the committed history has its table version registered. When the review has
     not changed since data/ was committed, the run rebuilds the published Table 1 byte for byte,
     caption (version date) included."""
-    from lsr import living
+    from lsr import state as review_state
     from lsr.tsv import read_tsv
 
     workdir = copy_workflow(tmp_path / "shipped", shipped=True)
-    committed = living.read_log(workdir / "data/history")
+    committed = review_state.read_log(workdir / "data/history")
     registry = read_tsv(repo / "data/table_versions.tsv", required=["version_date", "content_hash"])
     registered = {row["content_hash"]: row["version_date"] for row in registry}
     assert all(entry["table_version"] in registered for entry in committed)
@@ -129,8 +129,8 @@ def test_the_shipped_review_builds_with_its_own_files_and_state(repo, tmp_path):
     total = sum(int(row["n_patients"]) for row in table if row["n_patients"].isdigit())
     assert f"{len(table)} studies, {total} patients" in (workdir / "results/table1.md").read_text(encoding="utf-8")
     marked = (workdir / "results/table1_marked.csv").read_bytes()  # the version covers what readers see
-    version = living.table_hash(marked)
-    if committed and living.read_log(workdir / "data/history")[-1]["state"] == committed[-1]["state"]:
+    version = review_state.table_hash(marked)
+    if committed and review_state.read_log(workdir / "data/history")[-1]["state"] == committed[-1]["state"]:
         assert version in registered, "table changed without data/: run `make run` and commit data/"
         assert f"Version {registered[version]} · " in (workdir / "results/table1.md").read_text(encoding="utf-8")
         assert (repo / f"data/table_versions/{version}.csv").read_bytes() == marked

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import importlib
 import sys
 import traceback
@@ -27,17 +26,6 @@ SUBCOMMANDS = {
     "report-page": ("report", "a text result (Markdown or TSV) as an HTML page for the Snakemake report"),
     "status": ("status", "what awaits the review team: records to review, conflicts, table version"),
 }
-
-
-def iso_date(text: str) -> str:
-    """argparse type of the --as-of and --date options: a calendar date written YYYY-MM-DD."""
-    try:
-        valid = len(text) == 10 and datetime.date.fromisoformat(text).isoformat() == text
-    except ValueError:
-        valid = False
-    if not valid:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
-    return text
 
 
 def _command(argv: list[str]) -> str | None:

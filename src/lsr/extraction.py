@@ -19,15 +19,15 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 
-from .cli import iso_date
-from .fields import DRUG_CODES, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
-from .living import recorded_record_ids
-from .reviewers import (RecordLookup, applicable_rows, check_known, check_unique, check_vocabulary, read_reviewer_file,
-                        record_lookup, require_value)
+from .checks import iso_date
+from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
+from .state import recorded_record_ids
+from .checks import RecordLookup, check_known, check_unique, check_vocabulary, record_lookup, require_value
+from .reviewers import applicable_rows, read_reviewer_file
 from .tsv import InputError, Problems, read_tsv, write_tsv
 
 FIELDS = NAMES
-COLUMNS = ["record_id", "pmid", "field", "value", "evidence", "source", "reviewer"]
+COLUMNS = EXTRACTION_COLUMNS
 REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
 
 # --------------------------------------------------------------------------- text units

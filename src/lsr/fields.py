@@ -95,6 +95,9 @@ FIELDS: tuple[Field, ...] = (
 FIELD = {field.name: field for field in FIELDS}
 NAMES = [field.name for field in FIELDS]
 """Field names in TABLE1.md order."""
+EXTRACTION_COLUMNS = ["record_id", "pmid", "field", "value", "evidence", "source", "reviewer"]
+"""Columns of results/extraction.tsv (long format: one row per record and field): the contract
+between the extraction stage, which writes it, and the tables stage, which reads it."""
 
 
 def validate_value(field: str, value: str) -> str | None:

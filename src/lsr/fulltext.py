@@ -942,7 +942,8 @@ def read_supplied(path: str | os.PathLike, records: Iterable[Mapping[str, str]],
     reads; one file per record. Every problem is reported at once (InputErrors naming file, line
     and field). Rows about records the review has `seen` but this run lacks are left out
     (reviewers.applicable_rows)."""
-    from .reviewers import applicable_rows, check_known, check_unique, read_reviewer_file, record_lookup, require_value
+    from .checks import check_known, check_unique, record_lookup, require_value
+    from .reviewers import applicable_rows, read_reviewer_file
     from .tsv import Problems
 
     path = Path(path)
@@ -1109,7 +1110,7 @@ def run_cli(args) -> int:
     records = read_tsv(args.records, required=["record_id", "pmid", "pmcid", "title", "abstract", "year",
                                                "first_author", "publication_types"])
     screening = read_tsv(args.screening, required=["record_id", "decision"])
-    from .living import recorded_record_ids
+    from .state import recorded_record_ids
 
     supplied = read_supplied(args.supplied, records, recorded_record_ids(args.history))
     included = {row["record_id"] for row in screening if row["decision"] == "include"}

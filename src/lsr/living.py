@@ -24,177 +24,26 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import hashlib
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cli import iso_date
-from .tsv import InputError, atomic_write_text, format_tsv, read_tsv
-from .versions import table_hash, unmarked
+from .checks import iso_date
+from .state import (HISTORY_DIR, TABLE_VERSIONS, State, build_state, load_state, match_table_rows, read_log,
+                    read_text_exact, register_state, table_version_dates, unmarked)
+from .tsv import atomic_write_text, read_tsv
 
-HISTORY_DIR = "data/history"
-TABLE_VERSIONS = "data/table_versions.tsv"
 NOTHING_CHANGED = 3
 """Exit code of `lsr changes --update` when the run published no new state."""
 
-STATE_COLUMNS = ["record_id", "pmid", "source", "title", "decision", "decided_by", "conflict",
-                 "exclusion_reason", "retracted", "erratum"]
-"""Columns of a stored state's records.tsv: what changes.md compares, record by record."""
-LOG_COLUMNS = ["date", "state", "table_version", "records", "included", "studies", "patients"]
 UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
 SCREENING_REQUIRED = ["record_id", "title", "decision", "decided_by", "conflict", "exclusion_reason"]
 TABLE_KEY_COLUMNS = ("study", "pmid")
-STATE_TABLE = "table1_marked.csv"
-"""Name of a stored state's Table 1 (as readers see it, marks included)."""
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-
-@dataclass
-class State:
-    """One review state: records (STATE_COLUMNS, in unique_records.tsv order) and Table 1 CSV text."""
-
-    records: list[dict[str, str]]
-    table_csv: str
-
-    @property
-    def records_tsv(self) -> str:
-        return format_tsv(self.records, STATE_COLUMNS)
-
-    @property
-    def id(self) -> str:
-        digest = hashlib.sha256(self.records_tsv.encode("utf-8") + b"\0" + self.table_csv.encode("utf-8"))
-        return digest.hexdigest()[:12]
-
-    @property
-    def table_version(self) -> str:
-        """Table 1's version hash: first 8 hex of the sha256 of table1_marked.csv (as in the captions)."""
-        return table_hash(self.table_csv.encode("utf-8"))
-
-    @property
-    def table_rows(self) -> list[dict[str, str]]:
-        return list(csv.DictReader(io.StringIO(self.table_csv)))
-
-    def counts(self) -> dict[str, int]:
-        rows = self.table_rows
-        return {
-            "records": len(self.records),
-            "included": sum(r["decision"] == "include" for r in self.records),
-            "studies": len(rows),
-            "patients": sum(int(unmarked(r["n_patients"])) for r in rows
-                            if unmarked(r.get("n_patients") or "").isdigit()),
-        }
-
-
-def build_state(unique_records: list[dict[str, str]], screening: list[dict[str, str]],
-                table_csv: str, screening_path: str | os.PathLike = "screening.tsv") -> State:
-    """Join unique_records.tsv and screening.tsv rows (same records, same order) into a State."""
-    decisions = {row["record_id"]: row for row in screening}
-    known = {record["record_id"] for record in unique_records}
-    unknown = [row for row in screening if row["record_id"] not in known]
-    if unknown:
-        raise InputError(screening_path, unknown[0].get("_line"), "record_id",
-                         f"record {unknown[0]['record_id']} is not in unique_records.tsv (stale screening?)")
-    records = []
-    for record in unique_records:
-        screened = decisions.get(record["record_id"])
-        if screened is None:
-            raise InputError(screening_path, None, "record_id",
-                             f"no screening row for record {record['record_id']} of unique_records.tsv")
-        records.append({
-            "record_id": record["record_id"], "pmid": record["pmid"], "source": record["source"],
-            "title": screened["title"], "decision": screened["decision"],
-            "decided_by": screened["decided_by"], "conflict": screened["conflict"],
-            "exclusion_reason": screened["exclusion_reason"],
-            "retracted": record["retracted"], "erratum": record["erratum"],
-        })
-    return State(records, table_csv)
-
-
-def read_text_exact(path: str | os.PathLike) -> str:
-    """File text with its line endings kept, so hashes match those of the file's bytes."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(path, None, None, "file not found")
-    return path.read_bytes().decode("utf-8")
-
-
-# --- history -----------------------------------------------------------------------------------
-
-def read_log(history: str | os.PathLike) -> list[dict[str, str]]:
-    path = Path(history) / "log.tsv"
-    return read_tsv(path, required=LOG_COLUMNS) if path.exists() else []
-
-
-def load_state(history: str | os.PathLike, entry: dict[str, str]) -> State:
-    """The stored state a log row names (its folder carries the date it was first seen)."""
-    folders = sorted(Path(history).glob(f"*-{entry['state']}"))
-    if not folders:
-        raise InputError(Path(history) / "log.tsv", entry.get("_line"), "state",
-                         f"no folder {history}/<date>-{entry['state']} holds this state")
-    folder = folders[0]
-    records = [{c: row[c] for c in STATE_COLUMNS}
-               for row in read_tsv(folder / "records.tsv", required=STATE_COLUMNS)]
-    return State(records, read_text_exact(folder / STATE_TABLE))
-
-
-def recorded_record_ids(history: str | os.PathLike | None) -> set[str]:
-    """Every record id of every stored state: the records this review has seen (none without a history)."""
-    ids: set[str] = set()
-    for path in sorted(Path(history).glob("[!.]*-*/records.tsv")) if history else []:
-        ids.update(row["record_id"] for row in read_tsv(path, required=["record_id"]))
-    return ids
-
-
-def register_state(history: str | os.PathLike, state: State, date: str) -> bool:
-    """Record `state` as the review's current state unless it already is; True when recorded."""
-    log = read_log(history)
-    if log and log[-1]["state"] == state.id:
-        return False
-    store_state(history, state, date)
-    entry = {"date": date, "state": state.id, "table_version": state.table_version, **state.counts()}
-    atomic_write_text(Path(history) / "log.tsv", format_tsv(log + [entry], LOG_COLUMNS))
-    return True
-
-
-STATE_FILES = ("records.tsv", STATE_TABLE)
-
-
-def store_state(history: str | os.PathLike, state: State, date: str) -> Path:
-    """The state's folder `<date>-<state id>` with both files, made in one step: written aside
-    (`.<name>.incomplete`), then renamed into place, so a crash never leaves half a state. A
-    folder an interrupted older run left half-written is rebuilt, with a message."""
-    history = Path(history)
-    existing = sorted(history.glob(f"*-{state.id}"))
-    folder = existing[0] if existing else history / f"{date}-{state.id}"
-    if existing and all((folder / name).is_file() for name in STATE_FILES):
-        return folder
-    aside = history / f".{folder.name}.incomplete"
-    if aside.exists():
-        shutil.rmtree(aside)  # left by a run that stopped before its rename
-    aside.mkdir(parents=True)
-    try:
-        atomic_write_text(aside / "records.tsv", state.records_tsv)
-        atomic_write_text(aside / STATE_TABLE, state.table_csv)
-        if existing:
-            print(f"{folder}: half-written by a run that stopped (missing "
-                  f"{', '.join(n for n in STATE_FILES if not (folder / n).is_file())}); rebuilt from this run, "
-                  "whose state it is", file=sys.stderr)
-            discarded = history / f".{folder.name}.discarded"
-            os.rename(folder, discarded)
-            os.rename(aside, folder)
-            shutil.rmtree(discarded)
-        else:
-            os.rename(aside, folder)
-    except BaseException:
-        shutil.rmtree(aside, ignore_errors=True)
-        raise
-    return folder
 
 
 def window(log: list[dict[str, str]], current: State, as_of: str | None = None,
@@ -218,21 +67,6 @@ def window(log: list[dict[str, str]], current: State, as_of: str | None = None,
     return [(rows[index - 1] if index else None, rows[index]) for index in range(start, len(rows))]
 
 
-def table_version_dates(table_versions: list[dict[str, str]], log: list[dict[str, str]]) -> dict[str, str]:
-    """Table content hash -> the date that content was first seen.
-
-    data/table_versions.tsv (written by the tables stage: the dates its captions show) wins;
-    the history log dates the versions it does not list.
-    """
-    dates: dict[str, str] = {}
-    for row in table_versions:
-        first = dates.get(row["content_hash"], row["version_date"])
-        dates[row["content_hash"]] = min(first, row["version_date"])
-    for entry in log:
-        dates.setdefault(entry["table_version"], entry["date"])
-    return dates
-
-
 # --- changes.md --------------------------------------------------------------------------------
 
 def _cell(text: str) -> str:
@@ -248,33 +82,6 @@ def _decision(record: dict[str, str]) -> str:
     if record["decision"] == "exclude" and record["exclusion_reason"]:
         text += f" ({record['exclusion_reason']})"
     return text
-
-
-def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tuple[
-        list[dict[str, str]], list[tuple[dict[str, str], dict[str, str]]], list[dict[str, str]]]:
-    """Table 1 rows (added, [(old, new) changed], removed) between two versions.
-
-    Rows are the same study when they share a PMID, else when they share the study label, marks
-    aside (a study from another source that later turns up in PubMed keeps its row).
-    """
-    pairs: dict[int, dict[str, str]] = {}
-    by_pmid = {row["pmid"]: row for row in old if row.get("pmid")}
-    for index, row in enumerate(new):
-        if row.get("pmid") in by_pmid:
-            pairs[index] = by_pmid[row["pmid"]]
-    paired = {id(row) for row in pairs.values()}
-    by_study: dict[str, dict[str, str]] = {}
-    for row in old:
-        if id(row) not in paired:
-            by_study.setdefault(unmarked(row.get("study", "")), row)
-    for index, row in enumerate(new):
-        if index not in pairs and unmarked(row.get("study", "")) in by_study:
-            pairs[index] = by_study.pop(unmarked(row["study"]))
-    paired = {id(row) for row in pairs.values()}
-    added = [row for index, row in enumerate(new) if index not in pairs]
-    changed = [(pairs[index], row) for index, row in enumerate(new) if index in pairs and pairs[index] != row]
-    removed = [row for row in old if id(row) not in paired]
-    return added, changed, removed
 
 
 def _row_label(row: dict[str, str]) -> str:

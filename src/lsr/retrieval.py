@@ -47,7 +47,7 @@ from urllib.error import HTTPError, URLError
 from Bio import Entrez
 from lxml import etree
 
-from .cli import iso_date
+from .checks import iso_date
 from .records import iter_records, resolve_inputs, write_manifest
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, format_tsv, read_tsv
 

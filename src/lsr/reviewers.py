@@ -6,23 +6,14 @@ take rows as read by `lsr.tsv.read_tsv` (each carries its line number under '_li
 """
 from __future__ import annotations
 
-import datetime
-import difflib
 import itertools
 import os
 import sys
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
+from .checks import RecordLookup, check_date, check_known, check_unique, check_vocabulary, record_lookup, require_value
 from .tsv import InputError, Problems, read_tsv
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def did_you_mean(value: str, known: Iterable[str]) -> str:
-    """' (did you mean X?)' for the closest known spelling of a mistyped value, else ''."""
-    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def read_reviewer_file(path: str | os.PathLike, columns: Sequence[str]) -> list[dict[str, str]]:
@@ -32,97 +23,10 @@ def read_reviewer_file(path: str | os.PathLike, columns: Sequence[str]) -> list[
     return rows
 
 
-def require_value(path: str | os.PathLike, row: Mapping, field: str, what: str = "a value") -> str:
-    """The field's value; InputError when it is empty."""
-    value = row.get(field, "")
-    if not value:
-        raise InputError(path, row.get("_line"), field, f"empty; expected {what}")
-    return value
-
-
-def check_date(path: str | os.PathLike, row: Mapping, field: str, required: bool = True) -> str:
-    """A calendar date written YYYY-MM-DD (empty allowed when not `required`)."""
-    value = row.get(field, "")
-    if not value and not required:
-        return value
-    problem = f"{value!r} is not a date; expected YYYY-MM-DD, e.g. 2024-05-31"
-    if not _DATE.match(value):
-        raise InputError(path, row.get("_line"), field, problem)
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(path, row.get("_line"), field, problem) from None
-    return value
-
-
-def check_vocabulary(path: str | os.PathLike, row: Mapping, field: str, allowed: Sequence[str],
-                     required: bool = True) -> str:
-    """A value from a fixed list (empty allowed when not `required`)."""
-    value = row.get(field, "")
-    if not value and not required:
-        return value
-    if value not in allowed:
-        shown = repr(value) if value else "empty"
-        raise InputError(path, row.get("_line"), field, f"{shown} is not allowed{did_you_mean(value, allowed)}; "
-                                                        f"expected one of: {', '.join(allowed)}")
-    return value
-
-
-def check_known(path: str | os.PathLike, row: Mapping, field: str, lookup: RecordLookup, what: str) -> str:
-    """Resolve the field's value with `lookup` (a PMID or record id to its record id); InputError if unknown."""
-    value = require_value(path, row, field, what)
-    resolved = lookup(value)
-    if resolved is None:
-        raise InputError(path, row.get("_line"), field, f"unknown {what}: {value!r}{did_you_mean(value, lookup.keys)}")
-    return resolved
-
-
-def check_unique(path: str | os.PathLike, rows: Iterable[Mapping], key_fields: Sequence[str],
-                 key: Callable[[Mapping], tuple] | None = None) -> None:
-    """No two rows share a key (by default the values of `key_fields`); names both lines."""
-    seen: dict[tuple, int] = {}
-    problems = Problems()
-    for row in rows:
-        value = key(row) if key else tuple(row.get(f, "") for f in key_fields)
-        if value in seen:
-            with problems.check():
-                raise InputError(path, row.get("_line"), key_fields[0],
-                                 f"duplicate row for ({', '.join(key_fields)}) = ({', '.join(map(str, value))}); "
-                                 f"line {seen[value]} has it already: keep one row per "
-                                 f"{' and '.join(key_fields)}")
-        else:
-            seen[value] = row.get("_line")
-    problems.raise_any()
-
-
 # --- screening decisions: config/screening/decisions.tsv ---------------------------------------
 
 DECISION_COLUMNS = ["pmid", "reviewer", "decision", "exclusion_reason", "note", "date"]
 DECISIONS = ("include", "exclude", "needs_review")
-
-
-class RecordLookup:
-    """Map what a reviewer writes in the `pmid` column (digits, or a record_id) to a record_id;
-    None for a record the run does not hold. `keys` are the spellings it knows (for suggestions)."""
-
-    def __init__(self, records: Iterable[Mapping]):
-        self.by_key: dict[str, str] = {}
-        for record in records:
-            self.by_key[record["record_id"]] = record["record_id"]
-            if record.get("pmid"):
-                self.by_key[record["pmid"]] = record["record_id"]
-
-    @property
-    def keys(self) -> list[str]:
-        return sorted(self.by_key)
-
-    def __call__(self, value: str) -> str | None:
-        return self.by_key.get(value) or self.by_key.get(value.lower())
-
-
-def record_lookup(records: Iterable[Mapping]) -> RecordLookup:
-    """The RecordLookup of `records`."""
-    return RecordLookup(records)
 
 
 def applicable_rows(path: str | os.PathLike, rows: Iterable[Mapping], lookup: Callable[[str], str | None],

@@ -23,8 +23,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .cli import iso_date
-from .living import recorded_record_ids
+from .checks import iso_date
+from .state import recorded_record_ids
 from . import reviewers
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, read_yaml, write_tsv
 

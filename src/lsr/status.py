@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .versions import table_hash
+from .state import table_hash
 from .tsv import read_tsv
 
 DECISIONS = "config/screening/decisions.tsv"

@@ -8,7 +8,7 @@ entry in the reference list that ends each human format (lsr.references, which a
 references.ris and references.bib); evidence_over_time.svg (lsr.evidence) charts the same rows.
 
 The version is the date a table content was first published plus the first 8 hex digits of the
-sha256 of table1_marked.csv (the table as readers see it, marks included: lsr.versions); each
+sha256 of table1_marked.csv (the table as readers see it, marks included: lsr.state); each
 caption also says in one line what changed since the previous version. Dates come from the version registry (data/table_versions.tsv, durable state
 of the living review): a content already registered keeps its date, so identical content gives
 byte-identical files on any day; new content is registered with today's UTC date (an `as_of` rebuild registers nothing).
@@ -25,18 +25,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cli import iso_date
-# The extraction stage's contract: its columns; the field registry: fields (TABLE1.md order), sources.
-from .extraction import COLUMNS as EXTRACTION_COLUMNS
-from .fields import FIELDS as FIELD_DEFINITIONS, NAMES as FIELDS, NR, SOURCES, UNCLEAR
-from . import versions
-from .versions import DAGGER, table_hash
-from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
+from .checks import iso_date
+# The field registry: fields (TABLE1.md order), sources, the extraction stage's columns.
+from .fields import EXTRACTION_COLUMNS, FIELDS as FIELD_DEFINITIONS, NAMES as FIELDS, NR, SOURCES, UNCLEAR
+from . import state
+from .state import DAGGER, Version, table_hash
+from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv
 
 COLUMNS = ("study", "pmid", *FIELDS[1:], "evidence")
 """Columns of results/table1.csv (TABLE1.md)."""
 
-REGISTRY_COLUMNS = ("version_date", "content_hash", "studies", "patients")
 TITLE = "Clinical profile of patients with juvenile dermatomyositis treated with systemic tacrolimus."
 OUTPUT_NAMES = {"csv": "table1.csv", "marked": "table1_marked.csv", "md": "table1.md", "html": "table1.html",
                 "tex": "table1.tex", "docx": "table1.docx", "ris": "references.ris", "bib": "references.bib",
@@ -63,8 +61,6 @@ UNCLEAR_NOTE = (f"{UNCLEAR_MARK} Not settled: the source speaks of this value, b
                 "implausible; a reviewer will check it (`unclear` in table1.csv).")
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_HASH = re.compile(r"^[0-9a-f]{8}$")
 _INTEGER = re.compile(r"^\d+$")
 
 
@@ -87,18 +83,6 @@ class Study:
     def patients(self) -> int | None:
         value = self.cells["n_patients"].value
         return int(value) if _INTEGER.match(value) else None
-
-
-@dataclass(frozen=True)
-class Version:
-    date: str
-    content_hash: str
-    changes: str = ""
-    """One line: what changed since the previous version (versions.change_line)."""
-
-    @property
-    def label(self) -> str:
-        return f"Version {self.date} · {self.content_hash}"
 
 
 # --- building the rows -------------------------------------------------------------------------
@@ -549,36 +533,6 @@ def _normalise_zip(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-# --- version registry --------------------------------------------------------------------------
-
-def read_registry(path: str | Path) -> list[dict[str, str]]:
-    """Registered table versions (REGISTRY_COLUMNS); none when the registry does not exist yet."""
-    if not Path(path).exists():
-        return []
-    rows = read_tsv(path, required=REGISTRY_COLUMNS)
-    for row in rows:
-        if not _DATE.match(row["version_date"]):
-            raise InputError(path, row["_line"], "version_date", f"{row['version_date']!r}; expected YYYY-MM-DD")
-        if not _HASH.match(row["content_hash"]):
-            raise InputError(path, row["_line"], "content_hash",
-                             f"{row['content_hash']!r}; expected 8 lower-case hex digits")
-    return rows
-
-
-def resolve_version(registry: Sequence[Mapping[str, str]], digest: str, studies: int, patients: int,
-                    today: str) -> tuple[Version, list[dict[str, str]] | None]:
-    """The version of a table content, and the registry rows to write (None: already registered).
-
-    A registered content keeps the date it was first registered with; new content is appended
-    with `today`.
-    """
-    for row in registry:
-        if row["content_hash"] == digest:
-            return Version(row["version_date"], digest), None
-    added = {"version_date": today, "content_hash": digest, "studies": str(studies), "patients": str(patients)}
-    return Version(today, digest), [{c: row[c] for c in REGISTRY_COLUMNS} for row in registry] + [added]
-
-
 # --- the stage ---------------------------------------------------------------------------------
 
 def render_all(studies: Sequence[Study], version: Version,
@@ -618,21 +572,21 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
     records = read_tsv(records_path, required=("record_id", "year")) if records_path else []
     studies = build_studies(extraction, records, path=str(extraction_path))
     csv_text, marked_text = format_csv(studies), format_marked_csv(studies)
-    known = read_registry(registry_path)
-    version, registry = resolve_version(known, table_hash(marked_text.encode("utf-8")),
+    known = state.read_registry(registry_path)
+    version, registry = state.resolve_version(known, table_hash(marked_text.encode("utf-8")),
                                         len(studies), total_patients(studies), today)
-    before = versions.previous_row(known, version.content_hash)
-    changes = versions.change_line(
+    before = state.previous_row(known, version.content_hash)
+    changes = state.change_line(
         f"{before['version_date']} · {before['content_hash']}" if before else None,
-        versions.load_content(registry_path, before["content_hash"]) if before else None,
+        state.load_content(registry_path, before["content_hash"]) if before else None,
         list(csv.DictReader(io.StringIO(marked_text))))
     version = Version(version.date, version.content_hash, changes)
     rendered = render_all(studies, version, {row["record_id"]: row for row in records})
     registered = registry is not None and register
     if register:
-        versions.store_content(registry_path, version.content_hash, marked_text)
+        state.store_content(registry_path, version.content_hash, marked_text)
     if registered:
-        write_tsv(registry_path, registry, REGISTRY_COLUMNS)
+        state.write_registry(registry_path, registry)
     outdir = Path(outdir)
     atomic_write_text(outdir / OUTPUT_NAMES["csv"], csv_text)
     atomic_write_text(outdir / OUTPUT_NAMES["marked"], marked_text)

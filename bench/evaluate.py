@@ -39,7 +39,8 @@ import yaml
 
 from lsr import screening
 from lsr.extraction import FIELDS, NR, build_extraction, extract_record, normalise_value, read_reviewer_values
-from lsr.records import collect_records, resolve_inputs
+from lsr.pubmed import resolve_inputs
+from lsr.records import collect_records
 from lsr.sources import deduplicate, pubmed_row, read_other_sources, read_ris
 from lsr.workflow import other_source_paths
 from lsr.tsv import InputError, read_tsv

@@ -9,7 +9,7 @@ subprocess so that peak memory of one measurement does not bleed into the next:
 
 - iterparse: lxml.etree.iterparse of the articles, clearing each one and nothing else
   (the practical limit of any streaming parser built on lxml);
-- iter_records: lsr.records.iter_records, rows consumed and dropped (the streaming parser);
+- iter_records: lsr.pubmed.iter_records, rows consumed and dropped (the streaming parser);
 - collect+write: lsr.records.write_records (collect_records + writing the TSV), which must
   hold one row per PMID to keep the latest version and sort, so its memory grows with N.
 
@@ -68,7 +68,7 @@ def write_synthetic(path: Path, count: int, snapshot: Path = SNAPSHOT) -> None:
 
 
 def bare_iterparse(path: Path) -> int:
-    """Count the articles with lxml.iterparse, clearing each as lsr.records does; nothing else."""
+    """Count the articles with lxml.iterparse, clearing each as lsr.pubmed does; nothing else."""
     from lxml import etree
 
     count = 0
@@ -85,13 +85,13 @@ def bare_iterparse(path: Path) -> int:
 
 def measure(mode: str, path: Path, repeat: int) -> dict[str, float]:
     """Run one mode `repeat` times in this process; best time, and memory growth over the imports."""
-    from lsr import records
+    from lsr import pubmed, records
 
     def run() -> int:
         if mode == "iterparse":
             return bare_iterparse(path)
         if mode == "iter_records":
-            return sum(1 for _ in records.iter_records(path))
+            return sum(1 for _ in pubmed.iter_records(path))
         with tempfile.TemporaryDirectory() as folder:
             return records.write_records([path], Path(folder, "records.tsv"))
 

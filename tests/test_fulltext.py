@@ -18,7 +18,7 @@ from conftest import run_snakemake
 from lsr import fulltext
 from lsr.fulltext import (Document, NR, UNCLEAR, iter_jats_articles, paper_findings, read_document, split_cases,
                           text_document)
-from lsr.retrieval import NcbiSettings, RetrievalError
+from lsr.ncbi import NcbiSettings, RetrievalError
 from lsr.tsv import InputError
 from ncbi_server import FakeEutils
 

@@ -281,7 +281,7 @@ def split_snapshot(source: Path, older: Path, newer: Path, up_to_year: int, retr
     PMIDs of `older`."""
     from lxml import etree
 
-    from lsr.records import parse_article
+    from lsr.pubmed import parse_article
 
     tree = etree.parse(str(source))
     kept = set()

@@ -10,8 +10,9 @@ import pytest
 from lxml import etree
 
 from lsr import records
-from lsr.records import (COLUMNS, collect_records, iter_records, read_manifest, resolve_inputs, write_manifest,
-                         write_records)
+from lsr import pubmed
+from lsr.pubmed import COLUMNS, iter_records, read_manifest, resolve_inputs, write_manifest
+from lsr.records import collect_records, write_records
 from lsr.tsv import InputError, read_tsv
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "resources/snapshot/tacrolimus-jdm-2024.xml"
@@ -331,14 +332,14 @@ def renumbered_snapshot(path: Path, count: int) -> Path:
 def test_iter_records_streams_without_keeping_parsed_articles(tmp_path, monkeypatch):
     path = renumbered_snapshot(tmp_path / "big.xml", 2000)
     parsed = []
-    real_iterparse = records.etree.iterparse
+    real_iterparse = pubmed.etree.iterparse
 
     def spy(*args, **kwargs):  # remembers each element iterparse hands to the parser
         for event, element in real_iterparse(*args, **kwargs):
             parsed.append(element)
             yield event, element
 
-    monkeypatch.setattr(records.etree, "iterparse", spy)
+    monkeypatch.setattr(pubmed.etree, "iterparse", spy)
     elements_in_tree = []
     for record in iter_records(path):
         article = parsed[-1]

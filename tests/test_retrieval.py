@@ -14,8 +14,10 @@ from Bio import Entrez
 
 from conftest import REPO, SHARED, copy_workflow, run_snakemake
 from lsr import retrieval
-from lsr.records import collect_records, read_manifest
-from lsr.retrieval import (NcbiSettings, RetrievalError, manifest_as_of, parse_epost, parse_esearch,
+from lsr.pubmed import read_manifest
+from lsr.records import collect_records
+from lsr.ncbi import NcbiSettings, RetrievalError
+from lsr.retrieval import (manifest_as_of, parse_epost, parse_esearch,
                            retrieve_pubmed, write_snapshot)
 from lsr.tsv import read_tsv
 from ncbi_server import FakeEutils, split_articles

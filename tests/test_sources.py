@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_snakemake
-from lsr.records import collect_records, resolve_inputs
+from lsr.pubmed import resolve_inputs
+from lsr.records import collect_records
 from lsr.sources import (COLUMNS, DUPLICATE_COLUMNS, author_name, author_names, deduplicate,
                          normalise_doi, normalise_title, read_ris)
 from lsr.tsv import InputError, read_tsv

@@ -64,7 +64,7 @@ def test_one_pmid_version_with_two_contents_names_both_files(bundled_run, tmp_pa
         "Treatment of refractory juvenile dermatomyositis with tacrolimus.",
         "Treatment of refractory juvenile dermatomyositis with tacrolimus (corrected)."), encoding="utf-8")
     manifest = tmp_path / "manifest.tsv"
-    from lsr.records import write_manifest
+    from lsr.pubmed import write_manifest
     write_manifest([snapshot, other], manifest)
     result = lsr("records", "--manifest", manifest, "--out", tmp_path / "records.tsv", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -1004,7 +1004,7 @@ def fetch_pmc(pmcids: Sequence[str], settings, store: str | os.PathLike, batch_s
     """
     from Bio import Entrez
 
-    from .retrieval import RetrievalError, _call, entrez_session
+    from .ncbi import RetrievalError, call, entrez_session
 
     store = Path(store)
     wanted = sorted({_pmcid(p) for p in pmcids if p} - {p.stem for p in store.glob("PMC*.xml")},
@@ -1017,7 +1017,7 @@ def fetch_pmc(pmcids: Sequence[str], settings, store: str | os.PathLike, batch_s
         for number, start in enumerate(range(0, len(wanted), batch_size), start=1):
             batch = wanted[start:start + batch_size]
             where = f"NCBI efetch db=pmc, batch {number} of {batches} ({', '.join(batch)})"
-            body = _call(Entrez.efetch, where, settings, db="pmc", id=",".join(p[3:] for p in batch), retmode="xml")
+            body = call(Entrez.efetch, where, settings, db="pmc", id=",".join(p[3:] for p in batch), retmode="xml")
             articles = parse_pmc_answer(body, where)
             for pmcid in batch:
                 article = articles.get(pmcid)
@@ -1039,7 +1039,7 @@ def fetch_pmc(pmcids: Sequence[str], settings, store: str | os.PathLike, batch_s
 
 def parse_pmc_answer(body: bytes, where: str) -> dict[str, bytes]:
     """An efetch db=pmc answer as {PMCID: article XML}; an <ERROR> or incomplete XML raises."""
-    from .retrieval import RetrievalError
+    from .ncbi import RetrievalError
 
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
     try:
@@ -1084,7 +1084,7 @@ def find_full_texts(sought: Sequence[Mapping[str, str]], supplied: Mapping[str, 
 
 
 def configure_cli(parser) -> None:
-    from .retrieval import NCBI_EUTILS_URL
+    from .ncbi import NCBI_EUTILS_URL
 
     parser.add_argument("--records", required=True, help="unique records (results/unique_records.tsv)")
     parser.add_argument("--screening", required=True, help="screening decisions (results/screening.tsv)")
@@ -1118,7 +1118,7 @@ def run_cli(args) -> int:
     store = Path(args.store)
     not_retrieved: dict[str, str] = {}
     if args.pmc:
-        from .retrieval import NcbiSettings
+        from .ncbi import NcbiSettings
 
         settings = NcbiSettings(email=os.environ.get("NCBI_EMAIL", ""), api_key=os.environ.get("NCBI_API_KEY", ""),
                                 eutils_url=args.eutils_url, max_tries=args.max_tries,

@@ -29,26 +29,22 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import http.client
 import io
 import logging
 import os
 import re
 import shutil
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.error import HTTPError, URLError
 
 from Bio import Entrez
 from lxml import etree
 
 from .checks import iso_date
-from .records import iter_records, resolve_inputs, write_manifest
+from .ncbi import NCBI_EUTILS_URL, NcbiSettings, RetrievalError, call, entrez_session
+from .pubmed import iter_records, resolve_inputs, write_manifest
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, format_tsv, read_tsv
 
 log = logging.getLogger("lsr.retrieve")
@@ -59,7 +55,6 @@ SEARCHES_COLUMNS = ["date", "checkpoint", "query", "mindate", "maxdate", "query_
                     "count", "fetched", "new", "updated", "file"]
 """Columns of `<data_dir>/pubmed/searches.tsv`, the durable record of completed live searches."""
 
-NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 ESEARCH_MAX_IDS = 10000
 """PubMed's esearch lists at most the first 10,000 PMIDs of a result."""
 
@@ -69,13 +64,6 @@ _STAMP = "%Y-%m-%dT%H%M%SZ"
 _ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 # The DOCTYPE line is kept only in its plain form (public and system id, no internal subset).
 _DOCTYPE = re.compile(rb'<!DOCTYPE PubmedArticleSet(?:\s+PUBLIC\s+"[^"<>\[\]]*"\s+"[^"<>\[\]]*")?\s*>')
-
-
-class RetrievalError(InputError):
-    """NCBI refused a request or sent something unusable. The run stops; nothing is dropped."""
-
-    def __init__(self, where: str, problem: str):
-        super().__init__(where, None, None, problem)
 
 
 # --- search log ----------------------------------------------------------------------------------
@@ -111,111 +99,6 @@ def retrieve_snapshot(snapshot: str | list[str], query: str, manifest: str | os.
         "files": "; ".join(str(f) for f in files),
     })
     return files
-
-
-# --- Bio.Entrez session --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class NcbiSettings:
-    """How to reach E-utilities. The e-mail and API key are never logged or shown."""
-
-    email: str = field(repr=False)
-    api_key: str = field(default="", repr=False)
-    eutils_url: str = NCBI_EUTILS_URL
-    batch_size: int = 500
-    max_tries: int = 5
-    backoff_seconds: float = 2.0
-    timeout_seconds: float = 120.0
-
-    def __post_init__(self):
-        if not self.email:
-            raise RetrievalError("ncbi.email", "NCBI asks every E-utilities user for a contact e-mail: "
-                                               "set ncbi.email in the config or NCBI_EMAIL in the environment")
-        if not self.eutils_url.startswith(("http://", "https://")):
-            raise RetrievalError("ncbi.eutils_url", f"'{self.eutils_url}' is not an http(s) URL")
-        if self.batch_size < 1 or self.max_tries < 1:
-            raise RetrievalError("ncbi", "batch_size and max_tries must be at least 1")
-
-
-class _EutilsRoute(urllib.request.BaseHandler):
-    """urllib request processor sending Bio.Entrez's requests to `base_url`, with a timeout.
-
-    Bio.Entrez 1.88 hard-codes https://eutils.ncbi.nlm.nih.gov/entrez/eutils/<utility>.fcgi and
-    calls urlopen(request) without a timeout. A `<protocol>_request` method is urllib's documented
-    hook for preprocessing requests: here it swaps that prefix for the configured one (a mirror,
-    or the local test server) and sets the timeout.
-    """
-
-    handler_order = 100  # before urllib's own processors, which take the Host header from the URL
-
-    def __init__(self, base_url: str, timeout: float):
-        self.base_url = base_url.rstrip("/") + "/"
-        self.timeout = timeout
-
-    def https_request(self, request: urllib.request.Request) -> urllib.request.Request:
-        if request.full_url.startswith(NCBI_EUTILS_URL):
-            request.full_url = self.base_url + request.full_url[len(NCBI_EUTILS_URL):]
-        request.timeout = self.timeout
-        return request
-
-    http_request = https_request
-
-
-@contextmanager
-def entrez_session(settings: NcbiSettings) -> Iterator[None]:
-    """Bio.Entrez set up for one retrieval, and restored afterwards.
-
-    Entrez keeps its own rate limit on every call (at least 0.37 s between requests without an
-    API key, 0.1 s with one: NCBI allows 3 and 10 requests/s). Its own retry is switched off
-    (max_tries=1): in 1.88 it retries HTTP 429/5xx at once, without waiting. `_call` retries with
-    exponential backoff instead, each try going through Entrez's rate limit again.
-    """
-    names = ("email", "api_key", "tool", "max_tries", "urlopen")
-    saved = {name: getattr(Entrez, name) for name in names}
-    Entrez.email = settings.email
-    Entrez.api_key = settings.api_key or None
-    Entrez.tool = "lsr"
-    Entrez.max_tries = 1
-    Entrez.urlopen = urllib.request.build_opener(
-        _EutilsRoute(settings.eutils_url, settings.timeout_seconds)).open
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(Entrez, name, value)
-
-
-def _call(function, where: str, settings: NcbiSettings, **params) -> bytes:
-    """One E-utility call through Bio.Entrez; the body as bytes.
-
-    HTTP 429, 5xx and network errors (refused or dropped connections, timeouts, a body cut off
-    mid-transfer) are retried after backoff_seconds * 2**(try - 1); other HTTP errors stop at once.
-    Messages never carry the request URL (it holds the e-mail and API key).
-    """
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            handle = function(**params)
-            try:
-                body = handle.read()
-            finally:
-                handle.close()
-            return body.encode("utf-8") if isinstance(body, str) else body
-        except HTTPError as error:
-            error.close()
-            if error.code != 429 and not 500 <= error.code < 600:
-                raise RetrievalError(where, f"NCBI answered HTTP {error.code} {error.reason}") from None
-            problem = f"HTTP {error.code} {error.reason}"
-        except (URLError, http.client.HTTPException, OSError) as error:
-            problem = f"network error: {getattr(error, 'reason', None) or error!r}"
-        if attempt >= settings.max_tries:
-            raise RetrievalError(where, f"{problem}; gave up after {attempt} tries "
-                                        "(finished batches are kept: rerun to resume)")
-        delay = settings.backoff_seconds * 2 ** (attempt - 1)
-        log.warning("%s: %s; retrying in %.2f s (try %d of %d)", where, problem, delay,
-                    attempt + 1, settings.max_tries)
-        time.sleep(delay)
 
 
 # --- E-utilities answers -------------------------------------------------------------------------
@@ -421,7 +304,7 @@ def _doctype(body: bytes) -> bytes:
 
 def search_pubmed(term: str, settings: NcbiSettings, where: str, **dates: str) -> SearchResult:
     """esearch on PubMed with usehistory=y, listing every PMID; a partial list raises."""
-    body = _call(Entrez.esearch, where, settings, db="pubmed", term=term, usehistory="y",
+    body = call(Entrez.esearch, where, settings, db="pubmed", term=term, usehistory="y",
                  retmax=ESEARCH_MAX_IDS, **dates)
     result = parse_esearch(body, where)
     if result.count > ESEARCH_MAX_IDS:
@@ -448,7 +331,7 @@ def fetch_batches(webenv: str, query_key: str, total: int, wanted: set[str], set
     for number, start in enumerate(range(0, total, settings.batch_size), start=1):
         size = min(settings.batch_size, total - start)
         where = f"NCBI efetch, batch {number} of {batches} (records {start + 1}-{start + size} of {total})"
-        body = _call(Entrez.efetch, where, settings, db="pubmed", rettype="xml", retmode="xml",
+        body = call(Entrez.efetch, where, settings, db="pubmed", rettype="xml", retmode="xml",
                      webenv=webenv, query_key=query_key, retstart=start, retmax=size)
         batch = parse_efetch(body, where)
         if len(batch) != size:
@@ -524,7 +407,7 @@ def retrieve_pubmed(query: str, settings: NcbiSettings, data_dir: str | os.PathL
             if remaining == found:
                 webenv, query_key = result.webenv, result.query_key
             else:
-                webenv, query_key = parse_epost(_call(Entrez.epost, "NCBI epost", settings, db="pubmed",
+                webenv, query_key = parse_epost(call(Entrez.epost, "NCBI epost", settings, db="pubmed",
                                                       id=",".join(sorted(remaining, key=int))))
             batch_articles, batch_doctype = fetch_batches(webenv, query_key, len(remaining), remaining,
                                                           settings, partial, stamp)

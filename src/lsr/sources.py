@@ -17,7 +17,7 @@ from pathlib import Path
 
 import rispy
 
-from .records import LIST_SEP
+from .pubmed import LIST_SEP
 from .tsv import InputError, read_tsv, write_tsv
 
 COLUMNS = [

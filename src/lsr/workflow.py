@@ -58,7 +58,7 @@ def live_search(config: Mapping) -> bool:
 
 def snapshot_files(config: Mapping) -> list[str]:
     """The snapshot XML files of `search.snapshot` (path, glob or list), resolved when the workflow is parsed."""
-    from .records import resolve_inputs
+    from .pubmed import resolve_inputs
 
     snapshot = config["search"]["snapshot"]
     return [str(path) for path in resolve_inputs([snapshot] if isinstance(snapshot, str) else list(snapshot))]

@@ -23,3 +23,15 @@ def test_every_subcommand_has_help():
     for command in SUBCOMMANDS:
         result = subprocess.run([sys.executable, "-m", "lsr", command, "--help"], capture_output=True, text=True)
         assert result.returncode == 0 and "usage: lsr " + command in result.stdout, command
+
+
+def test_a_stage_refuses_an_option_it_does_not_know():
+    result = subprocess.run([sys.executable, "-m", "lsr", "status", "--cores", "2"], capture_output=True, text=True)
+    assert result.returncode == 2 and "unrecognized arguments: --cores 2" in result.stderr
+
+
+def test_update_passes_what_it_does_not_know_to_snakemake(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "lsr", "update", "--data-dir", str(tmp_path), "--version"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    # Snakemake printed its version and changed nothing: no new review state.
+    assert result.returncode == 3 and result.stdout.splitlines()[0][0].isdigit(), result.stdout + result.stderr

@@ -12,6 +12,7 @@ from conftest import run_snakemake
 
 from lsr import living
 from lsr import state as review_state
+from lsr import update as update_command
 from lsr.tsv import InputError, format_tsv, read_tsv
 
 TABLE_COLUMNS = ["study", "pmid", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f",
@@ -315,7 +316,7 @@ def published_bytes(workdir: Path) -> dict[str, bytes]:
 
 def update(workdir: Path, *snakemake_args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """The scheduler's command: run the pipeline, exit 0 (new state), 3 (nothing new) or other."""
-    return subprocess.run([sys.executable, "-m", "lsr", "changes", "--update", "--cores", "2", *snakemake_args],
+    return subprocess.run([sys.executable, "-m", "lsr", "update", "--cores", "2", *snakemake_args],
                           cwd=workdir, capture_output=True, text=True, timeout=600, env=env)
 
 
@@ -376,11 +377,11 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
 
     before = published_bytes(workflow_copy)
     again = update(workflow_copy, "--config", snapshot, "--forcerun", "retrieve")  # as the weekly live run
-    assert again.returncode == living.NOTHING_CHANGED, again.stdout + again.stderr
+    assert again.returncode == update_command.NOTHING_CHANGED, again.stdout + again.stderr
     assert "review state unchanged" in (workflow_copy / "results/logs/changes.log").read_text()  # it reran
     assert published_bytes(workflow_copy) == before
     failed = update(workflow_copy, "--config", "search={snapshot: searches/missing.xml}")
-    assert failed.returncode not in (0, living.NOTHING_CHANGED)
+    assert failed.returncode not in (0, update_command.NOTHING_CHANGED)
 
 
 def test_slurm_profile_dry_run_needs_no_slurm_and_keeps_network_steps_local(workflow_copy):

@@ -1,7 +1,9 @@
 """`lsr` command line: one subcommand per pipeline stage; Snakemake rules call these.
 
 Each stage module exposes `configure_cli(parser)` and `run_cli(args) -> int`; modules are
-imported only when their subcommand runs, so `lsr status` stays fast.
+imported only when their subcommand runs, so `lsr status` stays fast. A command that wraps
+another program (`lsr update` runs Snakemake) sets the default `passed_on`: the arguments it does
+not know go to that program, in `args.passed_on`.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ SUBCOMMANDS = {
     "extract": ("extraction", "extract Table 1 fields from included records, with reviewer values"),
     "table1": ("tables", "build Table 1 in every published format"),
     "changes": ("living", "compare this run with the last published version: results/changes.md"),
+    "update": ("update", "the scheduled living update: run the workflow, exit 0 if a new review state was published"),
     "report-page": ("report", "a text result (Markdown or TSV) as an HTML page for the Snakemake report"),
     "status": ("status", "what awaits the review team: records to review, conflicts, table version"),
 }
@@ -51,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             module = importlib.import_module(f"lsr.{module_name}")
             module.configure_cli(sub)
             sub.set_defaults(run=module.run_cli)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not hasattr(args, "passed_on"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if hasattr(args, "passed_on"):  # a command around another program: what it does not know goes on
+        args.passed_on = extra
     if not args.log:
         return _run(args, sys.stderr)
     terminal = sys.stderr

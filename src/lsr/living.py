@@ -1,35 +1,22 @@
-"""Living-review stage: the review's durable history and results/changes.md.
+"""Living-review stage: record the review state in the history (lsr.state) and write results/changes.md.
 
-A review *state* is what the team works from: every record with its screening decision and
-its retraction/erratum flags, plus Table 1 exactly as readers see it (table1_marked.csv:
-values and verification marks). Its id is the first 12 hex
-of a sha256 over both. The history under data/history/ (committed with the review) holds:
-
-- `log.tsv`: one row per transition to a state different from the one before it
-  (date, state, table_version, records, included, studies, patients); rows are only appended;
-- `<date>-<state>/records.tsv` and `<date>-<state>/table1_marked.csv`: each distinct state, stored once,
-  under the date it was first seen.
+A review *state* is every record with its screening decision and its retraction/erratum flags,
+plus Table 1 exactly as readers see it (table1_marked.csv); lsr.state stores the distinct states
+under data/history/ (log.tsv, one folder per state).
 
 results/changes.md lists everything since the previous Table 1 version: every recorded state
 from the last one that still showed the previous version up to the current one, one section per
 recorded state (newest first), each with the Table 1 version it led to; rerunning with nothing new
 reproduces it byte for byte. `lsr changes --since YYYY-MM-DD` gives the same report for any
 window (from the state current before that day), reading the history without writing it. With
-`as_of`, the history up to that date is used and not written. `lsr changes --update ...` runs Snakemake and exits 0 when a new state was
-published, 3 (NOTHING_CHANGED) when not, and another non-zero code on error: the one command
-schedulers need.
+`as_of`, the history up to that date is used and not written. The scheduled update that runs the
+whole workflow is `lsr update` (lsr.update), around the workflow, not in this stage.
 """
 from __future__ import annotations
 
-import argparse
-import csv
 import datetime as dt
-import io
 import os
-import re
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from .checks import iso_date
@@ -37,8 +24,6 @@ from .state import (HISTORY_DIR, TABLE_VERSIONS, State, build_state, load_state,
                     read_text_exact, register_state, table_version_dates, unmarked)
 from .tsv import atomic_write_text, read_tsv
 
-NOTHING_CHANGED = 3
-"""Exit code of `lsr changes --update` when the run published no new state."""
 
 UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
 SCREENING_REQUIRED = ["record_id", "title", "decision", "decided_by", "conflict", "exclusion_reason"]
@@ -274,27 +259,7 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
     return recorded
 
 
-def run_update(snakemake_args: list[str], history: str | os.PathLike = HISTORY_DIR) -> int:
-    """Run Snakemake here; 0 if a new state was recorded, NOTHING_CHANGED if not, else non-zero."""
-    log_file = Path(history) / "log.tsv"
-    before = log_file.read_bytes() if log_file.exists() else b""
-    code = subprocess.call([sys.executable, "-m", "snakemake", *snakemake_args])
-    if code != 0:
-        print(f"lsr changes: the pipeline failed (snakemake exit code {code})", file=sys.stderr)
-        return 1 if code == NOTHING_CHANGED else code
-    if (log_file.read_bytes() if log_file.exists() else b"") == before:
-        print(f"lsr changes: nothing new; the review state is unchanged (exit code {NOTHING_CHANGED})")
-        return NOTHING_CHANGED
-    print("lsr changes: a new review state was published; see results/changes.md")
-    return 0
-
-
-
 def configure_cli(parser) -> None:
-    parser.epilog = (f"With --update, every argument after it goes to Snakemake, and the exit code is 0 when a "
-                     f"new review state was published, {NOTHING_CHANGED} when nothing changed, other non-zero "
-                     "on error. Example: lsr changes --update --cores 2 --config \"search={source: pubmed}\" "
-                     "--forcerun retrieve")
     parser.add_argument("--unique-records", default="results/unique_records.tsv")
     parser.add_argument("--screening", default="results/screening.tsv")
     parser.add_argument("--table1", default="results/table1_marked.csv",
@@ -309,13 +274,9 @@ def configure_cli(parser) -> None:
     parser.add_argument("--since", type=iso_date,
                         help="report every recorded change from this day on (YYYY-MM-DD); reads the history, "
                              "writes none")
-    parser.add_argument("--update", nargs=argparse.REMAINDER, metavar="SNAKEMAKE_ARG",
-                        help="run the pipeline (Snakemake with these arguments) and report by exit code")
 
 
 def run_cli(args) -> int:
-    if args.update is not None:
-        return run_update(args.update, args.history)
     out = args.out if args.out or args.since else "results/changes.md"
     recorded = publish_changes(args.unique_records, args.screening, args.table1, out, args.history,
                                args.table_versions, args.as_of, args.date, args.since)

@@ -42,7 +42,7 @@ def status_lines(root: Path) -> list[str]:
     if screening is None:
         return ["No screening results yet (results/screening.tsv is missing): the pipeline has not run "
                 "in this folder, or stopped before screening (see results/logs/).",
-                "Next step: run `make run` (bundled snapshot) or `lsr changes --update --cores 2` "
+                "Next step: run `make run` (bundled snapshot) or `lsr update --cores 2` "
                 "(Snakemake), then `lsr status` again."]
     searches = _rows(results / "search_log.tsv", ["date", "source"]) or []
     awaiting = [row for row in screening if row["decision"] == "needs_review"]

@@ -68,3 +68,17 @@ def test_status_before_any_run_says_what_to_do_without_importing_pandas(tmp_path
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Awaiting review:  0 records" in done.stdout and "Nothing awaits the team" in done.stdout
+
+
+def test_status_reads_the_data_folder_and_reviewer_files_the_config_names(tmp_path):
+    write_review(tmp_path, [("pmid:1", "include", "no"), ("pmid:2", "needs_review", "no")])
+    (tmp_path / "data").rename(tmp_path / "state")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.yaml").write_text(
+        "data_dir: state\nscreening:\n  decisions: config/screening/decisions/\n")
+    done = subprocess.run([sys.executable, "-m", "lsr", "status", "--root", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Table 1 version:  2024-05-01 · d6088946" in done.stdout
+    assert "Review state:     abcdef123456 since 2024-05-08" in done.stdout
+    assert "add one row per record to config/screening/decisions/ " in done.stdout

@@ -1,20 +1,23 @@
 """`lsr status`: what awaits the review team, read from the last run's outputs in a few lines.
 
 Reads results/screening.tsv (records awaiting review, conflicts), results/table1_marked.csv with
-data/table_versions.tsv (the published table version), results/search_log.tsv (last search),
-results/extraction.tsv (values no reviewer has checked yet) and data/history/log.tsv (when the
-review state last changed), then says what to do next. Reads only small text files and imports
-no heavy library, so it answers at once; a missing file means that stage has not run yet.
+<data_dir>/table_versions.tsv (the published table version), results/search_log.tsv (last search),
+results/extraction.tsv (values no reviewer has checked yet) and <data_dir>/history/log.tsv (when the
+review state last changed), then says what to do next. The data folder and the reviewers' files
+are the config's (config/config.yaml). Streams the text files and imports no heavy library, so it
+answers at once; a missing file means that stage has not run yet.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from .state import table_hash
-from .tsv import read_tsv
+from .state import DATA_DIR, table_hash
+from .tsv import read_tsv, read_yaml
 
+CONFIG = "config/config.yaml"
 DECISIONS = "config/screening/decisions.tsv"
 REVIEWER_VALUES = "config/extraction/reviewer_values.tsv"
+"""The reviewers' files when the config does not name them."""
 
 
 def _count(count: int, word: str, words: str | None = None) -> str:
@@ -35,9 +38,20 @@ def table_version(table1: Path, table_versions: Path) -> tuple[str, str] | None:
     return (min(dates) if dates else "not yet registered", content_hash)
 
 
-def status_lines(root: Path) -> list[str]:
-    """The status report for the review in folder `root`, one line per item."""
-    results, data = root / "results", root / "data"
+def review_paths(root: Path, config: Path | None = None) -> tuple[Path, str, str]:
+    """(data folder, decisions, reviewer values) of the review in `root`, from its config file."""
+    config = root / CONFIG if config is None else config
+    settings = (read_yaml(config, "the workflow's config") if config.is_file() else None) or {}
+    return (root / (settings.get("data_dir") or DATA_DIR),
+            (settings.get("screening") or {}).get("decisions") or DECISIONS,
+            (settings.get("extraction") or {}).get("reviewer_values") or REVIEWER_VALUES)
+
+
+def status_lines(root: Path, config: Path | None = None) -> list[str]:
+    """The status report for the review in folder `root` (its config: root/config/config.yaml unless
+    `config` names another), one line per item."""
+    results = root / "results"
+    data, decisions_file, values_file = review_paths(root, config)
     screening = _rows(results / "screening.tsv", ["record_id", "decision", "conflict"])
     if screening is None:
         return ["No screening results yet (results/screening.tsv is missing): the pipeline has not run "
@@ -81,13 +95,13 @@ def status_lines(root: Path) -> list[str]:
     lines.append("")
     if flagged:
         lines.append("First: read the retraction or erratum notices (results/changes.md) and decide whether "
-                     f"those studies stay in Table 1 (record the decision in {DECISIONS}).")
+                     f"those studies stay in Table 1 (record the decision in {decisions_file}).")
     if awaiting or conflicts:
-        lines.append(f"Next step: open results/to_review.xlsx, add one row per record to {DECISIONS} "
+        lines.append(f"Next step: open results/to_review.xlsx, add one row per record to {decisions_file} "
                      "(pmid, reviewer, decision, exclusion_reason, note, date), then rerun `make run`.")
     elif unverified:
         lines.append("Next step: check the unverified values against the papers (results/extraction.tsv keeps "
-                     f"each value's sentence), add corrections to {REVIEWER_VALUES}, then rerun `make run`.")
+                     f"each value's sentence), add corrections to {values_file}, then rerun `make run`.")
     else:
         lines.append("Nothing awaits the team: the next scheduled update will look for new records.")
     return lines
@@ -95,8 +109,9 @@ def status_lines(root: Path) -> list[str]:
 
 def configure_cli(parser) -> None:
     parser.add_argument("--root", default=".", help="the review's folder (default: the current folder)")
+    parser.add_argument("--configfile", help=f"the workflow's config (default: <root>/{CONFIG})")
 
 
 def run_cli(args) -> int:
-    print("\n".join(status_lines(Path(args.root))))
+    print("\n".join(status_lines(Path(args.root), Path(args.configfile) if args.configfile else None)))
     return 0

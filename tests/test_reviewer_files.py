@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import run_snakemake
-from lsr.tsv import read_tsv
+from lsr.tsv import InputError, read_tsv
 
 SCHEMA = "workflow/schemas/eligibility.schema.yaml"
 
@@ -139,3 +139,15 @@ def test_project_tables_round_trip_a_record_larger_than_csv_allows(workflow_copy
     run_snakemake(workflow_copy, "results/unique_records.tsv")
     unique = {r["pmid"]: r for r in read_tsv(workflow_copy / "results/unique_records.tsv")}
     assert huge in unique["18716733"]["abstract"]
+
+
+def test_iter_tsv_streams_the_rows_read_tsv_gives(tmp_path):
+    from lsr.tsv import iter_tsv
+
+    path = tmp_path / "table.tsv"
+    path.write_bytes("\ufeffa\tb\r\n1\t x \n\n2\r3\t\n".encode("utf-8"))
+    assert list(iter_tsv(path, ["a", "b"])) == read_tsv(path, ["a", "b"]) == [
+        {"a": "1", "b": "x", "_line": 2}, {"a": "2", "b": "", "_line": 4}, {"a": "3", "b": "", "_line": 5}]
+    path.write_text("a\tb\n1\t2\t3\n", encoding="utf-8")
+    with pytest.raises(InputError, match="3 cells but the header has 2 columns"):
+        list(iter_tsv(path, ["a"]))

@@ -18,7 +18,7 @@ from pathlib import Path
 import rispy
 
 from .pubmed import LIST_SEP
-from .tsv import InputError, read_tsv, write_tsv
+from .tsv import InputError, iter_tsv, write_tsv
 
 COLUMNS = [
     "record_id", "pmid", "source", "source_file", "doi", "pmcid", "title", "abstract", "journal",
@@ -91,9 +91,11 @@ def normalise_title(title: str) -> str:
     PubMed's brackets around translated titles and a trailing period disappear with the
     punctuation, so '[Tacrolimus in JDM].' and 'Tacrolimus in JDM' give the same key.
     """
-    text = unicodedata.normalize("NFKD", _MARKUP.sub(" ", title or ""))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return _NON_WORD.sub(" ", text).strip()
+    text = _MARKUP.sub(" ", title or "")
+    if not text.isascii():  # ASCII has no accents to strip (and NFKD leaves it as it is)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def normalise_doi(doi: str) -> str:
@@ -368,73 +370,116 @@ def _title_match(row: Mapping, kept: Mapping) -> bool:
     return all(years) and years[0] == years[1] and (not all(authors) or authors[0] == authors[1])
 
 
-def _sorted_unique(rows: list[dict]) -> list[dict]:
-    pubmed = sorted((r for r in rows if r["source"] == "PubMed"), key=lambda r: (len(r["pmid"]), r["pmid"]))
-    others = sorted((r for r in rows if r["source"] != "PubMed"), key=lambda r: r["record_id"])
-    return pubmed + others
+def _pubmed_order(row: Mapping) -> tuple[int, str]:
+    return len(row["pmid"]), row["pmid"]
 
 
-def deduplicate(pubmed_rows: Sequence[Mapping[str, str]],
-                other_rows: Sequence[Mapping]) -> tuple[list[dict], list[dict]]:
-    """(unique_rows, duplicates): PubMed records (records.tsv rows) kept, other records matched.
+class KeptRecords:
+    """The kept records as dedup needs them (ids, DOI, PMID, title key, year, first author), not
+    their whole rows: PubMed records stream through, only this index stays in memory."""
 
-    An other-source record is a duplicate of the first kept record (PubMed, then kept other
-    records in the order given) sharing its DOI, its PMID, or its normalised title (see
-    `_title_match`). A kept other record whose record_id is already taken by a different
-    kept record raises InputError.
-    """
-    kept = [pubmed_row(record) for record in pubmed_rows]
-    by_doi = {row["doi"]: row for row in kept if row["doi"]}
-    by_pmid = {row["pmid"]: row for row in kept if row["pmid"]}
-    by_title: dict[str, list[dict]] = {}
-    for row in kept:
-        by_title.setdefault(normalise_title(row["title"]), []).append(row)
-    by_record_id = {row["record_id"]: row for row in kept}
-    duplicates = []
-    for other in other_rows:
-        row = dict(other)
-        doi, pmid = normalise_doi(row.get("doi", "")), row.get("_pmid") or row.get("pmid", "")
-        title_key = normalise_title(row["title"])
-        match, matched_on = None, ""
-        if doi and doi in by_doi:
-            match, matched_on = by_doi[doi], "doi"
-        elif pmid and pmid in by_pmid:
-            match, matched_on = by_pmid[pmid], "pmid"
-        else:
-            match = next((k for k in by_title.get(title_key, []) if _title_match(row, k)), None)
-            matched_on = "title" if match else ""
-        if match is not None:
-            duplicates.append({"record_id": row["record_id"], "duplicate_of": match["record_id"],
-                               "matched_on": matched_on, "source_file": row["source_file"],
-                               "title": row["title"], "_line": row.get("_line")})
-            continue
-        taken = by_record_id.get(row["record_id"])
-        if taken is not None:
-            raise InputError(row["source_file"], row.get("_line"), "ID",
-                             f"record_id {row['record_id']} is also that of a different record in "
-                             f"{taken['source_file']} (line {taken.get('_line')}); give one of them another ID tag")
-        kept.append(row)
-        by_record_id[row["record_id"]] = row
+    def __init__(self) -> None:
+        self.by_doi: dict[str, dict] = {}
+        self.by_pmid: dict[str, dict] = {}
+        self.by_title: dict[str, list[dict]] = {}
+        self.by_record_id: dict[str, dict] = {}
+
+    def add(self, row: Mapping, doi: str, pmid: str, title_key: str) -> None:
+        kept = {"record_id": row["record_id"], "year": row.get("year", ""), "first_author": row.get("first_author", ""),
+                "source_file": row.get("source_file", ""), "_line": row.get("_line")}
+        self.by_record_id[row["record_id"]] = kept
         if doi:
-            by_doi[doi] = row
+            self.by_doi[doi] = kept
         if pmid:
-            by_pmid.setdefault(pmid, row)
-        by_title.setdefault(title_key, []).append(row)
-    duplicates.sort(key=lambda d: (d["record_id"], d["source_file"], d["_line"] or 0))
-    return _sorted_unique(kept), duplicates
+            self.by_pmid.setdefault(pmid, kept)
+        self.by_title.setdefault(title_key, []).append(kept)
+
+    def add_pubmed(self, row: Mapping) -> None:
+        """A PubMed record (records.tsv row as pubmed_row made it): kept, whatever else matches it."""
+        self.add(row, row["doi"], row["pmid"], normalise_title(row["title"]))
+
+    def match_others(self, other_rows: Iterable[Mapping]) -> tuple[list[dict], list[dict]]:
+        """(kept other rows sorted by record_id, duplicates): each other-source record is a duplicate
+        of the first kept record sharing its DOI, its PMID, or its normalised title (`_title_match`);
+        a kept one joins the index, so later other records can match it."""
+        kept_others, duplicates = [], []
+        for other in other_rows:
+            row = dict(other)
+            doi, pmid = normalise_doi(row.get("doi", "")), row.get("_pmid") or row.get("pmid", "")
+            title_key = normalise_title(row["title"])
+            match, matched_on = None, ""
+            if doi and doi in self.by_doi:
+                match, matched_on = self.by_doi[doi], "doi"
+            elif pmid and pmid in self.by_pmid:
+                match, matched_on = self.by_pmid[pmid], "pmid"
+            else:
+                match = next((k for k in self.by_title.get(title_key, []) if _title_match(row, k)), None)
+                matched_on = "title" if match else ""
+            if match is not None:
+                duplicates.append({"record_id": row["record_id"], "duplicate_of": match["record_id"],
+                                   "matched_on": matched_on, "source_file": row["source_file"],
+                                   "title": row["title"], "_line": row.get("_line")})
+                continue
+            taken = self.by_record_id.get(row["record_id"])
+            if taken is not None:
+                raise InputError(row["source_file"], row.get("_line"), "ID",
+                                 f"record_id {row['record_id']} is also that of a different record in "
+                                 f"{taken['source_file']} (line {taken.get('_line')}); give one of them another ID tag")
+            kept_others.append(row)
+            self.add(row, doi, pmid, title_key)
+        duplicates.sort(key=lambda d: (d["record_id"], d["source_file"], d["_line"] or 0))
+        return sorted(kept_others, key=lambda r: r["record_id"]), duplicates
+
+
+def deduplicate(pubmed_rows: Iterable[Mapping[str, str]],
+                other_rows: Sequence[Mapping]) -> tuple[list[dict], list[dict]]:
+    """(unique_rows, duplicates): PubMed records (records.tsv rows) kept, other records matched
+    (KeptRecords.match_others); PubMed records first by PMID, then the kept other records by
+    record_id. A kept other record whose record_id is already taken by a different kept record
+    raises InputError.
+    """
+    index = KeptRecords()
+    pubmed = sorted((pubmed_row(record) for record in pubmed_rows), key=_pubmed_order)
+    for row in pubmed:
+        index.add_pubmed(row)
+    others, duplicates = index.match_others(other_rows)
+    return pubmed + others, duplicates
 
 
 def write_sources(records_path: str | os.PathLike, ris_paths: Sequence[str | os.PathLike],
                   other_out: str | os.PathLike, unique_out: str | os.PathLike,
                   duplicates_out: str | os.PathLike) -> dict[str, int]:
-    """Read records.tsv and the RIS files, write the three tables; returns the row counts."""
-    pubmed = read_tsv(records_path, required=RECORDS_COLUMNS)
+    """Read records.tsv and the RIS files, write the three tables; returns the row counts.
+
+    records.tsv streams through to unique_records.tsv (the records stage sorted it by PMID): what
+    deduplicate gives, without holding the PubMed rows in memory.
+    """
     others = read_other_sources(ris_paths)
-    unique, duplicates = deduplicate(pubmed, others)
+    index = KeptRecords()
+    counts = {"pubmed": 0, "other": len(others)}
+    duplicates: list[dict] = []
+
+    def unique_rows():
+        previous = None
+        for record in iter_tsv(records_path, required=RECORDS_COLUMNS):
+            row = pubmed_row(record)
+            if previous is not None and _pubmed_order(row) <= previous:
+                raise InputError(records_path, record["_line"], "pmid",
+                                 f"PMID {row['pmid']} after PMID {previous[1]}; expected rows sorted by PMID, one "
+                                 "per PMID (as the records stage writes them)")
+            previous = _pubmed_order(row)
+            index.add_pubmed(row)
+            counts["pubmed"] += 1
+            yield row
+        kept_others, found = index.match_others(others)
+        duplicates.extend(found)
+        yield from kept_others
+
+    write_tsv(unique_out, unique_rows(), COLUMNS)
     write_tsv(other_out, sorted(others, key=lambda r: (r["record_id"], r["source_file"], r["_line"])), COLUMNS)
-    write_tsv(unique_out, unique, COLUMNS)
     write_tsv(duplicates_out, duplicates, DUPLICATE_COLUMNS)
-    return {"pubmed": len(pubmed), "other": len(others), "duplicates": len(duplicates), "unique": len(unique)}
+    counts.update(duplicates=len(duplicates), unique=counts["pubmed"] + counts["other"] - len(duplicates))
+    return counts
 
 
 def configure_cli(parser) -> None:

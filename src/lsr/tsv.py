@@ -106,8 +106,7 @@ def read_yaml(path: str | os.PathLike, what: str) -> object:
 
 
 def _read_bytes(path: Path, what: str) -> bytes:
-    if not path.is_file():
-        raise InputError(path, None, None, f"{'a folder' if path.is_dir() else 'file not found'}; expected {what}")
+    _read_bytes_check(path, what)
     try:
         return path.read_bytes()
     except OSError as error:
@@ -129,7 +128,8 @@ def clean_cell(value: object) -> str:
     """A value as one TSV cell: None -> '', tabs and line breaks folded to spaces."""
     if value is None:
         return ""
-    return " ".join(str(value).split()) if any(c in str(value) for c in "\t\r\n") else str(value)
+    text = value if isinstance(value, str) else str(value)
+    return " ".join(text.split()) if "\t" in text or "\n" in text or "\r" in text else text
 
 
 def _write_rows(handle: IO[str], rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> None:
@@ -188,26 +188,62 @@ def read_tsv(
     """
     path = Path(path)
     lines = _LINE_BREAK.split(decode_text(path, _read_bytes(path, "a tab-separated file")))
-    kept = [(n, line) for n, line in enumerate(lines, start=1)
-            if line.strip() and not (allow_comments and line.lstrip().startswith("#"))]
-    if not kept:
-        raise InputError(path, 1, None, f"empty file; expected a header with columns {', '.join(required)}")
-    header = [h.strip() for h in kept[0][1].split("\t")]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise InputError(path, kept[0][0], missing[0],
-                         f"missing column; expected columns {', '.join(required)} (found {', '.join(header)})")
-    rows, problems = [], []
-    for number, line in kept[1:]:
-        cells = line.split("\t")
-        if len(cells) > len(header):
-            problems.append(InputError(path, number, None, f"{len(cells)} cells but the header has "
-                                                            f"{len(header)} columns (a stray tab?)"))
+    return list(_rows(path, enumerate(lines, start=1), required, allow_comments))
+
+
+def iter_tsv(path: str | os.PathLike, required: Sequence[str] = ()) -> Iterator[dict[str, str]]:
+    """read_tsv's rows one at a time, for the pipeline's own tables (which can hold 100,000s of rows):
+    the file is read line by line, so memory does not grow with it. Same rows, same errors (those
+    about lines come once the whole file has been read)."""
+    path = Path(path)
+    _read_bytes_check(path, "a tab-separated file")
+    with open(path, "rb") as probe:
+        utf16 = probe.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    if utf16:  # not written by the pipeline: read it whole, as read_tsv does
+        yield from read_tsv(path, required)
+        return
+    try:
+        # newline=None: \r\n, \r and \n all end a line, as _LINE_BREAK splits them in read_tsv
+        with open(path, encoding="utf-8-sig", newline=None) as handle:
+            yield from _rows(path, enumerate((line.rstrip("\n") for line in handle), start=1), required, False)
+    except UnicodeDecodeError:
+        decode_text(path, path.read_bytes())  # names the line and the byte
+        raise
+
+
+def _read_bytes_check(path: Path, what: str) -> None:
+    """InputError unless `path` is a file."""
+    if not path.is_file():
+        raise InputError(path, None, None, f"{'a folder' if path.is_dir() else 'file not found'}; expected {what}")
+
+
+def _rows(path: Path, lines: Iterable[tuple[int, str]], required: Sequence[str],
+          allow_comments: bool) -> Iterator[dict[str, str]]:
+    """Rows of numbered lines (see read_tsv); InputErrors about lines are raised after the last row."""
+    header = None
+    problems = []
+    for number, line in lines:
+        if not line.strip() or (allow_comments and line.lstrip().startswith("#")):
             continue
-        cells = cells + [""] * (len(header) - len(cells))
+        if header is None:
+            header = [h.strip() for h in line.split("\t")]
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise InputError(path, number, missing[0], f"missing column; expected columns "
+                                                           f"{', '.join(required)} (found {', '.join(header)})")
+            width = len(header)
+            continue
+        cells = line.split("\t")
+        if len(cells) > width:
+            problems.append(InputError(path, number, None, f"{len(cells)} cells but the header has "
+                                                            f"{width} columns (a stray tab?)"))
+            continue
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
         row = {name: cell.strip() for name, cell in zip(header, cells)}
         row["_line"] = number
-        rows.append(row)
+        yield row
+    if header is None:
+        raise InputError(path, 1, None, f"empty file; expected a header with columns {', '.join(required)}")
     if problems:
         raise InputErrors(problems)
-    return rows

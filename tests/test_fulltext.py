@@ -511,7 +511,7 @@ def test_prisma_counts_reports_sought_and_not_retrieved():
                  for r, d, e in (("pmid:1", "include", ""), ("pmid:2", "include", ""), ("pmid:3", "exclude", "other"))]
     unique = [{"record_id": r, "source": "PubMed"} for r in ("pmid:1", "pmid:2", "pmid:3")]
     tables = dict(records=[{"pmid": "1"}, {"pmid": "2"}, {"pmid": "3"}], other_records=[], duplicates=[],
-                  unique_records=unique, screening=screening)
+                  unique_records=unique, screening=screening, exclusion_reasons=["other"])
     availability = [{"record_id": "pmid:1", "full_text": "yes"}, {"record_id": "pmid:2", "full_text": "no"}]
     flow = prisma.count_flow(**tables, availability=availability)
     prisma.check_flow(flow)

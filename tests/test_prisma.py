@@ -3,6 +3,7 @@ import copy
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -12,6 +13,8 @@ from lsr.tsv import InputError, write_tsv
 
 SVG = "{http://www.w3.org/2000/svg}"
 RIS = "resources/other_sources/other-sources.ris"
+ELIGIBILITY = Path(__file__).resolve().parents[1] / "config/eligibility.yaml"
+REASONS = prisma.read_exclusion_reasons(ELIGIBILITY)
 
 
 def make_tables():
@@ -43,7 +46,7 @@ def make_tables():
                   "exclusion_reason": decisions[row["record_id"]][2], "_line": line}
                  for line, row in enumerate(unique_records, start=2)]
     return {"records": records, "other_records": other_records, "duplicates": duplicates,
-            "unique_records": unique_records, "screening": screening}
+            "unique_records": unique_records, "screening": screening, "exclusion_reasons": REASONS}
 
 
 @pytest.fixture
@@ -72,7 +75,7 @@ def test_counts_per_column_and_overall(flow):
 
 def test_exclusions_are_counted_per_reason_in_vocabulary_order(flow):
     reasons = flow["overall"]["excluded"]["by_reason"]
-    assert list(reasons) == [*prisma.EXCLUSION_REASONS, prisma.NOT_RECORDED]
+    assert list(reasons) == [*REASONS, prisma.NOT_RECORDED]
     assert {reason: count for reason, count in reasons.items() if count} == {
         "adult-onset only": 1, "review/editorial/guideline": 1, "non-human": 2, prisma.NOT_RECORDED: 1}
 
@@ -231,12 +234,14 @@ def test_outputs_are_byte_identical_on_two_runs(tmp_path):
     paths = _write_inputs(tmp_path, make_tables())
     outputs = []
     for run in ("first", "second"):
-        prisma.write_prisma(paths, tmp_path / run / "prisma.json", tmp_path / run / "prisma.svg")
+        prisma.write_prisma(paths, tmp_path / run / "prisma.json", tmp_path / run / "prisma.svg", REASONS)
         outputs.append([(tmp_path / run / name).read_bytes() for name in ("prisma.json", "prisma.svg")])
     assert outputs[0] == outputs[1]
 
 
 def _cli(tmp_path, paths, *options):
+    if "--eligibility" not in options:
+        options = ("--eligibility", str(ELIGIBILITY), *options)
     command = [sys.executable, "-m", "lsr", "prisma", "--json", str(tmp_path / "out/prisma.json"),
                "--svg", str(tmp_path / "out/prisma.svg"), *options]
     for name, path in paths.items():

@@ -40,23 +40,18 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape, quoteattr
 
-from .tsv import InputError, atomic_write_text, read_tsv, read_yaml
+from .tsv import InputError, atomic_write_text, iter_tsv, read_tsv, read_yaml
 
 DATABASES, OTHER_METHODS, OVERALL = "databases", "other_methods", "overall"
 COLUMNS = (DATABASES, OTHER_METHODS)
 SOURCE_COLUMN = {"PubMed": DATABASES, "other": OTHER_METHODS}
 """The `source` value of unique_records.tsv -> the diagram column its records belong to."""
 
-# TABLE1.md's exclusion reasons; a run takes them from the eligibility file (`--eligibility`).
-EXCLUSION_REASONS = (
-    "adult-onset only", "topical tacrolimus only", "other calcineurin inhibitor only", "no tacrolimus",
-    "review/editorial/guideline", "not dermatomyositis", "non-human", "other",
-)
 NOT_RECORDED = "reason not recorded"
 DECISIONS = ("include", "exclude", "needs_review")
 
@@ -109,13 +104,13 @@ def _add_columns(columns: Sequence[dict], by_source: Mapping[str, int]) -> dict:
 
 
 def count_flow(
-    records: Sequence[Mapping[str, str]],
-    other_records: Sequence[Mapping[str, str]],
-    duplicates: Sequence[Mapping[str, str]],
-    unique_records: Sequence[Mapping[str, str]],
+    records: Iterable[Mapping[str, str]],
+    other_records: Iterable[Mapping[str, str]],
+    duplicates: Iterable[Mapping[str, str]],
+    unique_records: Iterable[Mapping[str, str]],
     screening: Sequence[Mapping[str, str]],
+    exclusion_reasons: Sequence[str],
     paths: Mapping[str, str] = DEFAULT_PATHS,
-    exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
     availability: Sequence[Mapping[str, str]] | None = None,
     source_names: Mapping[str, str] | None = None,
 ) -> dict:
@@ -136,7 +131,7 @@ def count_flow(
         name = (source_names or {}).get(row["source_file"], row["source_file"]) or "unnamed source"
         by_file[name] = by_file.get(name, 0) + 1
     columns = {
-        DATABASES: _empty_column({"PubMed": len(records)}, exclusion_reasons),
+        DATABASES: _empty_column({"PubMed": sum(1 for _ in records)}, exclusion_reasons),
         OTHER_METHODS: _empty_column(dict(sorted(by_file.items())), exclusion_reasons),
     }
 
@@ -583,9 +578,12 @@ def flow_svg(flow: Mapping) -> str:
 # Files and command line
 
 
-def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
+def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequence[str],
               source_names: Mapping[str, str] | None = None) -> dict:
-    """Read the five stage tables named in `paths` (keys of DEFAULT_PATHS) and count the flow."""
+    """Read the five stage tables named in `paths` (keys of DEFAULT_PATHS) and count the flow.
+
+    The tables stream through (records.tsv and unique_records.tsv hold every record with its
+    abstract): only the columns counted are kept, of screening.tsv alone (counted twice)."""
     required = {
         "records": ("pmid",),
         "other_records": ("record_id", "source_file"),
@@ -593,12 +591,18 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
         "unique_records": ("record_id", "source"),
         "screening": ("record_id", "decision", "conflict", "exclusion_reason"),
     }
-    tables = {name: read_tsv(paths[name], required=columns) for name, columns in required.items()}
+    tables = {name: _columns(iter_tsv(paths[name], required=columns), columns) for name, columns in required.items()}
+    tables["screening"] = list(tables["screening"])
     availability = read_tsv(paths["availability"], required=("record_id", "full_text")) \
         if paths.get("availability") else None
     return count_flow(**tables, paths={name: str(path) for name, path in paths.items() if path},
                       exclusion_reasons=exclusion_reasons, availability=availability,
                       source_names=source_names)
+
+
+def _columns(rows: Iterable[Mapping[str, str]], columns: Sequence[str]) -> Iterator[dict[str, str]]:
+    for row in rows:
+        yield {**{column: row[column] for column in columns}, "_line": row["_line"]}
 
 
 def read_exclusion_reasons(eligibility: str | os.PathLike) -> list[str]:
@@ -611,7 +615,7 @@ def read_exclusion_reasons(eligibility: str | os.PathLike) -> list[str]:
 
 
 def write_prisma(paths: Mapping[str, str | os.PathLike], json_path: str | os.PathLike,
-                 svg_path: str | os.PathLike, exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
+                 svg_path: str | os.PathLike, exclusion_reasons: Sequence[str],
                  source_names: Mapping[str, str] | None = None) -> dict:
     """Count, check, then write prisma.json and prisma.svg atomically; returns the flow."""
     flow = read_flow(paths, exclusion_reasons, source_names)
@@ -625,8 +629,8 @@ def configure_cli(parser) -> None:
     for name, default in DEFAULT_PATHS.items():
         option = "--" + name.replace("_", "-")
         parser.add_argument(option, dest=name, default=default, help=f"input table (default {default})")
-    parser.add_argument("--eligibility", help="eligibility file (config/eligibility.yaml) whose exclusion_reasons "
-                                              "the diagram lists, in its order (default: TABLE1.md's list)")
+    parser.add_argument("--eligibility", required=True,
+                        help="eligibility file (config/eligibility.yaml) whose exclusion_reasons the diagram lists, in its order")
     parser.add_argument("--fulltext-availability", dest="availability",
                         help="full texts of the records sought (results/fulltext/availability.tsv): adds reports "
                              "sought and not retrieved")
@@ -638,7 +642,7 @@ def configure_cli(parser) -> None:
 
 def run_cli(args) -> int:
     paths = {name: getattr(args, name) for name in (*DEFAULT_PATHS, "availability")}
-    reasons = read_exclusion_reasons(args.eligibility) if args.eligibility else EXCLUSION_REASONS
+    reasons = read_exclusion_reasons(args.eligibility)
     names = {}
     for pair in args.source_name:
         file_name, separator, name = pair.partition("=")

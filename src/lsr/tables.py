@@ -30,7 +30,7 @@ from .checks import iso_date
 from .fields import EXTRACTION_COLUMNS, FIELDS as FIELD_DEFINITIONS, NAMES as FIELDS, NR, SOURCES, UNCLEAR
 from . import state
 from .state import DAGGER, Version, table_hash
-from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv
+from .tsv import InputError, atomic_write_bytes, atomic_write_text, iter_tsv, read_tsv
 
 COLUMNS = ("study", "pmid", *FIELDS[1:], "evidence")
 """Columns of results/table1.csv (TABLE1.md)."""
@@ -569,7 +569,10 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
     """
     extraction = read_tsv(extraction_path, required=EXTRACTION_COLUMNS)
     # Years order the rows; authors, title, journal, doi and pmid (where present) make the references.
-    records = read_tsv(records_path, required=("record_id", "year")) if records_path else []
+    # unique_records.tsv holds every record of the search: it streams, the Table 1 studies' rows stay.
+    studied = {row["record_id"] for row in extraction}
+    records = [row for row in iter_tsv(records_path, required=("record_id", "year"))
+               if row["record_id"] in studied] if records_path else []
     studies = build_studies(extraction, records, path=str(extraction_path))
     csv_text, marked_text = format_csv(studies), format_marked_csv(studies)
     known = state.read_registry(registry_path)

@@ -28,7 +28,7 @@ from pathlib import Path
 from .checks import iso_date
 # The field registry: fields (TABLE1.md order), sources, the extraction stage's columns.
 from .fields import EXTRACTION_COLUMNS, FIELDS as FIELD_DEFINITIONS, NAMES as FIELDS, NR, SOURCES, UNCLEAR
-from . import state
+from . import pages, state
 from .state import DAGGER, Version, table_hash
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, iter_tsv, read_tsv
 
@@ -262,54 +262,6 @@ def render_markdown(studies: Sequence[Study], version: Version, references: Sequ
     return "\n".join(lines[:-1]) + "\n"
 
 
-_HTML_STYLE = """\
-:root { color-scheme: light; --line: #d0d7de; --muted: #57606a; --band: #f6f8fa; --accent: #0b5394; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-  color: #1f2328; background: #fff; }
-main { max-width: 1600px; margin: 0 auto; padding: 16px; }
-.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; border: 1px solid var(--line); border-radius: 6px; }
-table { border-collapse: collapse; width: 100%; min-width: 1200px; font-size: 13px; }
-caption { caption-side: top; text-align: left; padding: 10px 12px; font-size: 15px;
-  position: sticky; left: 0; max-width: calc(100vw - 34px); }
-.changes { display: block; margin-top: 2px; color: var(--muted); font-size: 13px; }
-.version { display: inline-block; margin-left: 4px; color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
-th, td { padding: 6px 8px; border-top: 1px solid var(--line); text-align: left; vertical-align: top; }
-thead th { background: var(--band); font-weight: 600; border-top: 0; }
-tbody th { font-weight: 600; white-space: nowrap; position: sticky; left: 0; background: #fff; }
-tbody tr:nth-child(even) td, tbody tr:nth-child(even) th { background: #fbfcfd; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tfoot td { font-weight: 600; background: var(--band); }
-.unverified { color: #9a6700; font-weight: 700; text-decoration: none; }
-a { color: var(--accent); }
-.notes { font-size: 13px; color: var(--muted); margin-top: 12px; }
-.notes p { margin: 4px 0; }
-.references { font-size: 13px; margin-top: 16px; }
-.references h2 { font-size: 15px; margin: 8px 0 4px; }
-.evidence figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
-.references li { margin: 2px 0; overflow-wrap: anywhere; }
-a.ref { font-weight: 400; text-decoration: none; }
-.evidence { margin: 16px 0 0; }
-.evidence img { max-width: 100%; height: auto; }
-@media (max-width: 760px) {
-  main { padding: 10px; }
-  .table-wrap { overflow: visible; border: 0; }
-  table { min-width: 0; font-size: 14px; }
-  table, tbody, tfoot, tr, th, td { display: block; width: 100%; }
-  caption { display: block; padding: 4px 2px 10px; }
-  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-  tbody tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 12px; padding: 4px 0; }
-  tbody tr:nth-child(even) td, tbody tr:nth-child(even) th { background: none; }
-  tbody th { position: static; white-space: normal; font-size: 16px; border-top: 0; padding: 8px 12px 4px; }
-  td { display: grid; grid-template-columns: 42% 1fr; gap: 8px; border-top: 1px solid #eef1f4; padding: 4px 12px; }
-  td.num { text-align: left; }
-  td::before { content: attr(data-label); color: var(--muted); font-weight: 600; }
-  tfoot tr { border-radius: 8px; }
-  tfoot td { display: block; padding: 10px 12px; }
-  tfoot td::before { content: none; }
-}
-"""
-
 _NUMERIC = {"n_patients", "age_min", "age_max", "sex_m", "sex_f"}
 
 
@@ -324,48 +276,24 @@ def _html_value(column: str, text: str, marked: bool) -> str:
 
 def render_html(studies: Sequence[Study], version: Version, references: Sequence[str] = (),
                 figure: str = "") -> str:
-    """A standalone page: scrollable table on wide screens, one card per study on phones; then the
-    numbered references (HTML from the style) and `figure` (an image file name), if given."""
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>Table 1 — systemic tacrolimus in juvenile dermatomyositis ({html.escape(version.label)})</title>",
-           f"<style>\n{_HTML_STYLE}</style>", "</head>", "<body>", "<main>", '<div class="table-wrap">',
-           "<table>",
-           f'<caption><strong>Table 1.</strong> {html.escape(TITLE)} '
-           f'<span class="version">{html.escape(version.label)}</span>'
-           + (f'<span class="changes">{html.escape(version.changes)}</span>' if version.changes else "")
-           + "</caption>",
-           "<thead><tr>" + "".join(f'<th scope="col">{html.escape(HEADERS[c])}</th>' for c in COLUMNS)
-           + "</tr></thead>", "<tbody>"]
+    """A standalone page (lsr/templates/table1.html): scrollable table on wide screens, one card per
+    study on phones; then the numbered references (HTML from the style) and `figure` (an image file
+    name), if given."""
+    rows = []
     for number, study in enumerate(studies, 1):
         cells = []
         for column, (text, marked) in zip(COLUMNS, display_cells(study)):
-            label = html.escape(HEADERS[column], quote=True)
             value = _html_value(column, text, marked)
-            if column == "study":
-                if references:
-                    value += f' <a class="ref" href="#ref-{number}">[{number}]</a>'
-                cells.append(f'<th scope="row" data-label="{label}">{value}</th>')
-            else:
-                css = ' class="num"' if column in _NUMERIC else ""
-                # One child element per cell, so the phone layout's label/value grid has two items.
-                cells.append(f'<td{css} data-label="{label}"><span>{value}</span></td>')
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out += ["</tbody>", f'<tfoot><tr><td colspan="{len(COLUMNS)}">{html.escape(total_line(studies))}</td></tr></tfoot>',
-            "</table>", "</div>", '<div class="notes">']
-    out += [f"<p>{html.escape(note)}</p>" for note in footnotes(studies)]
-    out.append("</div>")
-    if references:
-        out += ['<section class="references">', "<h2>References</h2>", "<ol>"]
-        out += [f'<li id="ref-{number}">{text}</li>' for number, text in enumerate(references, 1)]
-        out += ["</ol>", "</section>"]
-    if figure:
-        out += ['<figure class="evidence">', f'<img src="{html.escape(figure, quote=True)}" '
-                'alt="Cumulative studies and patients in Table 1 by publication year">',
-                "<figcaption>Evidence over time: cumulative studies and patients in Table 1 by year of "
-                "publication.</figcaption>", "</figure>"]
-    out += ["</main>", "</body>", "</html>"]
-    return "\n".join(out) + "\n"
+            if column == "study" and references:
+                value += f' <a class="ref" href="#ref-{number}">[{number}]</a>'
+            # Non-header cells hold one element, so the phone layout's label/value grid has two items.
+            cells.append({"label": HEADERS[column], "value": pages.markup(value), "header": column == "study",
+                          "numeric": column in _NUMERIC})
+        rows.append(cells)
+    return pages.render("table1.html", title=f"Table 1 — systemic tacrolimus in juvenile dermatomyositis ({version.label})",
+                        caption=TITLE, version=version, headers=[HEADERS[c] for c in COLUMNS], rows=rows,
+                        total=total_line(studies), notes=footnotes(studies),
+                        references=[pages.markup(text) for text in references], figure=figure)
 
 
 _TEX_SPECIAL = {

@@ -62,7 +62,7 @@ def test_implausible_machine_values_are_unclear_in_extraction_and_question_marks
     assert rows["n_patients"]["value"] == "2"  # the reviewer's value stands
     assert "3 implausible ones made unclear" in result.stdout
     table = lsr("table1", "--extraction", "extraction.tsv", "--registry", "table_versions.tsv", "--outdir", "out",
-                cwd=review)
+                "--topic", "a review", "--caption", "A table.", cwd=review)
     assert table.returncode == 0, table.stderr
     csv_text = (review / "out/table1.csv").read_text(encoding="utf-8")
     assert csv_text.count(",unclear") == 3 and "?" not in csv_text

@@ -61,9 +61,13 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
             "outdir": tmp_path / "results"}
 
 
+WORDING = tables.Wording("systemic tacrolimus in juvenile dermatomyositis",
+                         "Clinical profile of patients with juvenile dermatomyositis treated with systemic tacrolimus.")
+
+
 def build(inputs, today="2026-11-22", outdir=None):
     return tables.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
-                               outdir or inputs["outdir"], today)
+                               outdir or inputs["outdir"], today, WORDING)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -191,7 +195,7 @@ def test_every_format_shows_the_csv_rows_with_daggers_only_on_unverified_values(
 def test_empty_extraction_gives_an_empty_table_in_every_format(tmp_path):
     extraction = tmp_path / "extraction.tsv"
     write_tsv(extraction, [], tables.EXTRACTION_COLUMNS)
-    studies, _, _ = tables.write_table1(extraction, None, tmp_path / "v.tsv", tmp_path / "out", "2026-11-22")
+    studies, _, _ = tables.write_table1(extraction, None, tmp_path / "v.tsv", tmp_path / "out", "2026-11-22", WORDING)
     assert studies == []
     assert (tmp_path / "out/table1.csv").read_text().count("\n") == 1
     assert "Total: 0 studies, 0 patients" in (tmp_path / "out/table1.md").read_text()
@@ -211,7 +215,7 @@ def test_latex_fragment_compiles_with_special_characters(tmp_path):
                                                  "improved", "yes", "tremor; Mg ~0.6 $"])
     built = tables.build_studies(extraction_rows(studies))
     fragment = tmp_path / "table1.tex"
-    fragment.write_text(tables.render_latex(built, review_state.Version("2026-11-22", "a1b2c3d4")), encoding="utf-8")
+    fragment.write_text(tables.render_latex(built, review_state.Version("2026-11-22", "a1b2c3d4"), WORDING), encoding="utf-8")
     (tmp_path / "wrapper.tex").write_text(
         "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{booktabs,longtable,array,pdflscape}\n"
         "\\begin{document}\n\\begin{landscape}\n\\input{table1.tex}\n\\end{landscape}\n\\end{document}\n")
@@ -312,7 +316,8 @@ def test_missing_or_repeated_field_is_named():
 def test_cli_writes_every_format_and_reports_bad_input(inputs):
     command = [sys.executable, "-m", "lsr", "table1", "--extraction", str(inputs["extraction"]),
                "--records", str(inputs["records"]), "--registry", str(inputs["registry"]),
-               "--outdir", str(inputs["outdir"]), "--as-of", "2026-11-22"]
+               "--outdir", str(inputs["outdir"]), "--as-of", "2026-11-22", "--topic", WORDING.topic,
+               "--caption", WORDING.caption]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Total: 3 studies, 11 patients; Version 2026-11-22 · " in result.stdout

@@ -35,7 +35,6 @@ from .tsv import InputError, atomic_write_bytes, atomic_write_text, iter_tsv, re
 COLUMNS = ("study", "pmid", *FIELDS[1:], "evidence")
 """Columns of results/table1.csv (TABLE1.md)."""
 
-TITLE = "Clinical profile of patients with juvenile dermatomyositis treated with systemic tacrolimus."
 OUTPUT_NAMES = {"csv": "table1.csv", "marked": "table1_marked.csv", "md": "table1.md", "html": "table1.html",
                 "tex": "table1.tex", "docx": "table1.docx", "ris": "references.ris", "bib": "references.bib",
                 "figure": "evidence_over_time.svg"}
@@ -62,6 +61,13 @@ UNCLEAR_NOTE = (f"{UNCLEAR_MARK} Not settled: the source speaks of this value, b
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _INTEGER = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the config calls the review and its Table 1 (review.topic, review.table1_caption)."""
+    topic: str
+    caption: str
 
 
 @dataclass(frozen=True)
@@ -241,9 +247,10 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\|*_`<>\[\]])", r"\\\1", text)
 
 
-def render_markdown(studies: Sequence[Study], version: Version, references: Sequence[str] = ()) -> str:
+def render_markdown(studies: Sequence[Study], version: Version, wording: Wording,
+                    references: Sequence[str] = ()) -> str:
     """Markdown: caption, change line, table (study n cites reference [n]), total, notes, references."""
-    lines = [f"**Table 1.** {TITLE} {version.label}", ""]
+    lines = [f"**Table 1.** {wording.caption} {version.label}", ""]
     if version.changes:
         lines += [f"*{_md_escape(version.changes)}*", ""]
     lines += [
@@ -274,7 +281,7 @@ def _html_value(column: str, text: str, marked: bool) -> str:
     return body
 
 
-def render_html(studies: Sequence[Study], version: Version, references: Sequence[str] = (),
+def render_html(studies: Sequence[Study], version: Version, wording: Wording, references: Sequence[str] = (),
                 figure: str = "") -> str:
     """A standalone page (lsr/templates/table1.html): scrollable table on wide screens, one card per
     study on phones; then the numbered references (HTML from the style) and `figure` (an image file
@@ -290,8 +297,8 @@ def render_html(studies: Sequence[Study], version: Version, references: Sequence
             cells.append({"label": HEADERS[column], "value": pages.markup(value), "header": column == "study",
                           "numeric": column in _NUMERIC})
         rows.append(cells)
-    return pages.render("table1.html", title=f"Table 1 — systemic tacrolimus in juvenile dermatomyositis ({version.label})",
-                        caption=TITLE, version=version, headers=[HEADERS[c] for c in COLUMNS], rows=rows,
+    return pages.render("table1.html", title=f"Table 1 — {wording.topic} ({version.label})",
+                        caption=wording.caption, version=version, headers=[HEADERS[c] for c in COLUMNS], rows=rows,
                         total=total_line(studies), notes=footnotes(studies),
                         references=[pages.markup(text) for text in references], figure=figure)
 
@@ -319,7 +326,8 @@ def tex_escape(text: str) -> str:
     return _TEX_PATTERN.sub(lambda match: _TEX_SPECIAL[match.group(0)], text)
 
 
-def render_latex(studies: Sequence[Study], version: Version, references: Sequence[str] = ()) -> str:
+def render_latex(studies: Sequence[Study], version: Version, wording: Wording,
+                 references: Sequence[str] = ()) -> str:
     """A booktabs longtable fragment to \\input or paste into a manuscript (breaks across pages)."""
     span = len(COLUMNS)
     spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{_TEX_WIDTHS[c]}cm}}" for c in COLUMNS)
@@ -334,7 +342,7 @@ def render_latex(studies: Sequence[Study], version: Version, references: Sequenc
         r"\setlength{\LTcapwidth}{\linewidth}",
         r"\setlength{\parindent}{0pt}",
         rf"\begin{{longtable}}{{@{{}}{spec}@{{}}}}",
-        rf"\caption{{{tex_escape(TITLE)} {tex_escape(version.label)}"
+        rf"\caption{{{tex_escape(wording.caption)} {tex_escape(version.label)}"
         + (rf"\newline {tex_escape(version.changes)}" if version.changes else "") + r"}\label{tab:table1} \\",
         r"\toprule", header, r"\midrule", r"\endfirsthead",
         rf"\multicolumn{{{span}}}{{@{{}}l}}{{\tablename~\thetable{{}} (continued)}} \\",
@@ -356,7 +364,8 @@ def render_latex(studies: Sequence[Study], version: Version, references: Sequenc
     return "\n".join(lines) + "\n"
 
 
-def render_docx(studies: Sequence[Study], version: Version, references: Sequence[str] = ()) -> bytes:
+def render_docx(studies: Sequence[Study], version: Version, wording: Wording,
+                references: Sequence[str] = ()) -> bytes:
     """A Word document holding Table 1 as a real table: landscape A4, 7 pt, repeated header row."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -376,7 +385,7 @@ def render_docx(studies: Sequence[Study], version: Version, references: Sequence
 
     caption = document.add_paragraph()
     caption.paragraph_format.space_after = Pt(4)
-    for text, bold in (("Table 1. ", True), (f"{TITLE} ", False), (version.label, False)):
+    for text, bold in (("Table 1. ", True), (f"{wording.caption} ", False), (version.label, False)):
         run = caption.add_run(text)
         run.bold, run.font.size = bold, Pt(9)
     if version.changes:
@@ -434,7 +443,7 @@ def render_docx(studies: Sequence[Study], version: Version, references: Sequence
             document.add_paragraph(f"{number}. {text}")
 
     properties = document.core_properties
-    properties.title = "Table 1: systemic tacrolimus in juvenile dermatomyositis"
+    properties.title = f"Table 1: {wording.topic}"
     properties.subject = version.label
     properties.author = "lsr table1"
     properties.comments = f"Generated from results/extraction.tsv; {version.label}."
@@ -463,7 +472,7 @@ def _normalise_zip(data: bytes) -> bytes:
 
 # --- the stage ---------------------------------------------------------------------------------
 
-def render_all(studies: Sequence[Study], version: Version,
+def render_all(studies: Sequence[Study], version: Version, wording: Wording,
                records: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, bytes]:
     """The human-facing formats, the reference files and the evidence figure, keyed like OUTPUT_NAMES.
 
@@ -478,10 +487,10 @@ def render_all(studies: Sequence[Study], version: Version,
     figure = evidence.figure_svg(evidence.cumulative_by_year([(s.year, s.patients) for s in studies]),
                                  f"Table 1 evidence over time ({version.label})")
     return {
-        "md": render_markdown(studies, version, plain).encode("utf-8"),
-        "html": render_html(studies, version, marked_up, OUTPUT_NAMES["figure"]).encode("utf-8"),
-        "tex": render_latex(studies, version, plain).encode("utf-8"),
-        "docx": render_docx(studies, version, plain),
+        "md": render_markdown(studies, version, wording, plain).encode("utf-8"),
+        "html": render_html(studies, version, wording, marked_up, OUTPUT_NAMES["figure"]).encode("utf-8"),
+        "tex": render_latex(studies, version, wording, plain).encode("utf-8"),
+        "docx": render_docx(studies, version, wording, plain),
         "ris": references.format_ris(cited).encode("utf-8"),
         "bib": references.format_bibtex(cited).encode("utf-8"),
         "figure": figure.encode("utf-8"),
@@ -489,7 +498,8 @@ def render_all(studies: Sequence[Study], version: Version,
 
 
 def write_table1(extraction_path: str | Path, records_path: str | Path | None, registry_path: str | Path,
-                 outdir: str | Path, today: str, register: bool = True) -> tuple[list[Study], Version, bool]:
+                 outdir: str | Path, today: str, wording: Wording,
+                 register: bool = True) -> tuple[list[Study], Version, bool]:
     """Build and write every format; register the version if new (and `register`).
 
     Returns (studies, version, registered). A rebuild of the past (`as_of`) does not register:
@@ -512,7 +522,7 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
         state.load_content(registry_path, before["content_hash"]) if before else None,
         list(csv.DictReader(io.StringIO(marked_text))))
     version = Version(version.date, version.content_hash, changes)
-    rendered = render_all(studies, version, {row["record_id"]: row for row in records})
+    rendered = render_all(studies, version, wording, {row["record_id"]: row for row in records})
     registered = registry is not None and register
     if register:
         state.store_content(registry_path, version.content_hash, marked_text)
@@ -533,6 +543,8 @@ def configure_cli(parser) -> None:
     parser.add_argument("--registry", required=True,
                         help="table version registry (data/table_versions.tsv); created or appended when the content is new")
     parser.add_argument("--outdir", required=True, help="folder for table1.csv, table1_marked.csv, .md, .html, .tex, .docx")
+    parser.add_argument("--topic", required=True, help="what the review is about, for titles (config review.topic)")
+    parser.add_argument("--caption", required=True, help="Table 1's caption (config review.table1_caption)")
     parser.add_argument("--as-of", type=iso_date,
                         help="rebuild as of that day (YYYY-MM-DD): a table content the registry does not know "
                              "is dated that day and not registered")
@@ -541,7 +553,7 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     today = args.as_of or dt.datetime.now(dt.timezone.utc).date().isoformat()
     studies, version, registered = write_table1(args.extraction, args.records, args.registry, args.outdir, today,
-                                                register=not args.as_of)
+                                                Wording(args.topic, args.caption), register=not args.as_of)
     state = (f"new, registered in {args.registry}" if registered
              else "not registered: as_of rebuild" if args.as_of else "already registered")
     print(f"table1: {total_line(studies)}; {version.label} ({state}) -> {args.outdir}/table1.*")

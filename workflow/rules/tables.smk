@@ -21,6 +21,9 @@ rule table1:
         # rerun the rule whenever the registry changed, breaking the no-op second run.
         registry=TABLE_VERSIONS,
         as_of=AS_OF_OPTION,
+        # What the config calls the review and its Table 1.
+        topic=config["review"]["topic"],
+        caption=config["review"]["table1_caption"],
         outdir=lambda wildcards, output: os.path.dirname(output.csv),
     log:
         "results/logs/table1.log",
@@ -28,7 +31,8 @@ rule table1:
         CONDA_ENV
     shell:
         "{params.lsr} --log {log:q} table1 --extraction {input.extraction:q} --records {input.records:q} "
-        "--registry {params.registry:q} --outdir {params.outdir:q} {params.as_of}"
+        "--registry {params.registry:q} --outdir {params.outdir:q} --topic {params.topic:q} --caption {params.caption:q} "
+        "{params.as_of}"
 
 
 PUBLISHED += [*rules.table1.output]

@@ -22,7 +22,7 @@ from pathlib import Path
 from .checks import iso_date
 from .state import (HISTORY_DIR, TABLE_VERSIONS, State, build_state, load_state, match_table_rows, read_log,
                     read_text_exact, register_state, table_version_dates, unmarked)
-from .tsv import atomic_write_text, read_tsv
+from .tsv import atomic_write_text, iter_tsv, read_tsv
 
 
 UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
@@ -234,8 +234,9 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
     Returns True when the state was new (recorded now). `today` is the date a new state is
     recorded under (default: today, UTC).
     """
-    state = build_state(read_tsv(unique_records, required=UNIQUE_REQUIRED),
-                        read_tsv(screening, required=SCREENING_REQUIRED), read_text_exact(table1), screening)
+    state = build_state(list(iter_tsv(unique_records, required=UNIQUE_REQUIRED, only=True)),
+                        list(iter_tsv(screening, required=SCREENING_REQUIRED, only=True)), read_text_exact(table1),
+                        screening)
     recorded = False
     if as_of is None and since is None:
         recorded = register_state(history, state, today or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))

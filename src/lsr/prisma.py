@@ -40,7 +40,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape, quoteattr
@@ -591,18 +591,13 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
         "unique_records": ("record_id", "source"),
         "screening": ("record_id", "decision", "conflict", "exclusion_reason"),
     }
-    tables = {name: _columns(iter_tsv(paths[name], required=columns), columns) for name, columns in required.items()}
+    tables = {name: iter_tsv(paths[name], required=columns, only=True) for name, columns in required.items()}
     tables["screening"] = list(tables["screening"])
     availability = read_tsv(paths["availability"], required=("record_id", "full_text")) \
         if paths.get("availability") else None
     return count_flow(**tables, paths={name: str(path) for name, path in paths.items() if path},
                       exclusion_reasons=exclusion_reasons, availability=availability,
                       source_names=source_names)
-
-
-def _columns(rows: Iterable[Mapping[str, str]], columns: Sequence[str]) -> Iterator[dict[str, str]]:
-    for row in rows:
-        yield {**{column: row[column] for column in columns}, "_line": row["_line"]}
 
 
 def read_exclusion_reasons(eligibility: str | os.PathLike) -> list[str]:

@@ -28,6 +28,7 @@ import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .checks import is_iso_date
@@ -225,16 +226,17 @@ STATE_TABLE = "table1_marked.csv"
 
 @dataclass
 class State:
-    """One review state: records (STATE_COLUMNS, in unique_records.tsv order) and Table 1 CSV text."""
+    """One review state: records (STATE_COLUMNS, in unique_records.tsv order) and Table 1 CSV text.
+    Read-only once made: its text, id and table rows are computed once."""
 
     records: list[dict[str, str]]
     table_csv: str
 
-    @property
+    @cached_property
     def records_tsv(self) -> str:
         return format_tsv(self.records, STATE_COLUMNS)
 
-    @property
+    @cached_property
     def id(self) -> str:
         digest = hashlib.sha256(self.records_tsv.encode("utf-8") + b"\0" + self.table_csv.encode("utf-8"))
         return digest.hexdigest()[:12]
@@ -244,7 +246,7 @@ class State:
         """Table 1's version hash: first 8 hex of the sha256 of table1_marked.csv (as in the captions)."""
         return table_hash(self.table_csv.encode("utf-8"))
 
-    @property
+    @cached_property
     def table_rows(self) -> list[dict[str, str]]:
         return list(csv.DictReader(io.StringIO(self.table_csv)))
 

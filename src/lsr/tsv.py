@@ -136,8 +136,17 @@ def _write_rows(handle: IO[str], rows: Iterable[Mapping[str, object]], columns: 
     """Plain TSV, no quoting: cells never hold a tab or line break (clean_cell), so every line
     is one row and any cell, however long, reads back unchanged with read_tsv."""
     handle.write("\t".join(columns) + "\n")
+    separators = len(columns) - 1
     for row in rows:
-        handle.write("\t".join(clean_cell(row.get(column)) for column in columns) + "\n")
+        values = [row.get(column) for column in columns]
+        try:  # fast path: every value a string holding no tab or line break
+            line = "\t".join(values)
+            clean = line.count("\t") == separators and "\n" not in line and "\r" not in line
+        except TypeError:  # a missing (None) or non-string value
+            clean = False
+        if not clean:
+            line = "\t".join(clean_cell(value) for value in values)
+        handle.write(line + "\n")
 
 
 def format_tsv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
@@ -191,10 +200,20 @@ def read_tsv(
     return list(_rows(path, enumerate(lines, start=1), required, allow_comments))
 
 
-def iter_tsv(path: str | os.PathLike, required: Sequence[str] = ()) -> Iterator[dict[str, str]]:
+def iter_tsv(path: str | os.PathLike, required: Sequence[str] = (), only: bool = False) -> Iterator[dict[str, str]]:
     """read_tsv's rows one at a time, for the pipeline's own tables (which can hold 100,000s of rows):
     the file is read line by line, so memory does not grow with it. Same rows, same errors (those
-    about lines come once the whole file has been read)."""
+    about lines come once the whole file has been read). With `only`, rows keep just the
+    `required` columns (and '_line'): what a caller holds on to stays small."""
+    rows = _iter_tsv(path, required)
+    if not only:
+        yield from rows
+        return
+    for row in rows:
+        yield {**{column: row[column] for column in required}, "_line": row["_line"]}
+
+
+def _iter_tsv(path: str | os.PathLike, required: Sequence[str]) -> Iterator[dict[str, str]]:
     path = Path(path)
     _read_bytes_check(path, "a tab-separated file")
     with open(path, "rb") as probe:

@@ -8,7 +8,7 @@ from collections import Counter
 import openpyxl
 import pytest
 
-from lsr import screening
+from lsr import screening, text
 from lsr.records import collect_records
 from lsr.tsv import InputError, read_tsv, write_tsv
 
@@ -44,12 +44,12 @@ def mentions(eligibility, text, concept):
 # --- the matcher ----------------------------------------------------------------------------------
 
 def test_spellings_plurals_and_number_words_fold_to_one_form():
-    norm = screening.normalise_word
+    norm = text.normalise_word
     assert norm("paediatric") == norm("Pediatric")
     assert norm("randomised") == norm("randomized") and norm("tumour") == norm("tumor")
     assert norm("myopathies") == norm("myopathy") and norm("children") != norm("child")
     assert norm("tópico") == "topico" and norm("eleven") == "11"
-    assert [t.norm for t in screening.tokenize("twenty-one patients")] == ["21", "patient"]
+    assert [t.norm for t in text.tokenize("twenty-one patients")] == ["21", "patient"]
 
 
 def test_fk506_spellings_and_word_boundaries(eligibility):

@@ -1,0 +1,481 @@
+"""The text layer shared by screening and extraction.
+
+One way to read a record's text: sentences with their abstract section, tokens (case, accents,
+British/American spelling, plurals and number words folded), numbers written as words, phrase
+lexicons matched over tokens (a first-token index, so a sentence costs one dictionary look-up per
+token), and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical,
+other population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
+
+The vocabularies (drugs, routes, modifier cues) are data files in config/vocabularies/, validated
+against workflow/schemas/vocabulary.schema.yaml; the eligibility criteria and the extraction rules
+refer to their entries by name.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .tsv import InputError
+
+REPO = Path(__file__).resolve().parents[2]
+VOCABULARY_DIR = REPO / "config" / "vocabularies"
+VOCABULARY_SCHEMA = REPO / "workflow" / "schemas" / "vocabulary.schema.yaml"
+
+# --------------------------------------------------------------------------- numbers
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+          "nineteen"]
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+WORD_NUMBERS: dict[str, int] = {word: value for value, word in enumerate(_UNITS)}
+for _tens_word, _tens_value in _TENS.items():
+    WORD_NUMBERS[_tens_word] = _tens_value
+    for _unit_value, _unit_word in enumerate(_UNITS[1:10], start=1):
+        WORD_NUMBERS[f"{_tens_word}-{_unit_word}"] = _tens_value + _unit_value
+        WORD_NUMBERS[f"{_tens_word} {_unit_word}"] = _tens_value + _unit_value
+WORD_NUMBERS.update({"a single": 1, "single": 1, "a couple of": 2, "a pair of": 2})
+"""Number words as abstracts write them -> their value."""
+
+_WORD_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
+NUMBER = rf"(?:\d+(?:\.\d+)?|{_WORD_ALTERNATIVES})"
+"""A regular expression for a number in digits or words."""
+DASH = r"\s*(?:-|–|—|to)\s*"
+
+
+def parse_number(text: str) -> float:
+    """'7', '8.5', 'seven', 'Forty-nine', 'a couple of' -> a number."""
+    cleaned = " ".join(text.lower().replace("–", "-").split())
+    if cleaned in WORD_NUMBERS:
+        return float(WORD_NUMBERS[cleaned])
+    return float(cleaned.replace(",", "."))
+
+
+def format_number(value: float, decimals: int = 2) -> str:
+    """A number as people write it: 12, 8.5, 0.075 (no trailing zeros)."""
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def format_range(low: float, high: float | None = None, decimals: int = 2) -> str:
+    """'7-9', or one number when both ends are the same."""
+    if high is None or format_number(low, decimals) == format_number(high, decimals):
+        return format_number(low, decimals)
+    return f"{format_number(low, decimals)}-{format_number(high, decimals)}"
+
+
+# --------------------------------------------------------------------------- tokens
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[%/#;]")
+# British to American spellings (and other harmless foldings), applied to text and lexicons alike.
+_SPELLING = [(re.compile(p), r) for p, r in (
+    (r"ae", "e"), (r"oe", "e"), (r"(?<=\w)our$", "or"), (r"(?<=\w\w)is(e|ed|es|ing|ation|ations)$", r"iz\1"),
+    (r"ys(e|ed|es|ing)$", r"yz\1"), (r"(?<=\w\w)tre$", "ter"), (r"ogue$", "og"))]
+
+
+def fold(word: str) -> str:
+    """Lower case without accents ('Tacrolimús' -> 'tacrolimus')."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@lru_cache(maxsize=65536)
+def normalise_word(word: str) -> str:
+    """One token as matched: folded case and accents, digits for number words, American
+    spelling, singular (simple plurals)."""
+    word = fold(word)
+    if word[0].isdigit():
+        return word.replace(",", ".")
+    if word in WORD_NUMBERS and " " not in word:
+        return str(WORD_NUMBERS[word])
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    if len(word) > 3:
+        if word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    norm: str
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Word tokens with character offsets (plus %, /, #, ;); letters and digits are split
+    ('FK506' = 'FK 506'), and 'twenty one' becomes one token '21'."""
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        word = match.group()
+        norm = normalise_word(word)
+        if (norm.isdigit() and 0 < int(norm) < 10 and tokens and tokens[-1].norm.isdigit()
+                and fold(tokens[-1].text) in _TENS and match.start() + offset - tokens[-1].end <= 1):
+            last = tokens.pop()
+            tokens.append(Token(str(int(last.norm) + int(norm)), text[last.start - offset:match.end()],
+                                last.start, match.end() + offset))
+            continue
+        tokens.append(Token(norm, word, match.start() + offset, match.end() + offset))
+    return tokens
+
+
+def phrase(text: str) -> tuple[str, ...]:
+    """A lexicon entry as matched: its normalised tokens."""
+    return tuple(t.norm for t in tokenize(text))
+
+
+def is_number(norm: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)?", norm))
+
+
+# --------------------------------------------------------------------------- sentences and sections
+
+_ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "i.v.", "p.o.", "approx.", "Dr.", "Fig.", "no.", "ca.", "b.i.d.")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'“])")
+LABEL = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][A-Z0-9 ,&/()\-]{2,60}):\s")
+_BACKGROUND_SECTIONS = ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "AIM", "PURPOSE", "CONTEXT")
+_CONCLUSION_SECTIONS = ("CONCLUSION", "INTERPRETATION", "DISCUSSION")
+_METHODS_SECTIONS = ("METHOD", "DESIGN", "MATERIAL", "SETTING", "MEASURE")
+_LITERATURE = re.compile(
+    r"\bliterature\b|\bpreviously (?:reported|published|described)\b|\bpublished (?:cases|reports|studies)\b"
+    r"|\breview of (?:the )?(?:literature|published)|\bsystematic review\b|\bmeta-analys|\bet al\b", re.I)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of running text; abbreviations ('et al.', 'i.v.') and
+    initials do not end a sentence."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        piece = text[start:match.start()]
+        if piece.endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", piece):
+            continue
+        spans.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of running text (whitespace collapsed)."""
+    text = " ".join(text.split())
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the title or abstract, with the abstract section it belongs to."""
+
+    text: str
+    index: int
+    section: str = ""
+    in_title: bool = False
+
+    @property
+    def is_background(self) -> bool:
+        return any(self.section.startswith(word) for word in _BACKGROUND_SECTIONS)
+
+    @property
+    def is_conclusion(self) -> bool:
+        return any(self.section.startswith(word) for word in _CONCLUSION_SECTIONS)
+
+    @property
+    def is_methods(self) -> bool:
+        return any(word in self.section for word in _METHODS_SECTIONS)
+
+    @property
+    def about_literature(self) -> bool:
+        return bool(_LITERATURE.search(self.text))
+
+
+def record_sentences(title: str, abstract: str) -> list[Sentence]:
+    """The title (brackets of translated titles removed) and the abstract's sentences, by section."""
+    title = title.strip()
+    if title.startswith("[") and title.endswith(("]", "].")):
+        title = title.rstrip(".")[1:-1]
+    sentences = [Sentence(title.rstrip("."), 0, "TITLE", True)] if title else []
+    section = ""
+    for chunk in split_sentences(abstract):
+        label = LABEL.match(chunk)
+        if label:
+            section = label.group(1).strip().upper()
+            chunk = chunk[label.end():]
+        for inner in _split_inner_labels(chunk):
+            if isinstance(inner, tuple):
+                section = inner[0]
+                continue
+            sentences.append(Sentence(inner, len(sentences), section))
+    return sentences
+
+
+def _split_inner_labels(chunk: str) -> Iterable[str | tuple[str]]:
+    """A sentence may start with a section label mid-text ('... done. RESULTS: The study ...')."""
+    position = 0
+    for match in LABEL.finditer(chunk):
+        if match.start() == 0:
+            continue
+        before = chunk[position:match.start()].strip()
+        if before:
+            yield before
+        yield (match.group(1).strip().upper(),)
+        position = match.end()
+    rest = chunk[position:].strip()
+    if rest:
+        yield rest
+
+
+def abstract_is_complete(abstract: str) -> bool:
+    """False for a missing abstract, or one that is cut off (no closing punctuation, or
+    MEDLINE's 'ABSTRACT TRUNCATED' note)."""
+    text = abstract.strip()
+    if not text or "ABSTRACT TRUNCATED" in text.upper():
+        return False
+    return text.endswith((".", "!", "?", ")", "]", '"', "”", "’", "'")) and not text.endswith("...")
+
+
+# --------------------------------------------------------------------------- lexicons
+
+class Lexicon:
+    """Phrases by key, matched over tokens: whole words, longest phrase first, one mention per
+    key and place. Terms match normalised tokens ('#' stands for any number); abbreviations
+    match the tokens as written (a plural 's' allowed)."""
+
+    def __init__(self, terms: Mapping[str, Iterable[str]] = (), abbreviations: Mapping[str, Iterable[str]] = ()):
+        self._terms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._exact: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for key, entries in dict(terms).items():
+            for entry in entries:
+                self.add(key, phrase(entry))
+        for key, entries in dict(abbreviations).items():
+            for entry in entries:
+                self.add(key, tuple(t.text for t in tokenize(entry)), exact=True)
+
+    def add(self, key: str, words: tuple[str, ...], exact: bool = False) -> None:
+        if not words:
+            return
+        index = self._exact if exact else self._terms
+        bucket = index.setdefault(words[0], [])
+        if (words, key) not in bucket:
+            bucket.append((words, key))
+            bucket.sort(key=lambda item: -len(item[0]))
+
+    def find(self, tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
+        """(key, first token, last token) of every mention, in text order."""
+        longest: dict[tuple[str, int], int] = {}
+        terms, exact = self._terms, self._exact
+        number = terms.get("#")
+        count = len(tokens)
+        for i, token in enumerate(tokens):
+            candidates = terms.get(token.norm, ())
+            if number and is_number(token.norm):
+                candidates = [*candidates, *number]
+            for words, key in candidates:
+                if (key, i) in longest or i + len(words) > count:
+                    continue
+                if all(w == "#" and is_number(t.norm) or t.norm == w for w, t in zip(words, tokens[i:i + len(words)])):
+                    longest[key, i] = i + len(words) - 1
+            text = token.text
+            for word in (text, text[:-1] if text.endswith("s") else None):
+                for words, key in exact.get(word, ()) if word else ():
+                    if (key, i) in longest or i + len(words) > count:
+                        continue
+                    if all(t.text == w or t.text == w + "s" for w, t in zip(words, tokens[i:i + len(words)])):
+                        longest[key, i] = i + len(words) - 1
+        found, covered = [], {}
+        for (key, first), last in sorted(longest.items(), key=lambda item: item[0][1]):
+            if first > covered.get(key, -1):    # 'cyclosporin A' once, not also 'cyclosporin'
+                found.append((key, first, last))
+                covered[key] = last
+        return found
+
+    def fullmatch(self, text: str) -> str | None:
+        """The key whose phrase is the whole of `text`, if any."""
+        tokens = tokenize(text)
+        for key, first, last in self.find(tokens):
+            if first == 0 and last == len(tokens) - 1:
+                return key
+        return None
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+def _read_yaml(path: Path, schema_path: Path) -> dict:
+    if not path.exists():
+        raise InputError(path, None, None, "file not found; expected a vocabulary (YAML)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError(path, mark.line + 1 if mark else None, None, f"not valid YAML: {error}") from None
+    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if problem is not None:
+        where = "/".join(str(p) for p in problem.absolute_path) or None
+        raise InputError(path, None, where, f"{problem.message} (see {schema_path})")
+    return data
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One vocabulary entry: its name, terms, case-sensitive abbreviations and code."""
+    vocabulary: str
+    name: str
+    terms: tuple[str, ...]
+    abbreviations: tuple[str, ...]
+    code: str
+
+
+@dataclass
+class Vocabularies:
+    """Every vocabulary file of a folder: entries by 'vocabulary.entry', and the modifier cues."""
+    entries: dict[str, Entry]
+    modifiers: "ModifierLexicon"
+
+    def entry(self, reference: str) -> Entry:
+        if reference not in self.entries:
+            raise KeyError(reference)
+        return self.entries[reference]
+
+    def of(self, vocabulary: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.vocabulary == vocabulary]
+
+
+@lru_cache(maxsize=8)
+def load_vocabularies(folder: str | Path = VOCABULARY_DIR, schema_path: str | Path = VOCABULARY_SCHEMA) -> Vocabularies:
+    """Read and validate the vocabulary files (`<name>.yaml`: entries; `modifiers.yaml`: cues)."""
+    folder = Path(folder)
+    entries: dict[str, Entry] = {}
+    modifiers = None
+    for path in sorted(folder.glob("*.yaml")):
+        data = _read_yaml(path, Path(schema_path))
+        if "modifiers" in data:
+            modifiers = ModifierLexicon(data)
+            continue
+        for name, spec in data["entries"].items():
+            entries[f"{path.stem}.{name}"] = Entry(path.stem, name, tuple(spec.get("terms", [])),
+                                                   tuple(spec.get("abbreviations", [])), spec.get("code", name))
+    if modifiers is None:
+        raise InputError(folder / "modifiers.yaml", None, None, "file not found; expected the modifier cues")
+    return Vocabularies(entries, modifiers)
+
+
+def entry_lexicon(entries: Iterable[Entry], key=lambda e: e.code) -> Lexicon:
+    """A lexicon of vocabulary entries, keyed by code (or `key`)."""
+    entries = list(entries)
+    return Lexicon({key(e): e.terms for e in entries}, {key(e): e.abbreviations for e in entries})
+
+
+# --------------------------------------------------------------------------- modifiers (ConText)
+
+MODIFIERS = ("negated", "hypothetical", "uncertain", "historical", "other_population")
+
+
+@dataclass(frozen=True)
+class ModifierCue:
+    category: str
+    direction: str      # forward: the cue precedes what it modifies; backward: it follows
+    window: int         # words allowed between cue and target
+
+
+class ModifierLexicon:
+    """ConText cues (config/vocabularies/modifiers.yaml): per category, forward and backward cue
+    phrases with a window, exceptions (words after the target that stop a forward cue: 'no
+    tacrolimus-related toxicity'), words that carry a cue on ('without X or Y'), and words that end
+    every scope."""
+
+    def __init__(self, data: Mapping):
+        self.cues: dict[str, ModifierCue] = {}
+        terms: dict[str, list[str]] = {}
+        self.exceptions: dict[str, list[tuple[str, ...]]] = {}
+        for category, spec in data["modifiers"].items():
+            for direction in ("forward", "backward"):
+                if direction in spec:
+                    key = f"{category}/{direction}"
+                    self.cues[key] = ModifierCue(category, direction, spec.get(f"{direction}_window", 0))
+                    terms[key] = spec[direction]
+            self.exceptions[category] = [phrase(p) for p in spec.get("unless_followed_by", [])]
+        self.lexicon = Lexicon(terms)
+        self.carriers = {phrase(p) for p in data.get("carried_by", [])}
+        self.terminators = {phrase(p)[0] for p in data.get("terminators", []) if phrase(p)}
+
+    def scope(self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]]) -> list[frozenset[str]]:
+        """The modifier categories that apply to each (first, last) token span of a sentence."""
+        cues = [(self.cues[key], first, last) for key, first, last in self.lexicon.find(tokens)]
+        if not cues:
+            return [frozenset()] * len(spans)
+        norms = [t.norm for t in tokens]
+        stops = [i for i, word in enumerate(norms) if word in self.terminators]
+        result = []
+        for first, last in spans:
+            found = set()
+            for cue, c_first, c_last in cues:
+                if c_first <= last and first <= c_last:
+                    continue    # the cue is part of the mention itself
+                if cue.direction == "forward":
+                    gap = first - c_last - 1
+                    if not 0 <= gap <= cue.window or any(c_last < s < first for s in stops):
+                        continue
+                    if any(tuple(norms[last + 1:last + 1 + len(e)]) == e for e in self.exceptions[cue.category]):
+                        continue
+                else:
+                    gap = c_first - last - 1
+                    if not 0 <= gap <= cue.window or any(last < s < c_first for s in stops):
+                        continue
+                found.add(cue.category)
+            result.append(found)
+        # 'without tacrolimus or ciclosporin': a carrier word passes the preceding span's modifiers on.
+        order = sorted(range(len(spans)), key=lambda k: spans[k])
+        for position, k in enumerate(order[1:], start=1):
+            first = spans[k][0]
+            for carrier in self.carriers:
+                for gap in (0, 1):      # one word between: 'or other', 'nor any'
+                    end = first - gap - len(carrier)
+                    if end <= 0 or tuple(norms[end:end + len(carrier)]) != carrier:
+                        continue
+                    for j in order[:position]:
+                        if spans[j][1] == end - 1:
+                            result[k] |= result[j] & {"negated"}
+        return [frozenset(f) for f in result]
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """A sentence of a field, tokenised, with offsets into the field's text."""
+    field: str
+    text: str           # the whole field's text (offsets refer to it)
+    start: int
+    end: int
+    tokens: list[Token]
+
+
+def field_spans(record: Mapping[str, str], fields: Sequence[str]) -> list[TextSpan]:
+    """The record's text fields cut into sentences (abstract), items (keywords, ';') or one span."""
+    spans: list[TextSpan] = []
+    for name in fields:
+        text = record.get(name, "") or ""
+        if name == "abstract":
+            parts = sentence_spans(text)
+        elif name == "keywords":
+            parts, start = [], 0
+            for part in text.split(";"):
+                parts.append((start, start + len(part)))
+                start += len(part) + 1
+        else:
+            parts = [(0, len(text))]
+        for start, end in parts:
+            tokens = tokenize(text[start:end], start)
+            if tokens:
+                spans.append(TextSpan(name, text, start, end, tokens))
+    return spans

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lsr.extraction import (COLUMNS, FIELDS, NR, build_extraction, canonical_drug, extract_record,
-                            read_reviewer_values, record_sentences, split_sentences)
+from lsr.extraction import COLUMNS, FIELDS, NR, build_extraction, canonical_drug, extract_record, read_reviewer_values
+from lsr.text import record_sentences, split_sentences
 from lsr.records import collect_records, resolve_inputs
 from lsr.sources import deduplicate, read_ris
 from lsr.tsv import InputError, format_tsv, read_tsv, write_tsv

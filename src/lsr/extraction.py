@@ -22,6 +22,8 @@ from dataclasses import dataclass, field as dataclass_field
 from .cli import iso_date
 from .living import recorded_record_ids
 from .reviewers import applicable_rows, check_known, check_unique, check_vocabulary, record_lookup, require_value
+from .text import (DASH as _DASH, NUMBER, Sentence, entry_lexicon, entry_pattern, format_number, format_range,
+                   load_vocabularies, parse_number, record_sentences, tokenize)
 from .tsv import InputError, read_tsv, write_tsv
 
 NR = "NR"
@@ -38,186 +40,27 @@ ROUTES = ("oral", "intravenous", "intravenous; oral")
 OUTCOMES = ("resolved", "improved", "no change", "worsened")
 DRUG_CODES = ("CS", "MTX", "IVIG", "CYC", "CSA", "MMF", "RTX", "HCQ", "AZA", "TNFi", "JAKi", "PLEX")
 
-# --------------------------------------------------------------------------- text units
+# --------------------------------------------------------------------------- drugs (config/vocabularies/drugs.yaml)
 
-_ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "i.v.", "p.o.", "approx.", "Dr.", "Fig.", "no.", "ca.", "b.i.d.")
-_LABEL = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][A-Z0-9 ,&/()\-]{2,60}):\s")
-_LITERATURE = re.compile(
-    r"\bliterature\b|\bpreviously (?:reported|published|described)\b|\bpublished (?:cases|reports|studies)\b"
-    r"|\breview of (?:the )?(?:literature|published)|\bsystematic review\b|\bmeta-analys|\bet al\b", re.I)
-_BACKGROUND_SECTIONS = ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "AIM", "PURPOSE", "CONTEXT")
-_CONCLUSION_SECTIONS = ("CONCLUSION", "INTERPRETATION", "DISCUSSION")
-_METHODS_SECTIONS = ("METHOD", "DESIGN", "MATERIAL", "SETTING", "MEASURE")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of the title or abstract, with the abstract section it belongs to."""
-
-    text: str
-    index: int
-    section: str = ""
-    in_title: bool = False
-
-    @property
-    def is_background(self) -> bool:
-        return any(self.section.startswith(word) for word in _BACKGROUND_SECTIONS)
-
-    @property
-    def is_conclusion(self) -> bool:
-        return any(self.section.startswith(word) for word in _CONCLUSION_SECTIONS)
-
-    @property
-    def is_methods(self) -> bool:
-        return any(word in self.section for word in _METHODS_SECTIONS)
-
-    @property
-    def about_literature(self) -> bool:
-        return bool(_LITERATURE.search(self.text))
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of running text; abbreviations and decimals do not end a sentence."""
-    pieces = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'])", " ".join(text.split()))
-    sentences: list[str] = []
-    for piece in pieces:
-        if sentences and (sentences[-1].endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", sentences[-1])):
-            sentences[-1] += " " + piece
-        elif piece:
-            sentences.append(piece)
-    return sentences
-
-
-def record_sentences(title: str, abstract: str) -> list[Sentence]:
-    """The title (brackets of translated titles removed) and the abstract's sentences, by section."""
-    title = title.strip()
-    if title.startswith("[") and title.endswith(("]", "].")):
-        title = title.rstrip(".")[1:-1]
-    sentences = [Sentence(title.rstrip("."), 0, "TITLE", True)] if title else []
-    section = ""
-    for chunk in split_sentences(abstract):
-        label = _LABEL.match(chunk)
-        if label:
-            section = label.group(1).strip().upper()
-            chunk = chunk[label.end():]
-        for inner in _split_inner_labels(chunk):
-            if isinstance(inner, tuple):
-                section = inner[0]
-                continue
-            sentences.append(Sentence(inner, len(sentences), section))
-    return sentences
-
-
-def _split_inner_labels(chunk: str) -> Iterable[str | tuple[str]]:
-    """A sentence may start with a section label mid-text ('... done. RESULTS: The study ...')."""
-    position = 0
-    for match in _LABEL.finditer(chunk):
-        if match.start() == 0:
-            continue
-        before = chunk[position:match.start()].strip()
-        if before:
-            yield before
-        yield (match.group(1).strip().upper(),)
-        position = match.end()
-    rest = chunk[position:].strip()
-    if rest:
-        yield rest
-
-
-# --------------------------------------------------------------------------- numbers
-
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-          "nineteen"]
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-         "ninety": 90}
-WORD_NUMBERS = {word: value for value, word in enumerate(_UNITS)}
-for _tens_word, _tens_value in _TENS.items():
-    WORD_NUMBERS[_tens_word] = _tens_value
-    for _unit_value, _unit_word in enumerate(_UNITS[1:10], start=1):
-        WORD_NUMBERS[f"{_tens_word}-{_unit_word}"] = _tens_value + _unit_value
-        WORD_NUMBERS[f"{_tens_word} {_unit_word}"] = _tens_value + _unit_value
-WORD_NUMBERS.update({"a single": 1, "single": 1, "a couple of": 2, "a pair of": 2})
-
-_WORD_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
-NUMBER = rf"(?:\d+(?:\.\d+)?|{_WORD_ALTERNATIVES})"
-_DASH = r"\s*(?:-|–|—|to)\s*"
-
-
-def parse_number(text: str) -> float:
-    """'7', '8.5', 'seven', 'Forty-nine', 'a couple of' -> a number."""
-    cleaned = " ".join(text.lower().replace("–", "-").split())
-    if cleaned in WORD_NUMBERS:
-        return float(WORD_NUMBERS[cleaned])
-    return float(cleaned.replace(",", "."))
-
-
-def format_number(value: float, decimals: int = 2) -> str:
-    """A number as people write it: 12, 8.5, 0.075 (no trailing zeros)."""
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
-
-
-def format_range(low: float, high: float | None = None, decimals: int = 2) -> str:
-    if high is None or format_number(low, decimals) == format_number(high, decimals):
-        return format_number(low, decimals)
-    return f"{format_number(low, decimals)}-{format_number(high, decimals)}"
-
-
-# --------------------------------------------------------------------------- drugs
-
-TACROLIMUS = r"(?:tacrolimus|fk[- ]?506|prograf|advagraf|envarsus|fujimycin|tac)"
-_TACROLIMUS_RE = re.compile(rf"\b{TACROLIMUS}\b", re.I)
-
-# Canonical code (or drug name) -> spellings, as abstracts write them. Longer spellings are tried
-# first so 'methylprednisolone pulses' is one CS mention, not two.
-DRUG_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "CS": ("corticosteroids?", "glucocorticoids?", "steroids?", "corticotherapy", "prednisolone", "prednisone",
-           "methyl-?prednisolone(?: pulses?| pulse therapy)?", "dexamethasone", "hydrocortisone", "deflazacort",
-           "ivmp", "psl", "gcs?"),
-    "MTX": ("methotrexate", "mtx"),
-    "IVIG": ("intravenous immunoglobulins?", "intravenous immune globulins?", "immunoglobulins?",
-             "immune globulins?", "ivig", "ivigs"),
-    "CYC": ("cyclophosphamide", "cyc", "endoxan"),
-    "CSA": ("ciclosporin(?: a)?", "cyclosporin(?:e)?(?: a)?", "cyclosporine a", "csa", "cya", "neoral",
-            "sandimmun(?:e)?"),
-    "MMF": ("mycophenolate(?: mofetil| sodium)?", "mycophenolic acid", "mmf"),
-    "RTX": ("rituximab", "rtx"),
-    "HCQ": ("hydroxychloroquine", "hydroxy-chloroquine", "hydrochloroquine", "hcq"),
-    "AZA": ("azathioprine", "aza"),
-    "TNFi": ("infliximab", "etanercept", "adalimumab", "golimumab", "certolizumab",
-             r"anti-?tnf(?:[- ]?α|[- ]?alpha)?(?: agents?| therapy| antibod(?:y|ies))?",
-             r"tnf(?:-?α|-?alpha)? (?:antagonists?|inhibitors?|blockers?|blockade)"),
-    "JAKi": ("tofacitinib", "baricitinib", "ruxolitinib", "upadacitinib", "jak inhibitors?", "jakinibs?"),
-    "PLEX": ("plasma exchange", "plasmapheresis", "plex"),
-    "abatacept": ("abatacept",), "anakinra": ("anakinra",), "tocilizumab": ("tocilizumab",),
-    "sirolimus": ("sirolimus", "rapamycin"), "leflunomide": ("leflunomide",), "thalidomide": ("thalidomide",),
-    "dapsone": ("dapsone",), "chloroquine": ("chloroquine",), "colchicine": ("colchicine",),
-    "sulfasalazine": ("sulfasalazine", "sulphasalazine"), "bortezomib": ("bortezomib",),
-    "basiliximab": ("basiliximab",), "stem cell transplantation": ("(?:autologous )?stem cell transplant(?:ation)?",),
-}
-_DRUG_PATTERNS = sorted(((code, spelling) for code, spellings in DRUG_SYNONYMS.items() for spelling in spellings),
-                        key=lambda item: len(item[1]), reverse=True)
-_DRUG_RE = re.compile(r"\b(?:" + "|".join(f"(?P<d{i}>{spelling})" for i, (_, spelling) in enumerate(_DRUG_PATTERNS))
-                      + r")\b", re.I)
-_ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|\b{TACROLIMUS}\b", re.I)
+_VOCABULARIES = load_vocabularies()
+_TACROLIMUS_ENTRY = _VOCABULARIES.entry("drugs.tacrolimus")
+_OTHER_DRUGS = [e for e in _VOCABULARIES.of("drugs") if e is not _TACROLIMUS_ENTRY and e.kind != "class"]
+TACROLIMUS = entry_pattern([_TACROLIMUS_ENTRY])
+_TACROLIMUS_RE = re.compile(TACROLIMUS, re.I)
+_DRUGS = entry_lexicon(_OTHER_DRUGS)
+_DRUG_RE = re.compile(entry_pattern(_OTHER_DRUGS), re.I)
+_ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
 
 
 def drug_mentions(text: str) -> list[tuple[int, int, str]]:
     """(start, end, canonical code or drug name) for every drug other than tacrolimus."""
-    found = []
-    for match in _DRUG_RE.finditer(text):
-        index = int(match.lastgroup[1:])
-        found.append((match.start(), match.end(), _DRUG_PATTERNS[index][0]))
-    return found
+    tokens = tokenize(text)
+    return [(tokens[first].start, tokens[last].end, code) for code, first, last in _DRUGS.find(tokens)]
 
 
 def canonical_drug(name: str) -> str:
     """'ciclosporin' -> 'CSA', 'methylprednisolone pulses' -> 'CS'; unknown names are returned lower-cased."""
-    match = _DRUG_RE.fullmatch(name.strip())
-    if match:
-        return _DRUG_PATTERNS[int(match.lastgroup[1:])][0]
-    return " ".join(name.lower().split())
+    return _DRUGS.fullmatch(name.strip()) or " ".join(name.lower().split())
 
 
 def _tacrolimus_segments(text: str) -> list[tuple[int, int]]:
@@ -629,7 +472,7 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
             start = cue.start()
             # 'steroid-resistant', 'MTX-refractory': the drug stands just before the cue.
             adjective = re.search(r"([\w\-]+(?: [\w\-]+)?)[- ]$", text[max(0, start - 40):start])
-            if adjective and _DRUG_RE.fullmatch(adjective.group(1).split()[-1].rstrip("-")):
+            if adjective and _DRUGS.fullmatch(adjective.group(1).split()[-1].rstrip("-")):
                 start -= len(adjective.group(0))
             spans.append((start, end))
         for cue in [*_PRIOR_AFTER_RE.finditer(text), *_THEN_TACROLIMUS_RE.finditer(text)]:

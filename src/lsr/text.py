@@ -329,12 +329,13 @@ def _read_yaml(path: Path, schema_path: Path) -> dict:
 
 @dataclass(frozen=True)
 class Entry:
-    """One vocabulary entry: its name, terms, case-sensitive abbreviations and code."""
+    """One vocabulary entry: its name, terms, case-sensitive abbreviations, code and kind."""
     vocabulary: str
     name: str
     terms: tuple[str, ...]
     abbreviations: tuple[str, ...]
     code: str
+    kind: str = ""
 
 
 @dataclass
@@ -365,7 +366,8 @@ def load_vocabularies(folder: str | Path = VOCABULARY_DIR, schema_path: str | Pa
             continue
         for name, spec in data["entries"].items():
             entries[f"{path.stem}.{name}"] = Entry(path.stem, name, tuple(spec.get("terms", [])),
-                                                   tuple(spec.get("abbreviations", [])), spec.get("code", name))
+                                                   tuple(spec.get("abbreviations", [])), spec.get("code", name),
+                                                   spec.get("kind", ""))
     if modifiers is None:
         raise InputError(folder / "modifiers.yaml", None, None, "file not found; expected the modifier cues")
     return Vocabularies(entries, modifiers)
@@ -375,6 +377,21 @@ def entry_lexicon(entries: Iterable[Entry], key=lambda e: e.code) -> Lexicon:
     """A lexicon of vocabulary entries, keyed by code (or `key`)."""
     entries = list(entries)
     return Lexicon({key(e): e.terms for e in entries}, {key(e): e.abbreviations for e in entries})
+
+
+def entry_pattern(entries: Iterable[Entry]) -> str:
+    """A regular expression (without groups; use it case-insensitively) for the entries' terms as
+    they appear in running text (a hyphen or space between words, or none; a plural 's') and
+    their abbreviations (case-sensitive), whole words, longest first."""
+    alternatives = set()
+    for entry in entries:
+        for term in entry.terms:
+            words = [re.escape(w) for w in re.split(r"[\s\-]+", term) if w]
+            alternatives.add(r"[\s\-]?".join(words) + ("(?:e?s)?" if term[-1].isalpha() else ""))
+        for abbreviation in entry.abbreviations:
+            alternatives.add(f"(?-i:{re.escape(abbreviation)}s?)")
+    ordered = sorted(alternatives, key=lambda a: (-len(a), a))
+    return r"(?<!\w)(?:" + "|".join(ordered) + r")(?!\w)"
 
 
 # --------------------------------------------------------------------------- modifiers (ConText)

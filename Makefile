@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/records_bench.py
 	$(VENV)/bin/python bench/screening_eval.py
 	$(VENV)/bin/python bench/extraction_eval.py
+	$(VENV)/bin/python bench/text_bench.py
 
 clean:
 	rm -rf results .snakemake

@@ -135,8 +135,12 @@ def phrase(text: str) -> tuple[str, ...]:
     return tuple(t.norm for t in tokenize(text))
 
 
+_IS_NUMBER = re.compile(r"\d+(?:\.\d+)?").fullmatch
+
+
 def is_number(norm: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:\.\d+)?", norm))
+    """Whether a normalised token is a number ('12', '0.5'; number words are digits by then)."""
+    return _IS_NUMBER(norm) is not None
 
 
 # --------------------------------------------------------------------------- sentences and sections
@@ -267,32 +271,43 @@ class Lexicon:
             return
         index = self._exact if exact else self._terms
         bucket = index.setdefault(words[0], [])
-        if (words, key) not in bucket:
-            bucket.append((words, key))
-            bucket.sort(key=lambda item: -len(item[0]))
+        # (rest of the phrase, its length, key, whether the rest holds a '#')
+        item = (list(words[1:]), len(words), key, "#" in words[1:])
+        if item not in bucket:
+            bucket.append(item)
+            bucket.sort(key=lambda entry: -entry[1])
 
     def find(self, tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         """(key, first token, last token) of every mention, in text order."""
         longest: dict[tuple[str, int], int] = {}
         terms, exact = self._terms, self._exact
         number = terms.get("#")
+        norms = [t.norm for t in tokens]
+        texts = None
         count = len(tokens)
-        for i, token in enumerate(tokens):
-            candidates = terms.get(token.norm, ())
-            if number and is_number(token.norm):
-                candidates = [*candidates, *number]
-            for words, key in candidates:
-                if (key, i) in longest or i + len(words) > count:
-                    continue
-                if all(w == "#" and is_number(t.norm) or t.norm == w for w, t in zip(words, tokens[i:i + len(words)])):
-                    longest[key, i] = i + len(words) - 1
-            text = token.text
-            for word in (text, text[:-1] if text.endswith("s") else None):
-                for words, key in exact.get(word, ()) if word else ():
-                    if (key, i) in longest or i + len(words) > count:
+        for i, norm in enumerate(norms):
+            candidates = terms.get(norm)
+            if number and norm[0].isdigit() and is_number(norm):
+                candidates = [*(candidates or ()), *number]
+            if candidates:
+                for rest, size, key, wild in candidates:
+                    if (key, i) in longest or i + size > count:
                         continue
-                    if all(t.text == w or t.text == w + "s" for w, t in zip(words, tokens[i:i + len(words)])):
-                        longest[key, i] = i + len(words) - 1
+                    if (all(w == "#" and is_number(n) or n == w for w, n in zip(rest, norms[i + 1:i + size]))
+                            if wild else norms[i + 1:i + size] == rest):
+                        longest[key, i] = i + size - 1
+            if exact:
+                text = tokens[i].text
+                for word in (text, text[:-1]) if text[-1] == "s" else (text,):
+                    for rest, size, key, _ in exact.get(word, ()):
+                        if (key, i) in longest or i + size > count:
+                            continue
+                        if texts is None:
+                            texts = [t.text for t in tokens]
+                        if all(t == w or t == w + "s" for w, t in zip(rest, texts[i + 1:i + size])):
+                            longest[key, i] = i + size - 1
+        if not longest:
+            return []
         found, covered = [], {}
         for (key, first), last in sorted(longest.items(), key=lambda item: item[0][1]):
             if first > covered.get(key, -1):    # 'cyclosporin A' once, not also 'cyclosporin'

@@ -188,6 +188,21 @@ JDM_ORAL = record("Oral tacrolimus in refractory juvenile dermatomyositis",
             "not used in any patient. Calcinosis developed in 12."), "needs_review", ""),
     (record("Tacrolimus in dermatomyositis lung disease", "We studied 25 adults and 4 children with dermatomyositis "
             "given oral tacrolimus."), "needs_review", ""),
+    # a protocol treats no one yet; a topical formulation binds to its drug even when blood is sampled
+    (record("Oral tacrolimus versus cyclophosphamide in juvenile dermatomyositis: protocol of a randomised trial",
+            "Children with JDM will be randomised to oral tacrolimus or cyclophosphamide. The primary outcome is "
+            "remission at 12 months.", "Clinical Trial Protocol"), "needs_review", ""),
+    (record("Tacrolimus ointment for the rash of juvenile dermatomyositis", "Six children with JDM applied "
+            "tacrolimus ointment twice daily. Tacrolimus was not detectable in whole blood. The rash improved."),
+     "exclude", "topical tacrolimus only"),
+    # adults and children together: are the children reported separately?
+    (record("Oral tacrolimus in juvenile and adult dermatomyositis", "We treated 20 patients with dermatomyositis "
+            "aged 9-64 years with oral tacrolimus. Strength improved."), "needs_review", ""),
+    # 'childhood' in a history is not the patient's age group
+    (record("Oral tacrolimus in refractory dermatomyositis", "A 45-year-old woman with a history of asthma in "
+            "childhood developed dermatomyositis and received oral tacrolimus."), "exclude", "adult-onset only"),
+    (record("Tacrolimus in juvenile polymyositis", "We describe two children with juvenile polymyositis given "
+            "oral tacrolimus; polymyositis remitted in both."), "exclude", "not dermatomyositis"),
     # an abstract cut off before it says what it is about
     (record("Juvenile dermatomyositis outcomes", "We followed 40 children with JDM and recorded"), "needs_review", ""),
 ])
@@ -277,7 +292,7 @@ def test_another_review_question_is_a_different_eligibility_file(tmp_path, repo,
 
 @pytest.mark.parametrize("edit, field, problem", [
     (("  focus_sentences: 2", "  focus_sentence: 2"), "settings", "focus_sentence"),
-    (("        then: met\n", "        then: accept\n"), "criteria/1/rules/0/then", "accept"),
+    (("        then: met\n", "        then: accept\n"), "criteria/1/rules/1/then", "accept"),
     (("      - if: {any: [{concept: tacrolimus, in: [focus]}]}", "      - if: {any: [{concept: tacrolimu, in: [focus]}]}"),
      "criteria/4", "unknown concept 'tacrolimu'"),
     (("        reason: no tacrolimus\n", "        reason: not tacrolimus\n"), "criteria/4/rules/4", "exclusion reason"),

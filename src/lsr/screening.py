@@ -296,6 +296,8 @@ class RecordText:
                         if (max(ages) > limit) if len(ages) > 1 else ages[0] >= limit:
                             groups.append("adult")
                     last = j + 1 if after[:1] == ("old",) else j + 2 if after == ("of", "age") else j
+                    if len(ages) > 1 and groups == ["juvenile", "adult"]:
+                        groups.append("mixed")
                     if at_onset and len(groups) == 1:
                         groups.append(groups[0] + "_onset")
                     found += [(first, last, group) for group in groups]

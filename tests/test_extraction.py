@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lsr.extraction import COLUMNS, FIELDS, NR, build_extraction, canonical_drug, extract_record, read_reviewer_values
+from lsr.tables import build_studies
 from lsr.text import record_sentences, split_sentences
 from lsr.records import collect_records, resolve_inputs
 from lsr.sources import deduplicate, read_ris
@@ -404,6 +405,16 @@ SCREENING = [{"record_id": "pmid:111", "decision": "include"}, {"record_id": "pm
              {"record_id": "doi:10.1/x", "decision": "include"}]
 
 
+def test_records_proposed_for_inclusion_get_rows_to_check_but_stay_out_of_table1():
+    screening = [*SCREENING[:2], {"record_id": "doi:10.1/x", "decision": "needs_review", "leaning": "include"}]
+    run = build_extraction(RECORDS, screening)
+    statuses = {(r["record_id"], r["status"]) for r in run.rows}
+    assert statuses == {("pmid:111", "included"), ("doi:10.1/x", "proposed")}
+    assert [s.record_id for s in build_studies(run.rows)] == ["pmid:111"]
+    not_leaning = [*SCREENING[:2], {"record_id": "doi:10.1/x", "decision": "needs_review", "leaning": ""}]
+    assert {r["record_id"] for r in build_extraction(RECORDS, not_leaning).rows} == {"pmid:111"}
+
+
 def write_values(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "reviewer_values.tsv"
     path.write_text("# reviewer values\n" + REVIEWER_HEADER + body, encoding="utf-8")
@@ -415,7 +426,8 @@ def test_rows_for_included_records_in_record_then_field_order():
     assert [(r["record_id"], r["field"]) for r in run.rows] == [
         (record_id, field) for record_id in ("pmid:111", "doi:10.1/x") for field in FIELDS]
     first = {r["field"]: r for r in run.rows if r["record_id"] == "pmid:111"}
-    assert first["n_patients"] == {"record_id": "pmid:111", "pmid": "111", "field": "n_patients", "value": "3",
+    assert first["n_patients"] == {"record_id": "pmid:111", "pmid": "111", "status": "included",
+                                   "field": "n_patients", "value": "3",
                                    "evidence": RECORDS[0]["abstract"].split(" No")[0], "source": "abstract",
                                    "reviewer": ""}
     assert first["age_min"]["value"] == NR and first["age_min"]["evidence"] == ""
@@ -427,7 +439,7 @@ def test_reviewer_values_replace_machine_values_with_their_note(tmp_path):
     run = build_extraction(RECORDS, SCREENING, read_reviewer_values(path, RECORDS))
     rows = {(r["record_id"], r["field"]): r for r in run.rows}
     assert rows[("pmid:111", "n_patients")] | {} == {
-        "record_id": "pmid:111", "pmid": "111", "field": "n_patients", "value": "4",
+        "record_id": "pmid:111", "pmid": "111", "status": "included", "field": "n_patients", "value": "4",
         "evidence": "cases 1-4 in the paper", "source": "full text", "reviewer": "AB"}
     assert rows[("doi:10.1/x", "prior_treatments")]["value"] == "CS;MTX"
     assert rows[("pmid:111", "design")]["reviewer"] == ""
@@ -531,7 +543,7 @@ def test_lsr_extract_cli_writes_the_table_and_never_touches_reviewer_values(tmp_
     command = [sys.executable, "-m", "lsr", "extract", "--records", str(records_path), "--screening",
                str(screening_path), "--reviewer-values", str(values_path), "--out", str(out)]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
-    assert "2 included record(s), 30 values (1 from reviewers" in result.stdout
+    assert "2 included and 0 proposed record(s), 30 values (1 from reviewers" in result.stdout
     assert "CONFLICT pmid:17169297 age_min: AB: 3; CD: 4" in result.stdout
     rows = read_tsv(out, required=COLUMNS)
     assert [r["field"] for r in rows[:15]] == FIELDS and rows[0]["record_id"] == "pmid:17169297"
@@ -562,8 +574,9 @@ def test_lsr_extract_cli_reports_a_bad_reviewer_file_and_writes_nothing(tmp_path
 def test_pipeline_run_publishes_extraction_for_every_included_record(bundled_run):
     rows = read_tsv(bundled_run / "results/extraction.tsv", required=COLUMNS)
     screening = read_tsv(bundled_run / "results/screening.tsv")
-    included = [row["record_id"] for row in screening if row["decision"] == "include"]
-    assert [(r["record_id"], r["field"]) for r in rows] == [(i, f) for i in included for f in FIELDS]
+    extracted = [(row["record_id"], "included" if row["decision"] == "include" else "proposed") for row in screening
+                 if row["decision"] == "include" or row["decision"] == "needs_review" and row["leaning"] == "include"]
+    assert [(r["record_id"], r["status"], r["field"]) for r in rows] == [(i, s, f) for i, s in extracted for f in FIELDS]
     hassan = [r for r in rows if r["record_id"] == "pmid:18716733"]
     assert hassan and all((r["source"], r["reviewer"]) == ("full text", "seed-review") for r in hassan)
     assert "extraction:" in (bundled_run / "results/logs/extract.log").read_text()

@@ -293,8 +293,8 @@ def test_cli_writes_every_format_and_reports_bad_input(inputs):
     assert "Total: 3 studies, 11 patients; Version 2026-11-22 · " in result.stdout
     assert "not registered: as_of rebuild" in result.stdout and not inputs["registry"].exists()
     assert all((inputs["outdir"] / name).stat().st_size > 0 for name in tables.OUTPUT_NAMES.values())
-    inputs["extraction"].write_text("record_id\tpmid\tfield\tvalue\tevidence\tsource\treviewer\n"
-                                    "pmid:1\t1\tstudy\tYamada 2004\t\tblog\t\n")
+    inputs["extraction"].write_text("record_id\tpmid\tstatus\tfield\tvalue\tevidence\tsource\treviewer\n"
+                                    "pmid:1\t1\tincluded\tstudy\tYamada 2004\t\tblog\t\n")
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "line 2, field 'source'" in result.stderr
 

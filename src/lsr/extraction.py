@@ -32,7 +32,11 @@ FIELDS = [
     "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
     "steroid_sparing", "adverse_events",
 ]
-COLUMNS = ["record_id", "pmid", "field", "value", "evidence", "source", "reviewer"]
+COLUMNS = ["record_id", "pmid", "status", "field", "value", "evidence", "source", "reviewer"]
+"""Columns of results/extraction.tsv; `status` is `included` (screening decision include) or
+`proposed` (awaiting a reviewer, the rules leaning to include: values to check, not published)."""
+UNCLEAR = "unclear"
+"""The source speaks of the field but the machine cannot settle its value (TABLE1.md)."""
 REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
 SOURCES = ("abstract", "full text", "reviewer")
 DESIGNS = ("case report", "case series", "cohort", "trial")
@@ -1120,18 +1124,23 @@ class ExtractionRun:
     not_applied: list[str] = dataclass_field(default_factory=list)
 
 
-def included_records(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
-                     screening_path="screening") -> list[Mapping[str, str]]:
-    """Records whose screening decision is include, in records order."""
+def extracted_records(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
+                      screening_path="screening") -> list[tuple[Mapping[str, str], str]]:
+    """(record, status) of the records to extract, in records order: `included` (decision include)
+    and `proposed` (needs_review, the rules leaning to include)."""
     known = {record["record_id"] for record in records}
-    included = set()
+    status = {}
     for row in screening:
         if row.get("decision") == "include":
-            if row["record_id"] not in known:
-                raise InputError(screening_path, row.get("_line"), "record_id",
-                                 f"included record '{row['record_id']}' is not in the records table")
-            included.add(row["record_id"])
-    return [record for record in records if record["record_id"] in included]
+            status[row["record_id"]] = "included"
+        elif row.get("decision") == "needs_review" and row.get("leaning") == "include":
+            status[row["record_id"]] = "proposed"
+        else:
+            continue
+        if row["record_id"] not in known:
+            raise InputError(screening_path, row.get("_line"), "record_id",
+                             f"{status[row['record_id']]} record '{row['record_id']}' is not in the records table")
+    return [(record, status[record["record_id"]]) for record in records if record["record_id"] in status]
 
 
 def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
@@ -1145,19 +1154,19 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
     for value in reviewer_values:
         by_record.setdefault((value["record_id"], value["field"]), []).append(value)
     run = ExtractionRun(rows=[])
-    included = included_records(records, screening)
-    included_ids = {record["record_id"] for record in included}
+    included_ids = {record["record_id"] for record, _ in extracted_records(records, screening)}
     decisions = {row["record_id"]: row.get("decision", "") for row in screening}
     waiting = Counter(record_id for record_id, _ in by_record if record_id not in included_ids)
     for record_id, count in sorted(waiting.items()):
         decision = decisions.get(record_id) or "not screened"
         run.not_applied.append(f"{record_id}: {count} reviewer value(s) wait until the record is included "
                                f"(screening decision: {decision})")
-    for record in included:
+    for record, status in extracted_records(records, screening):
         findings = extract_record(record)
         for field_name in FIELDS:
             finding = findings[field_name]
-            row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "field": field_name,
+            row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "status": status,
+                   "field": field_name,
                    "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
                    "reviewer": ""}
             values = by_record.get((record["record_id"], field_name), [])
@@ -1202,14 +1211,16 @@ def run_cli(args) -> int:
                                                "publication_types"])
     screening = read_tsv(args.screening, required=["record_id", "decision"])
     values = read_reviewer_values(args.reviewer_values, records, args.as_of, recorded_record_ids(args.history))
-    included_records(records, screening, args.screening)
+    extracted_records(records, screening, args.screening)
     run = build_extraction(records, screening, values)
     write_tsv(args.out, run.rows, COLUMNS)
     unverified = [row for row in run.rows if not row["reviewer"]]
     not_reported = sum(row["value"] == NR for row in unverified)
-    print(f"extraction: {len(run.rows) // len(FIELDS)} included record(s), {len(run.rows)} values "
-          f"({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
-          f"{not_reported} of them NR) -> {args.out}")
+    statuses = Counter(row["status"] for row in run.rows if row["field"] == FIELDS[0])
+    unclear = sum(row["value"] == UNCLEAR for row in unverified)
+    print(f"extraction: {statuses['included']} included and {statuses['proposed']} proposed record(s), "
+          f"{len(run.rows)} values ({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
+          f"{not_reported} of them NR, {unclear} unclear for a reviewer) -> {args.out}")
     for conflict in run.conflicts:
         print(f"CONFLICT {conflict}")
     for note in run.not_applied:

@@ -30,8 +30,9 @@ from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, Token, ab
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
-                     "evidence", "exclusion_reason", "priority"]
-"""Columns of results/screening.tsv."""
+                     "evidence", "exclusion_reason", "priority", "leaning"]
+"""Columns of results/screening.tsv. `leaning` is `include` for a record the rules send to a reviewer
+while leaning to include it (see screen_record): extraction proposes its values for checking."""
 
 TO_REVIEW_COLUMNS = ["priority", "record_id", "title", "abstract", "conflict", "reasons", "evidence",
                      *reviewers.DECISION_COLUMNS]
@@ -428,6 +429,7 @@ class Screened:
     reasons: str
     evidence: str
     priority: int
+    leaning: str = ""
 
 
 def _evaluate(text: RecordText, criterion: Criterion) -> CriterionResult:
@@ -497,10 +499,14 @@ def screen_record(record: Mapping[str, str], eligibility: Eligibility) -> Screen
             if mention.sentence >= 0 and mention.sentence not in snippets and len(snippets) < MAX_SNIPPETS:
                 snippets[mention.sentence] = f"[{FIELD_NAMES[mention.field]}] {text.snippet(mention)}"
     priority = 0
+    leaning = ""
     if decision == "needs_review":
         priority = 1 + sum({"met": 2, "unclear": 1}.get(r.status, 0) for r in results)
+        # Leaning to include: an abstract, no criterion failing and at most one not settled.
+        if has_abstract and not failed and sum(r.status == "unclear" for r in results) <= 1:
+            leaning = "include"
     return Screened(record["record_id"], decision, reason, results, "; ".join(reasons),
-                    " | ".join(snippets.values()), priority)
+                    " | ".join(snippets.values()), priority, leaning)
 
 
 # --- reviewer decisions on top of the rules ----------------------------------------------------
@@ -521,7 +527,7 @@ def combine(records: Sequence[Mapping[str, str]], screened: Sequence[Screened],
         row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
                "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
                "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
-               "priority": rules.priority}
+               "priority": rules.priority, "leaning": rules.leaning}
         human = sorted(by_record.get(record["record_id"], []), key=lambda d: d["reviewer"])
         if human:
             said = "; ".join(f"{d['reviewer']}: {d['decision']}"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .cli import iso_date
 # The extraction stage's contract: its fields (TABLE1.md order), columns and source values.
-from .extraction import COLUMNS as EXTRACTION_COLUMNS, FIELDS, NR, SOURCES
+from .extraction import COLUMNS as EXTRACTION_COLUMNS, FIELDS, NR, SOURCES, UNCLEAR
 from .living import table_hash
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
 
@@ -60,6 +60,8 @@ ALWAYS_EXPLAINED = {"NR": "not reported in the source the row was built from",
 EVIDENCE_NOTE = ("Evidence: where the row's values come from (abstract: PubMed title and abstract; "
                  "full text: the article; reviewer: a reviewer's entry).")
 DAGGER_NOTE = f"{DAGGER} Not yet verified by a reviewer (extracted automatically)."
+UNCLEAR_MARK = "?"
+UNCLEAR_NOTE = f"{UNCLEAR_MARK} The source speaks of this value but it could not be settled automatically; a reviewer decides."
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -113,7 +115,7 @@ def build_studies(extraction: Sequence[Mapping[str, str]], records: Iterable[Map
     unique_records.tsv), studies without a year last; then study label; then record id.
     Rows of records only proposed for inclusion (status `proposed`) are left out.
     Raises InputError (naming `path` and the line) on an unknown field or source, an empty value,
-    a field given twice or missing for a record, or a patient count that is neither digits nor NR.
+    a field given twice or missing for a record, or a patient count that is neither digits, NR nor unclear.
     """
     record_years = {row.get("record_id", ""): _year_of(row.get("year", "")) for row in records}
     grouped: dict[str, dict[str, Mapping[str, str]]] = {}
@@ -131,8 +133,8 @@ def build_studies(extraction: Sequence[Mapping[str, str]], records: Iterable[Map
                              f"{row.get('source', '')!r}; expected one of {', '.join(SOURCES)}")
         if not value:
             raise InputError(path, line, "value", f"empty value for {field}; expected a value or {NR}")
-        if field == "n_patients" and value != NR and not _INTEGER.match(value):
-            raise InputError(path, line, "value", f"n_patients {value!r}; expected a whole number or {NR}")
+        if field == "n_patients" and value not in (NR, UNCLEAR) and not _INTEGER.match(value):
+            raise InputError(path, line, "value", f"n_patients {value!r}; expected a whole number, {NR} or {UNCLEAR}")
         fields = grouped.setdefault(record_id, {})
         if field in fields:
             raise InputError(path, line, "field",
@@ -199,6 +201,8 @@ def footnotes(studies: Sequence[Study]) -> list[str]:
     notes = []
     if any(not cell.verified for study in studies for cell in study.cells.values()):
         notes.append(DAGGER_NOTE)
+    if any(cell.value == UNCLEAR for study in studies for cell in study.cells.values()):
+        notes.append(UNCLEAR_NOTE)
     codes = {code.strip() for study in studies for code in study.cells["prior_treatments"].value.split(";")}
     used = {code: meaning for code, meaning in ABBREVIATIONS.items() if code in codes}
     explained = {**used, **ALWAYS_EXPLAINED}
@@ -209,7 +213,9 @@ def footnotes(studies: Sequence[Study]) -> list[str]:
 
 
 def display_value(value: str) -> str:
-    """A value as the human-facing formats print it: ';'-lists spaced so that they can wrap."""
+    """A value as the human-facing formats print it: `unclear` as '?', ';'-lists spaced so that they can wrap."""
+    if value == UNCLEAR:
+        return UNCLEAR_MARK
     return re.sub(r"\s*;\s*", "; ", value) if ";" in value else value
 
 

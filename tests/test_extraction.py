@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lsr.extraction import COLUMNS, FIELDS, NR, build_extraction, canonical_drug, extract_record, read_reviewer_values
+from lsr.extraction import (COLUMNS, FIELDS, NR, UNCLEAR, build_extraction, canonical_drug, extract_record,
+                            read_reviewer_values)
 from lsr.tables import build_studies
 from lsr.text import record_sentences, split_sentences
 from lsr.records import collect_records, resolve_inputs
@@ -197,13 +198,13 @@ def test_drug_names_to_canonical_codes(name, code):
     ("A boy with steroid-resistant JDM was treated with tacrolimus.", "CS"),
     ("She had previously been treated with azathioprine and rituximab before tacrolimus.", "AZA;RTX"),
     ("Tacrolimus was given as first-line therapy together with prednisolone.", "none"),
-    ("All three children were corticosteroid dependent and were treated with tacrolimus.", NR),
+    ("All three children were corticosteroid dependent and were treated with tacrolimus.", UNCLEAR),   # steroids before, not said to be a prior treatment
     ("Tacrolimus and prednisolone were given to three children.", NR),
     ("Oral steroids and IVIG proved ineffective. Tacrolimus was started.", "CS;IVIG"),
     ("Cyclosporine had failed, and tacrolimus was given.", "CSA"),
     ("He was given pulse methylprednisolone and rituximab, then tacrolimus was added.", "CS;RTX"),
     ("Her rash was recalcitrant to hydroxychloroquine; tacrolimus was started.", "HCQ"),
-    ("Despite prednisone, MTX, colchicine and tacrolimus, calcinosis progressed.", NR),
+    ("Despite prednisone, MTX, colchicine and tacrolimus, calcinosis progressed.", UNCLEAR),   # given with tacrolimus or before it?
     ("After failure of prednisone and MTX, tacrolimus and IVIG were given.", "CS;MTX"),
 ])
 def test_prior_treatments_only_when_the_text_says_they_came_before(abstract, prior):
@@ -252,7 +253,9 @@ def test_doses_in_mg_per_kg_per_day_and_troughs_in_ng_per_ml(abstract, dose):
     ("Patients were followed up for a mean ± SD of 48 ± 30 months.", "48"),
     ("At the last follow-up, 18 months after the initiation of tacrolimus, the score was 70/100.", "18"),
     ("After 6 months of tacrolimus treatment, the rash had cleared.", "6"),
-    ("Children were followed for 12 months before the start of tacrolimus.", NR),
+    ("Children were followed for 12 months before the start of tacrolimus.", UNCLEAR),   # speaks of follow-up
+    ("Patients were followed up; mean disease duration was 6.8 years.", UNCLEAR),         # not a follow-up
+    ("Patients were followed at our clinic, aged 15 years at last visit.", UNCLEAR),
     ("Disease duration was 0.16-11 years.", NR),
     ("Tacrolimus was started. Mean follow-up was 30 months (range, 6-48).", "6-48"),
     ("Tacrolimus was started. Follow-up was 3 years in case 1 and 10 months in case 2.", "10-36"),
@@ -379,7 +382,7 @@ def test_unseen_abstracts_never_get_invented_values_and_key_fields_reach_their_f
         got = {field: finding.value for field, finding in extract_record(case).items()}
         for field in FIELDS:
             right[field] += got[field] == case[field]
-            if case[field] == NR and got[field] != NR:
+            if case[field] == NR and got[field] not in (NR, UNCLEAR):    # unclear asserts nothing
                 invented.append(f"{case['id']} {field}={got[field]!r}")
     accuracy = {field: right[field] / len(cases) for field in FIELDS}
     print("\n".join(f"{field:17} {right[field]}/{len(cases)} {accuracy[field]:.0%}" for field in FIELDS))

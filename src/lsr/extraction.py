@@ -487,9 +487,33 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         if found:
             codes |= found
             finding.add_evidence(text)
+    unexplained = _drugs_before_tacrolimus(sentences) - codes - {"stem cell transplantation"}
+    if unexplained:
+        # Drugs named before tacrolimus that no statement places before it (or beside it): a
+        # reviewer decides whether they were prior treatments.
+        unsettled = Finding(UNCLEAR, list(finding.evidence))
+        for sentence in sentences:
+            if not sentence.in_title and any(code in unexplained for _, _, code in drug_mentions(sentence.text)):
+                unsettled.add_evidence(sentence.text)
+        return unsettled
     if codes:
         finding.value = ";".join(sorted(codes))
     return finding
+
+
+def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
+    """Codes of the drugs the abstract (not its background or literature) names before its first
+    mention of tacrolimus, including earlier in that sentence."""
+    found: set[str] = set()
+    for sentence in sentences:
+        if sentence.in_title or sentence.about_literature or sentence.is_background:
+            continue
+        tacrolimus = _TACROLIMUS_RE.search(sentence.text)
+        end = tacrolimus.start() if tacrolimus else len(sentence.text)
+        found |= {code for start, _, code in drug_mentions(sentence.text) if start < end}
+        if tacrolimus:
+            break
+    return found
 
 
 _ROUTE_WORDS = {"oral": "oral", "orally": "oral", "per os": "oral", "p.o.": "oral", "by mouth": "oral",
@@ -654,12 +678,18 @@ def _followup_value(window: str, duration: re.Match) -> str:
     return _months(duration)
 
 
+_FOLLOWUP_OTHER_RE = re.compile(r"\d|\b(?:age|aged|old|duration|onset|diagnos\w*|disease|evolution|born)\b", re.I)
+
+
 def extract_followup(sentences: Sequence[Sentence]) -> Finding:
     """Follow-up after tacrolimus start in months ('7 to 9 months' -> 7-9; weeks and years converted).
 
     Stated follow-up first, then time on tacrolimus ('after 6 months of tacrolimus'), then the
     latest time point results are reported at ('At 12 months, ...') once tacrolimus is introduced.
+    A follow-up statement whose duration is not plainly the follow-up after tacrolimus (an age or a
+    disease duration in between, time before tacrolimus) makes the field unclear.
     """
+    unsettled = Finding(UNCLEAR)
     for sentence in sentences:
         if sentence.about_literature or sentence.is_background:
             continue
@@ -670,10 +700,16 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
                 return Finding(_months(before), [text])
             window = text[cue.end():cue.end() + 120]
             duration = _DURATION_RE.search(window[:80])
-            # Time followed before the drug was started is not follow-up after tacrolimus.
-            if duration and not re.search(r"\b(?:before|prior)\b", window[:duration.start()], re.I) \
-                    and not re.match(r"\s*(?:before|prior to)\b", window[duration.end():], re.I):
+            unsettled.add_evidence(text)
+            # Time followed before the drug was started is not follow-up after tacrolimus; a number or
+            # an age, onset or disease duration between cue and duration belongs to something else.
+            between = window[:duration.start()] if duration else ""
+            if duration and not re.search(r"\b(?:before|prior)\b", between, re.I) \
+                    and not re.match(r"\s*(?:before|prior to)\b", window[duration.end():], re.I) \
+                    and not _FOLLOWUP_OTHER_RE.search(between) and len(between) <= 45:
                 return Finding(_followup_value(window, duration), [text])
+    if unsettled.evidence:
+        return unsettled
     for sentence in sentences:
         if sentence.about_literature or sentence.is_background or not _TACROLIMUS_RE.search(sentence.text):
             continue

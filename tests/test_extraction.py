@@ -345,6 +345,8 @@ def test_steroid_sparing_from_a_title():
     ("Tacrolimus can cause nephrotoxicity and hypertension.", NR),
     ("Tacrolimus was well tolerated.", NR),
     ("Tacrolimus was given. Adverse events were not reported.", NR),
+    ("Tacrolimus was given. No serious adverse events occurred.", UNCLEAR),     # the others are left open
+    ("Tacrolimus was given. Adverse effects were mild and transient.", UNCLEAR),  # spoken of, none named
     ("Tacrolimus was given. Infections were more frequent with cyclophosphamide; two children on tacrolimus "
      "developed hypertension.", "hypertension"),
     ("Tacrolimus was stopped because of deranged liver tests.", "hepatotoxicity"),

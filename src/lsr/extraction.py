@@ -957,6 +957,8 @@ _AE_NONE_RE = re.compile(
     rf"|{_AE_CUE}\s+(?:\w+\s+){{0,3}}?(?:were|was|have been|had been)\s+(?:not|never)\s+(?:\w+\s+)?"
     rf"(?:observed|seen|noted|detected|found|encountered)"
     rf"|\bnone of the patients (?:had|developed|experienced)\s+(?:any\s+)?{_AE_CUE}", re.I)
+_AE_QUALIFIED_RE = re.compile(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
+                              r"relevant|important)\b", re.I)
 _AE_TERMS = {
     "hypertension": r"hypertension|high blood pressure",
     "nephrotoxicity": r"nephrotoxicity|renal (?:dysfunction|impairment|toxicity|insufficiency|failure)|"
@@ -983,7 +985,7 @@ _AE_TERMS_RE = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern 
 _AE_GENERIC_RE = re.compile(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
                             r"are reported|include[sd]? [a-z]+ such)\b", re.I)
 _AE_EVENT_RE = re.compile(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
-                          r"\bobserved\b|\bnoted\b|\bencountered\b|\b(?:stopped|ceased)\b|"
+                          r"\bobserved\b|\bnoted\b|\bencountered\b|\bseen\b|\b(?:stopped|ceased)\b|"
                           r"\b(?:minor|mild|moderate|transient|other) (?:events|effects)\b", re.I)
 
 
@@ -995,13 +997,18 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
     """Adverse events under tacrolimus: 'none' when the text says none occurred, else the events named."""
     events: list[str] = []
     none_evidence: list[str] = []
+    unsettled = Finding(UNCLEAR)
     finding = Finding()
     for sentence in _after_tacrolimus(sentences):
         text = sentence.text
         if _AE_GENERIC_RE.search(text):
             continue
-        if _AE_NONE_RE.search(text):
-            none_evidence.append(text)
+        for none in _AE_NONE_RE.finditer(text):
+            # 'no serious adverse events' leaves the others open.
+            (unsettled.evidence if _AE_QUALIFIED_RE.search(none.group(0)) else none_evidence).append(text)
+        if (re.search(_AE_CUE, text, re.I) and not _AE_NONE_RE.search(text)
+                and not re.search(r"\bnot (?:reported|described|mentioned|available|assessed)\b", text, re.I)):
+            unsettled.add_evidence(text)
         named = []
         for clause in text.split(";"):
             # 'infections were more frequent with cyclophosphamide': another drug's events.
@@ -1019,6 +1026,9 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
     if events:
         finding.value = "; ".join(sorted(events))
         return finding
+    if unsettled.evidence:
+        # Adverse events spoken of (or only serious ones denied) without one the rules can name.
+        return unsettled
     if none_evidence:
         return Finding("none", none_evidence)
     return finding

@@ -90,7 +90,7 @@ def test_sentences_keep_abbreviations_and_decimals_and_carry_sections():
     ("Patients were randomised to tacrolimus (trough 5-10 ng/mL; n = 16) or cyclophosphamide (n = 15). "
      "Thirty-one children were enrolled.", "16"),
     ("Fifty patients were included: 38 adults and 12 children with JDM.", "12"),
-    ("Fifty patients with myositis were included, 38 of them adults, and received tacrolimus.", NR),
+    ("Fifty patients with myositis were included, 38 of them adults, and received tacrolimus.", UNCLEAR),
 ])
 def test_number_of_patients_as_authors_write_it(abstract, n):
     assert values(abstract)["n_patients"] == n
@@ -585,3 +585,13 @@ def test_pipeline_run_publishes_extraction_for_every_included_record(bundled_run
     hassan = [r for r in rows if r["record_id"] == "pmid:18716733"]
     assert hassan and all((r["source"], r["reviewer"]) == ("full text", "seed-review") for r in hassan)
     assert "extraction:" in (bundled_run / "results/logs/extract.log").read_text()
+
+
+@pytest.mark.parametrize("abstract, field", [
+    ("Tacrolimus was started. The rash improved in two children and worsened in two.", "skin_outcome"),
+    ("Tacrolimus was started. Muscle strength improved in the girl but worsened in the boy.", "muscle_outcome"),
+    ("Tacrolimus was started. Prednisolone was tapered in one child and increased in another.", "steroid_sparing"),
+])
+def test_statements_that_contradict_each_other_leave_the_field_to_a_reviewer(abstract, field):
+    findings = extract_record({"title": "Tacrolimus in juvenile dermatomyositis", "abstract": abstract})
+    assert findings[field].value == UNCLEAR and findings[field].evidence

@@ -175,7 +175,7 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
     """JDM patients treated with tacrolimus: the best-placed count statement (reports, tacrolimus, title).
 
     In a study that also counts adults, only a count of children (juvenile patients) is the
-    table's number; without one the number is NR.
+    table's number; without one the number is unclear.
     """
     candidates = []
     mixed = False
@@ -187,7 +187,11 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
             if count < 10000:
                 candidates.append((priority, sentence.index, position, count, sentence.text, wording))
     if mixed:
+        counted = candidates
         candidates = [c for c in candidates if _JUVENILE_RE.search(c[5])]
+        if counted and not candidates:
+            # Adults and children counted together: how many were juvenile is for a reviewer.
+            return Finding(UNCLEAR, list(dict.fromkeys(c[4] for c in counted)))
     if not candidates:
         return Finding()
     best = min(candidates)
@@ -213,7 +217,7 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
         if re.search(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
                      r"(?:trial|study)\b|\btrial\b", sentence.text.replace("non-random", ""), re.I):
             return Finding("trial", [sentence.text])
-    n = int(n_patients.value) if n_patients.value != NR else None
+    n = _count(n_patients)
     if n == 1:
         return Finding("case report", list(n_patients.evidence))
     wording = {}
@@ -404,7 +408,7 @@ def extract_sex(sentences: Sequence[Sentence], n_patients: Finding) -> tuple[Fin
     counts, evidence = group if group else (dict(singles[in_title]), single_evidence[in_title])
     if not counts:
         return Finding(), Finding()
-    n = int(n_patients.value) if n_patients.value != NR else None
+    n = _count(n_patients)
     total = sum(counts.values())
     if n is not None and total > n:
         return Finding(), Finding()
@@ -885,8 +889,12 @@ def extract_outcome(sentences: Sequence[Sentence], domain: str, n_patients: int 
     if set(classes) == {"resolved", "improved"}:
         value = "improved"
     else:
-        order = {outcome: min(s[2] for s in chosen if s[3] == outcome) for outcome in classes}
-        value = max(classes, key=lambda outcome: (classes[outcome], -order[outcome]))
+        ranked = classes.most_common()
+        # Better and worse both stated, or two classes stated equally often: for a reviewer.
+        if ("worsened" in classes and classes.keys() & {"improved", "resolved"}) or (
+                len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+            return Finding(UNCLEAR, list(dict.fromkeys(statement[4] for statement in chosen)))
+        value = ranked[0][0]
     finding = Finding(value)
     for statement in chosen:
         if statement[3] == value or (value == "improved" and statement[3] == "resolved"):
@@ -946,7 +954,9 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
     if not answers:
         return Finding()
     counts = Counter(answer for answer, _, _ in answers)
-    value = "yes" if counts["yes"] >= counts["no"] else "no"
+    if counts["yes"] == counts["no"]:
+        return Finding(UNCLEAR, list(dict.fromkeys(text for _, _, text in answers)))
+    value = "yes" if counts["yes"] > counts["no"] else "no"
     return Finding(value, list(dict.fromkeys(text for answer, _, text in answers if answer == value)))
 
 
@@ -1044,7 +1054,7 @@ def extract_study(record: Mapping[str, str]) -> Finding:
 
 
 def _count(finding: Finding) -> int | None:
-    return int(finding.value) if finding.value != NR else None
+    return int(finding.value) if finding.value.isdigit() else None
 
 
 def extract_record(record: Mapping[str, str]) -> dict[str, Finding]:

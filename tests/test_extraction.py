@@ -589,7 +589,8 @@ def test_pipeline_run_publishes_extraction_for_every_included_record(bundled_run
 
 @pytest.mark.parametrize("abstract, field", [
     ("Tacrolimus was started. The rash improved in two children and worsened in two.", "skin_outcome"),
-    ("Tacrolimus was started. Muscle strength improved in the girl but worsened in the boy.", "muscle_outcome"),
+    ("Tacrolimus was started. Muscle strength improved in two children; muscle weakness worsened in two others.",
+     "muscle_outcome"),
     ("Tacrolimus was started. Prednisolone was tapered in one child and increased in another.", "steroid_sparing"),
 ])
 def test_statements_that_contradict_each_other_leave_the_field_to_a_reviewer(abstract, field):

@@ -762,8 +762,13 @@ _OUTCOME_TRIGGERS = [
     (r"\bdecreas\w*|\breduc\w*|\bdeclin\w*|\bdrop\w*|\bfell\b|\bfall\w*|\blower\w*|\bdiminish\w*|\bsubsid\w*", "down"),
     (r"\bincreas\w*|\brose\b|\brise\b|\bgain\w*|\bhigher\b|\bregain\w*", "up"),
 ]
-_NEGATION_RE = re.compile(r"\b(?:no|not|none|without|neither|nor|never|failed to|fail to|lack of|absence of|unable to|"
-                          r"cannot|could not|did not|didn['’]t|n['’]t)\b(?:\W+\w+){0,4}\W*$", re.I)
+# Outcome statements put adverbs between a negation and its verb ('did not fully resolve').
+_OUTCOME_NEGATION_WINDOW = {"negated": 4}
+
+
+def _negated(clause: str, match: re.Match) -> bool:
+    """Whether a negation cue (config/vocabularies/modifiers.yaml) applies to a matched word."""
+    return _VOCABULARIES.modifiers.modifies(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
 _CLAUSE_SPLIT_RE = re.compile(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
                               r"\bwhich\b", re.I)
 _BASELINE_RE = re.compile(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
@@ -771,7 +776,7 @@ _BASELINE_RE = re.compile(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis
 
 
 def _trigger_class(clause: str, trigger: re.Match, label: str) -> str | None:
-    negated = _NEGATION_RE.search(clause[:trigger.start()])
+    negated = _negated(clause, trigger)
     if label in ("improved", "resolved") and negated:
         # 'did not resolve completely' says only that it is not resolved: no class of its own.
         if label == "resolved" or re.search(r"\bcomplete(?:ly)?\b|\bfull(?:y)?\b", clause[trigger.start():][:40]):
@@ -837,7 +842,7 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     results = []
     for (_, _, domain, tier, polarity), (_, _, match, label) in sorted(pairs, key=lambda p: (p[0][0], p[1][0])):
         if label in ("down", "up"):
-            if polarity == 0 or _NEGATION_RE.search(clause[:match.start()]):
+            if polarity == 0 or _negated(clause, match):
                 continue
             direction = -1 if label == "down" else 1
             results.append((domain, tier, "improved" if direction * polarity > 0 else "worsened"))
@@ -946,10 +951,10 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
             if not steroid:
                 continue
             for match in _SPARING_YES_RE.finditer(clause):
-                negated = _NEGATION_RE.search(clause[:match.start()])
+                negated = _negated(clause, match)
                 answers.append(("no" if negated else "yes", sentence.index, text))
             for match in _SPARING_NO_RE.finditer(clause):
-                if not _NEGATION_RE.search(clause[:match.start()]):
+                if not _negated(clause, match):
                     answers.append(("no", sentence.index, text))
     if not answers:
         return Finding()
@@ -1027,7 +1032,7 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
                 continue
             for name, pattern in _AE_TERMS_RE.items():
                 for match in pattern.finditer(clause):
-                    if not _NEGATION_RE.search(clause[:match.start()][-40:]):
+                    if not _negated(clause, match):
                         named.append(name)
                         break
         if named:

@@ -442,8 +442,10 @@ class ModifierLexicon:
         self.carriers = {phrase(p) for p in data.get("carried_by", [])}
         self.terminators = {phrase(p)[0] for p in data.get("terminators", []) if phrase(p)}
 
-    def scope(self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]]) -> list[frozenset[str]]:
-        """The modifier categories that apply to each (first, last) token span of a sentence."""
+    def scope(self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]],
+              windows: Mapping[str, int] | None = None) -> list[frozenset[str]]:
+        """The modifier categories that apply to each (first, last) token span of a sentence
+        (`windows`: forward windows by category, instead of the lexicon's)."""
         cues = [(self.cues[key], first, last) for key, first, last in self.lexicon.find(tokens)]
         if not cues:
             return [frozenset()] * len(spans)
@@ -457,7 +459,8 @@ class ModifierLexicon:
                     continue    # the cue is part of the mention itself
                 if cue.direction == "forward":
                     gap = first - c_last - 1
-                    if not 0 <= gap <= cue.window or any(c_last < s < first for s in stops):
+                    window = windows.get(cue.category, cue.window) if windows else cue.window
+                    if not 0 <= gap <= window or any(c_last < s < first for s in stops):
                         continue
                     if any(tuple(norms[last + 1:last + 1 + len(e)]) == e for e in self.exceptions[cue.category]):
                         continue
@@ -480,6 +483,14 @@ class ModifierLexicon:
                         if spans[j][1] == end - 1:
                             result[k] |= result[j] & {"negated"}
         return [frozenset(f) for f in result]
+
+
+    def modifies(self, text: str, start: int, end: int, category: str, windows: Mapping[str, int] | None = None) -> bool:
+        """Whether a cue of `category` in `text` applies to the words between characters `start`
+        and `end`; `windows` overrides a category's forward window for this use."""
+        tokens = tokenize(text)
+        inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end]
+        return bool(inside) and category in self.scope(tokens, [(inside[0], inside[-1])], windows)[0]
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,6 @@ class FieldScore:
     right: int = 0
     covered: int = 0
     invented: int = 0
-    compared: int = 0
 
 
 def score_extraction(rows: Iterable[tuple[str, str, str, str]]) -> tuple[dict[str, FieldScore], list[str]]:
@@ -120,7 +119,6 @@ def score_extraction(rows: Iterable[tuple[str, str, str, str]]) -> tuple[dict[st
     misses = []
     for record_id, name, gold, got in rows:
         score = scores[name]
-        score.compared += 1
         gold_is_value, got_is_value = asserted(gold), asserted(got)
         score.gold_values += gold_is_value
         if got_is_value:

@@ -596,3 +596,8 @@ def test_pipeline_run_publishes_extraction_for_every_included_record(bundled_run
 def test_statements_that_contradict_each_other_leave_the_field_to_a_reviewer(abstract, field):
     findings = extract_record({"title": "Tacrolimus in juvenile dermatomyositis", "abstract": abstract})
     assert findings[field].value == UNCLEAR and findings[field].evidence
+
+
+def test_every_table1_field_has_one_extractor():
+    from lsr.extraction import EXTRACTORS
+    assert list(EXTRACTORS) == FIELDS

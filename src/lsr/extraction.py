@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 
 from .cli import iso_date
@@ -1062,29 +1062,65 @@ def _count(finding: Finding) -> int | None:
     return int(finding.value) if finding.value.isdigit() else None
 
 
+class Source:
+    """What a field's extractor reads: the record, its sentences, and the other fields' findings
+    (each extracted once, on first use: the design reads the number of patients)."""
+
+    def __init__(self, record: Mapping[str, str]):
+        self.record = record
+        self.sentences = record_sentences(record.get("title", ""), record.get("abstract", ""))
+        self._found: dict[str, Finding] = {}
+        self._pairs: dict[Callable, tuple[Finding, Finding]] = {}
+
+    def finding(self, field_name: str) -> Finding:
+        if field_name not in self._found:
+            self._found[field_name] = EXTRACTORS[field_name](self)
+        return self._found[field_name]
+
+    def count(self) -> int | None:
+        """The number of patients, when it is a number."""
+        return _count(self.finding("n_patients"))
+
+    def pair(self, extract: Callable[["Source"], tuple[Finding, Finding]], index: int) -> Finding:
+        """One finding of an extractor that reads two fields at once (youngest and oldest age)."""
+        if extract not in self._pairs:
+            self._pairs[extract] = extract(self)
+        return self._pairs[extract][index]
+
+
+def _ages(source: Source) -> tuple[Finding, Finding]:
+    return extract_ages(source.sentences)
+
+
+def _sexes(source: Source) -> tuple[Finding, Finding]:
+    return extract_sex(source.sentences, source.finding("n_patients"))
+
+
+EXTRACTORS: dict[str, Callable[[Source], Finding]] = {
+    "study": lambda source: extract_study(source.record),
+    "design": lambda source: extract_design(source.sentences, source.record.get("publication_types", ""),
+                                            source.finding("n_patients")),
+    "n_patients": lambda source: extract_n_patients(source.sentences),
+    "age_min": lambda source: source.pair(_ages, 0),
+    "age_max": lambda source: source.pair(_ages, 1),
+    "sex_m": lambda source: source.pair(_sexes, 0),
+    "sex_f": lambda source: source.pair(_sexes, 1),
+    "prior_treatments": lambda source: extract_prior_treatments(source.sentences),
+    "tacrolimus_route": lambda source: extract_route(source.sentences),
+    "tacrolimus_dose": lambda source: extract_dose(source.sentences),
+    "followup_months": lambda source: extract_followup(source.sentences),
+    "skin_outcome": lambda source: extract_outcome(source.sentences, "skin", source.count()),
+    "muscle_outcome": lambda source: extract_outcome(source.sentences, "muscle", source.count()),
+    "steroid_sparing": lambda source: extract_steroid_sparing(source.sentences),
+    "adverse_events": lambda source: extract_adverse_events(source.sentences),
+}
+"""The extractor of each Table 1 field (the field registry's names): a new field is one entry here."""
+
+
 def extract_record(record: Mapping[str, str]) -> dict[str, Finding]:
     """All Table 1 fields of one record from its title and abstract (machine values)."""
-    sentences = record_sentences(record.get("title", ""), record.get("abstract", ""))
-    n_patients = extract_n_patients(sentences)
-    age_min, age_max = extract_ages(sentences)
-    sex_m, sex_f = extract_sex(sentences, n_patients)
-    return {
-        "study": extract_study(record),
-        "design": extract_design(sentences, record.get("publication_types", ""), n_patients),
-        "n_patients": n_patients,
-        "age_min": age_min,
-        "age_max": age_max,
-        "sex_m": sex_m,
-        "sex_f": sex_f,
-        "prior_treatments": extract_prior_treatments(sentences),
-        "tacrolimus_route": extract_route(sentences),
-        "tacrolimus_dose": extract_dose(sentences),
-        "followup_months": extract_followup(sentences),
-        "skin_outcome": extract_outcome(sentences, "skin", _count(n_patients)),
-        "muscle_outcome": extract_outcome(sentences, "muscle", _count(n_patients)),
-        "steroid_sparing": extract_steroid_sparing(sentences),
-        "adverse_events": extract_adverse_events(sentences),
-    }
+    source = Source(record)
+    return {field_name: source.finding(field_name) for field_name in FIELDS}
 
 
 # --------------------------------------------------------------------------- reviewer values

@@ -601,3 +601,9 @@ def test_statements_that_contradict_each_other_leave_the_field_to_a_reviewer(abs
 def test_every_table1_field_has_one_extractor():
     from lsr.extraction import EXTRACTORS
     assert list(EXTRACTORS) == FIELDS
+
+
+def test_a_protocol_reports_no_values_of_patients():
+    got = values("Forty children with JDM will be randomised to oral tacrolimus 0.1 mg/kg/day or cyclophosphamide. "
+                 "Patients will be followed for 12 months.", title="Tacrolimus in JDM: protocol of a randomised trial")
+    assert (got["n_patients"], got["tacrolimus_dose"], got["followup_months"]) == (NR, NR, NR)

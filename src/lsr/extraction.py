@@ -1068,7 +1068,9 @@ class Source:
 
     def __init__(self, record: Mapping[str, str]):
         self.record = record
-        self.sentences = record_sentences(record.get("title", ""), record.get("abstract", ""))
+        # What is planned or proposed ('120 children will be randomised') reports no patient's values.
+        self.sentences = [sentence for sentence in record_sentences(record.get("title", ""), record.get("abstract", ""))
+                          if sentence.in_title or "hypothetical" not in _VOCABULARIES.modifiers.cues_in(sentence.text)]
         self._found: dict[str, Finding] = {}
         self._pairs: dict[Callable, tuple[Finding, Finding]] = {}
 

@@ -485,6 +485,10 @@ class ModifierLexicon:
         return [frozenset(f) for f in result]
 
 
+    def cues_in(self, text: str) -> set[str]:
+        """The categories of the cues a text holds ('will be randomised' -> hypothetical)."""
+        return {self.cues[key].category for key, _, _ in self.lexicon.find(tokenize(text))}
+
     def modifies(self, text: str, start: int, end: int, category: str, windows: Mapping[str, int] | None = None) -> bool:
         """Whether a cue of `category` in `text` applies to the words between characters `start`
         and `end`; `windows` overrides a category's forward window for this use."""

@@ -520,16 +520,15 @@ def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
     return found
 
 
-_ROUTE_WORDS = {"oral": "oral", "orally": "oral", "per os": "oral", "p.o.": "oral", "by mouth": "oral",
-                "enteral": "oral", "intravenous": "intravenous", "intravenously": "intravenous",
-                "iv": "intravenous", "i.v.": "intravenous", "infusion": "intravenous",
-                "continuous infusion": "intravenous"}
+# Route words of config/vocabularies/routes.yaml: the entries whose code is a tacrolimus_route value.
+_ROUTE_ENTRIES = [e for e in _VOCABULARIES.of("routes") if e.code in ("oral", "intravenous")]
+_ROUTES = entry_lexicon(_ROUTE_ENTRIES)
+_ROUTE = entry_pattern(_ROUTE_ENTRIES)
 _ROUTE_BEFORE_RE = re.compile(
-    rf"\b(?P<route>oral|intravenous|iv|i\.v\.|enteral)\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
+    rf"(?P<route>{_ROUTE})\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
     rf"low-dose|low dose|therapy|treatment|form|formulation)\s+(?:of\s+)?|(?:low-dose|daily|systemic)\s+)?"
-    rf"{TACROLIMUS}\b", re.I)
-_ROUTE_AFTER_RE = re.compile(r"(?<![\w.])(?P<route>orally|intravenously|per os|p\.o\.|by mouth|i\.v\.|iv|oral|"
-                             r"intravenous|continuous infusion|infusion)(?![\w])", re.I)
+    rf"{TACROLIMUS}", re.I)
+_ROUTE_AFTER_RE = re.compile(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
 
 
 def extract_route(sentences: Sequence[Sentence]) -> Finding:
@@ -540,7 +539,7 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
         if sentence.about_literature:
             continue
         text = sentence.text
-        found = {_ROUTE_WORDS[m["route"].lower()] for m in _ROUTE_BEFORE_RE.finditer(text)}
+        found = {_ROUTES.fullmatch(m["route"]) for m in _ROUTE_BEFORE_RE.finditer(text)}
         for start, end in _tacrolimus_segments(text):
             for match in _ROUTE_AFTER_RE.finditer(text, start, end):
                 after = text[match.end():match.end() + 25]
@@ -549,7 +548,8 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
                 if _DRUG_RE.match(after.strip()) or re.search(r"\b(?:grade|stage|class|type|phase)\s*$",
                                                                text[:match.start()], re.I):
                     continue
-                found.add(_ROUTE_WORDS[match["route"].lower()])
+                found.add(_ROUTES.fullmatch(match["route"]))
+        found.discard(None)
         if found:
             routes |= found
             finding.add_evidence(text)

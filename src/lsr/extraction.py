@@ -201,8 +201,11 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
 
 
 _TRIAL_TYPES = re.compile(r"\btrial\b", re.I)
-_HEDGE = re.compile(r"\b(?:needed|need|should|warrant\w*|future|further|larger|required|require|ongoing|would|will|"
-                    r"might|may|could|confirm\w*|literature|previous|anecdotal)\b", re.I)
+
+
+def _hedged(text: str) -> bool:
+    """A sentence that plans, proposes or hedges (text layer cues: 'larger trials are needed')."""
+    return bool({"hypothetical", "uncertain"} & _VOCABULARIES.modifiers.cues_in(text))
 
 
 def extract_design(sentences: Sequence[Sentence], publication_types: str, n_patients: Finding) -> Finding:
@@ -212,7 +215,7 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
     if trial_types:
         return Finding("trial", [f"publication type: {'; '.join(trial_types)}"])
     for sentence in sentences:
-        if sentence.about_literature or _HEDGE.search(sentence.text):
+        if sentence.about_literature or _hedged(sentence.text):
             continue
         if re.search(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
                      r"(?:trial|study)\b|\btrial\b", sentence.text.replace("non-random", ""), re.I):
@@ -229,7 +232,7 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
                                 ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|"
                                           r"\bregistry\b|\bobservational\b|\bchart review\b"),
                                 ("case report", r"\bcase reports?\b")):
-            if design not in wording and re.search(pattern, text, re.I) and not _HEDGE.search(text):
+            if design not in wording and re.search(pattern, text, re.I) and not _hedged(text):
                 wording[design] = text
     if "cohort" in wording and (n is None or n >= 2):
         return Finding("cohort", [wording["cohort"]])
@@ -570,7 +573,6 @@ _LEVEL_RE = re.compile(
 _LEVEL_CUE_RE = re.compile(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
 
 
-_RECOMMENDATION_RE = re.compile(r"\b(?:may|might|should|could|would)\s+be\b|\brecommend\w*|\bsuggest\w*", re.I)
 
 
 def extract_dose(sentences: Sequence[Sentence]) -> Finding:
@@ -584,7 +586,7 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
     finding = Finding()
     for sentence in sentences:
         # 'A target trough of 5-10 ng/mL may be appropriate' recommends a dose; nobody was given it.
-        if sentence.about_literature or _RECOMMENDATION_RE.search(sentence.text):
+        if sentence.about_literature or _hedged(sentence.text):
             continue
         text = sentence.text
         segments = _tacrolimus_segments(text)

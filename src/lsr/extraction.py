@@ -105,8 +105,7 @@ _SUBSET_RE = re.compile(rf"(?:\b(?:in|among|remaining|other|additional|all but)|
 _COUNTED_THING_RE = re.compile(r"\b(?:to|than|least|most)\s*$", re.I)
 _ADULT_COUNT_RE = re.compile(
     rf"(?<![\w.\-]){NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
-_JUVENILE_RE = re.compile(r"\b(?:children|child|juvenile|jdm|p(?:a)?ediatric|girls?|boys?|adolescents?|infants?)\b",
-                          re.I)
+_JUVENILE_RE = re.compile(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
 _N_EQUALS_RE = re.compile(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
 _SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n|sisters?|brothers?)"
 _SEX_PAIR_RE = re.compile(

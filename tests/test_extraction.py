@@ -607,3 +607,9 @@ def test_a_protocol_reports_no_values_of_patients():
     got = values("Forty children with JDM will be randomised to oral tacrolimus 0.1 mg/kg/day or cyclophosphamide. "
                  "Patients will be followed for 12 months.", title="Tacrolimus in JDM: protocol of a randomised trial")
     assert (got["n_patients"], got["tacrolimus_dose"], got["followup_months"]) == (NR, NR, NR)
+
+
+def test_an_age_or_onset_is_not_read_as_follow_up_or_as_the_age_at_tacrolimus():
+    got = values("JDM was diagnosed at the age of 10 years. At 13 years of age, oral tacrolimus was started.")
+    assert (got["age_min"], got["age_max"], got["followup_months"]) == (UNCLEAR, UNCLEAR, NR)
+    assert values("At 15 years of age, she started tacrolimus; the rash improved.")["followup_months"] == NR

@@ -330,11 +330,22 @@ def _age_mentions(sentence: Sentence) -> list[tuple[str, float, str]]:
     return ages
 
 
+_BARE_AGE_RE = re.compile(rf"\b(?:at|aged?)\s+(?:the\s+age\s+of\s+)?{NUMBER}\s*(?:years?|yrs?)\b", re.I)
+
+
 def extract_ages(sentences: Sequence[Sentence]) -> tuple[Finding, Finding]:
     """Youngest and oldest age in years: at tacrolimus start if stated, else as reported, else at onset."""
     mentions = [m for s in sentences if not s.about_literature and not s.in_title for m in _age_mentions(s)]
     for kind in ("start", "general", "onset"):
         chosen = [m for m in mentions if m[0] == kind]
+        if chosen and kind == "onset":
+            # 'diagnosed at 10 years; at 13 years tacrolimus was started': another age the rules
+            # do not read may be the one at tacrolimus start.
+            unread = [s.text for s in sentences if not s.about_literature and not s.in_title
+                      and _BARE_AGE_RE.search(s.text) and not any(m[2] == s.text for m in chosen)]
+            if unread:
+                evidence = list(dict.fromkeys([m[2] for m in chosen] + unread))
+                return Finding(UNCLEAR, evidence), Finding(UNCLEAR, evidence)
         if chosen:
             youngest = min(chosen, key=lambda m: m[1])
             oldest = max(chosen, key=lambda m: m[1])
@@ -646,7 +657,7 @@ _TIME_POINT_RE = re.compile(
     rf"(?:at|after|during|over)\s+(?:the\s+)?(?:(?:next|following|first|subsequent)\s+)?"
     rf"(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\b"
     rf"(?:\s+of\s+(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy))?"
-    rf"\s*(?:,|\s(?!before|prior))",
+    rf"\s*(?:,|\s(?!before|prior|of age|old))",
     re.I)
 
 

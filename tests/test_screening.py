@@ -203,6 +203,10 @@ JDM_ORAL = record("Oral tacrolimus in refractory juvenile dermatomyositis",
             "childhood developed dermatomyositis and received oral tacrolimus."), "exclude", "adult-onset only"),
     (record("Tacrolimus in juvenile polymyositis", "We describe two children with juvenile polymyositis given "
             "oral tacrolimus; polymyositis remitted in both."), "exclude", "not dermatomyositis"),
+    # treatment given without its names: tacrolimus may be among the drugs
+    (record("Rituximab for rapidly progressive lung disease in anti-MDA5 juvenile dermatomyositis", "A 14-year-old "
+            "girl with anti-MDA5 JDM received aggressive immunosuppressive therapy and rituximab; the lung disease "
+            "resolved."), "needs_review", ""),
     # an abstract cut off before it says what it is about
     (record("Juvenile dermatomyositis outcomes", "We followed 40 children with JDM and recorded"), "needs_review", ""),
 ])
@@ -295,7 +299,7 @@ def test_another_review_question_is_a_different_eligibility_file(tmp_path, repo,
     (("        then: met\n", "        then: accept\n"), "criteria/1/rules/1/then", "accept"),
     (("      - if: {any: [{concept: tacrolimus, in: [focus]}]}", "      - if: {any: [{concept: tacrolimu, in: [focus]}]}"),
      "criteria/4", "unknown concept 'tacrolimu'"),
-    (("        reason: no tacrolimus\n", "        reason: not tacrolimus\n"), "criteria/4/rules/4", "exclusion reason"),
+    (("        reason: no tacrolimus\n", "        reason: not tacrolimus\n"), "criteria/4/rules/5", "exclusion reason"),
 ])
 def test_a_bad_eligibility_file_is_named_with_the_field(tmp_path, repo, edit, field, problem):
     text = (repo / "config/eligibility.yaml").read_text(encoding="utf-8")

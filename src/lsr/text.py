@@ -73,7 +73,9 @@ def format_range(low: float, high: float | None = None, decimals: int = 2) -> st
 
 # --------------------------------------------------------------------------- tokens
 
-_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[%/#;]")
+# Chinese and Japanese characters are one token each (their text has no spaces between words).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[^\W\d_{_CJK}]+|[{_CJK}]|\d+(?:[.,]\d+)*|[%/#;]")
 # British to American spellings (and other harmless foldings), applied to text and lexicons alike.
 _SPELLING = [(re.compile(p), r) for p, r in (
     (r"ae", "e"), (r"oe", "e"), (r"(?<=\w)our$", "or"), (r"(?<=\w\w)is(e|ed|es|ing|ation|ations)$", r"iz\1"),

@@ -248,7 +248,7 @@ def abstract_is_complete(abstract: str) -> bool:
     text = abstract.strip()
     if not text or "ABSTRACT TRUNCATED" in text.upper():
         return False
-    return text.endswith((".", "!", "?", ")", "]", '"', "”", "’", "'")) and not text.endswith("...")
+    return text.endswith((".", "!", "?", ")", "]", '"', "”", "’", "'", "。", "．")) and not text.endswith("...")
 
 
 # --------------------------------------------------------------------------- lexicons

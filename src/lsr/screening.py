@@ -25,8 +25,8 @@ import yaml
 from .cli import iso_date
 from .living import recorded_record_ids
 from . import reviewers
-from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, Token, abstract_is_complete, field_spans, is_number,
-                   load_vocabularies, phrase, tokenize)
+from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
+                   load_vocabularies, stated_ages, tokenize)
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
@@ -210,24 +210,6 @@ class Mention:
 
 
 _ABBREVIATION = re.compile(r"\s*\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*[),;]")
-_AGE_UNITS = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365, "ano": 1.0}
-_AGE_BEFORE = {"age", "aged", "onset", "idade"}
-# An age at onset or diagnosis ("diagnosed at the age of 15 years", "aged 9 years at onset"):
-# a cue among the words since the previous number, or 'at onset' right after the unit.
-_ONSET_BEFORE = {"onset", "diagnosed", "diagnosis", "began", "begun"}
-_ONSET_AFTER = {("at", "onset"), ("at", "diagnosis"), ("at", "disease"), ("at", "presentation")}
-_ONSET_WINDOW = 8
-# Words after a number that make it a measure, not an age ('at 15 mg', 'at 40%').
-_MEASURES = {"%", "mg", "g", "kg", "ml", "l", "ng", "mm", "cm", "m", "h", "hour", "min", "minute", "time",
-             "dose", "u", "iu", "mmol", "umol", "µg", "mcg", "patient", "case", "child", "center", "centre",
-             "site", "hospital", "week", "month", "day", "/"}
-# '3 years earlier', '5 years ago': a time interval, not an age.
-_INTERVAL_AFTER = {("ago",), ("earlier",), ("before",), ("after",), ("later",), ("previously",), ("prior",)}
-_YOUNGER = {("or", "younger"), ("or", "less"), ("and", "under"), ("or", "below"), ("and", "younger")}
-_OLDER = {("or", "older"), ("or", "more"), ("and", "over"), ("or", "above"), ("and", "older")}
-_RANGE_JOINERS = {"to", "and", "or", "a"}
-
-
 class RecordText:
     """A record's text cut into sentences, with every concept mention found in it."""
 
@@ -250,63 +232,6 @@ class RecordText:
                     found.add(name, tuple(t.text for t in tokenize(match.group(1))), exact=True)
         return found
 
-    def _ages(self, tokens: list[Token]) -> list[tuple[int, int, str]]:
-        """Stated ages: (first token, last token, 'juvenile' or 'adult')."""
-        words = [t.norm for t in tokens]
-        found, i = [], 0
-        while i < len(words):
-            if not is_number(words[i]):
-                i += 1
-                continue
-            first, values = i, [float(words[i])]
-            j = i + 1
-            while j + 1 < len(words) and (is_number(words[j]) or
-                                          (words[j] in _RANGE_JOINERS and is_number(words[j + 1]))):
-                if is_number(words[j]):
-                    values.append(float(words[j]))
-                j += 1
-            has_unit = j < len(words) and words[j] in _AGE_UNITS
-            # 'aged 16', 'at the age of 16', 'diagnosed at 16': an age without a unit
-            bare = (not has_unit and len(values) == 1 and values[0] < 100 and first > 0
-                    and (words[first - 1] in ("aged", "at") or tuple(words[first - 2:first]) == ("age", "of"))
-                    and (j >= len(words) or words[j] not in _MEASURES and not is_number(words[j])))
-            if has_unit or bare:
-                unit = _AGE_UNITS[words[j]] if has_unit else 1.0
-                if bare:
-                    j -= 1      # the number is the last word of the age
-                after = tuple(words[j + 1:j + 3])
-                since = max([k + 1 for k in range(max(0, first - _ONSET_WINDOW), first)
-                             if is_number(words[k])], default=max(0, first - _ONSET_WINDOW))
-                at_onset = after in _ONSET_AFTER or (bool(_ONSET_BEFORE & set(words[since:first]))
-                                                     and first > 0 and words[first - 1] in ("at", "age", "of"))
-                in_context = after[:1] not in _INTERVAL_AFTER and (
-                    after[:1] == ("old",) or after == ("of", "age") or at_onset
-                    or any(w in _AGE_BEFORE for w in words[max(0, first - 4):first]))
-                if bare:    # with no unit, only an explicit age: 'aged 16', 'age of 16', onset 'at 16'
-                    in_context = in_context and (at_onset or words[first - 1] != "at")
-                if in_context:
-                    before = words[max(0, first - 2):first]
-                    ages = [v * unit for v in values]
-                    limit = self.eligibility.juvenile_age_below
-                    if after in _YOUNGER or {"under", "below", "younger", "before"} & set(before):
-                        groups = ["juvenile"]
-                    elif after in _OLDER or {"over", "above", "older"} & set(before):
-                        groups = ["adult"]
-                    else:   # a range reaching the limit ('12-18 years') is still a children's range
-                        groups = ["juvenile"] if min(ages) < limit else []
-                        if (max(ages) > limit) if len(ages) > 1 else ages[0] >= limit:
-                            groups.append("adult")
-                    last = j + 1 if after[:1] == ("old",) else j + 2 if after == ("of", "age") else j
-                    if len(ages) > 1 and groups == ["juvenile", "adult"]:
-                        groups.append("mixed")
-                    if at_onset and len(groups) == 1:
-                        groups.append(groups[0] + "_onset")
-                    found += [(first, last, group) for group in groups]
-                i = j + 1
-            else:
-                i = j
-        return found
-
     def _find(self) -> list[Mention]:
         concepts = self.eligibility.concepts
         defined = self._defined_abbreviations()
@@ -314,7 +239,7 @@ class RecordText:
         for index, sentence in enumerate(self.sentences):
             tokens = sentence.tokens
             spans = self.eligibility.lexicon.find(tokens) + defined.find(tokens)
-            ages = self._ages(tokens)
+            ages = stated_ages(tokens, self.eligibility.juvenile_age_below)
             for concept in concepts.values():
                 spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
             scopes = self.eligibility.modifiers.scope(tokens, [(first, last) for _, first, last in spans])

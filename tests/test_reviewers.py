@@ -1,6 +1,7 @@
 """Reviewer-written files: generic validators, decisions.tsv, agreement between reviewers."""
 import pytest
 
+from conftest import review_file
 from lsr import reviewers
 from lsr.tsv import InputError
 
@@ -59,7 +60,7 @@ def test_decisions_are_read_with_their_record_ids(tmp_path):
     assert decisions[0]["_line"] == 3    # the comment line counts
 
 
-def test_the_shipped_decisions_file_is_valid_for_the_bundled_records(repo):
+def test_the_fixture_decisions_file_is_valid_for_the_bundled_records(repo):
     import yaml
     from lsr.records import collect_records
     from lsr.sources import read_ris
@@ -68,9 +69,9 @@ def test_the_shipped_decisions_file_is_valid_for_the_bundled_records(repo):
     records = [{"record_id": f"pmid:{r['pmid']}", "pmid": r["pmid"]}
                for r in collect_records([repo / "resources/snapshot/tacrolimus-jdm-2024.xml"])]
     records += [{"record_id": r["record_id"], "pmid": ""}
-                for path in config["other_sources"] for r in read_ris(repo / path)]
+                for path in config["other_sources"] for r in read_ris(review_file(repo, path))]
     reasons = yaml.safe_load((repo / "config/eligibility.yaml").read_text())["exclusion_reasons"]
-    decisions = reviewers.read_decisions(repo / "config/screening/decisions.tsv", records, reasons)
+    decisions = reviewers.read_decisions(repo / "tests/fixtures/review/config/screening/decisions.tsv", records, reasons)
     assert {d["record_id"] for d in decisions} == {
         "doi:10.4103/injr.injr_128_20", "ris:yamada-2004", "ris:modesto-2003"}
 

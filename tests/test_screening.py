@@ -378,7 +378,7 @@ def test_cli_screens_records_with_reviewer_decisions_deterministically(tmp_path,
     records_path = tmp_path / "unique_records.tsv"
     write_tsv(records_path, bundled, COLUMNS)
     decisions_path = tmp_path / "decisions.tsv"
-    shipped = (repo / "config/screening/decisions.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
+    shipped = (repo / "tests/fixtures/review/config/screening/decisions.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
     header_and_comments = "".join(shipped[:5])  # these records are PubMed only: no other-source decisions
     decisions_path.write_text(header_and_comments
                               + "19479872\tann\tinclude\t\tfull text shows tacrolimus\t2024-06-01\n"

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape, quoteattr
 
-from .tsv import InputError, atomic_write_text, read_tsv
+from .tsv import InputError, atomic_write_text, read_tsv, read_yaml
 
 DATABASES, OTHER_METHODS, OVERALL = "databases", "other_methods", "overall"
 COLUMNS = (DATABASES, OTHER_METHODS)
@@ -564,11 +564,9 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
 
 def read_exclusion_reasons(eligibility: str | os.PathLike) -> list[str]:
     """The `exclusion_reasons` list of an eligibility file (validated by the screening stage)."""
-    import yaml
-
-    with open(eligibility, encoding="utf-8") as handle:
-        reasons = (yaml.safe_load(handle) or {}).get("exclusion_reasons")
-    if not reasons or not all(isinstance(reason, str) for reason in reasons):
+    data = read_yaml(eligibility, "the eligibility criteria (config/eligibility.yaml)")
+    reasons = data.get("exclusion_reasons") if isinstance(data, dict) else None
+    if not isinstance(reasons, list) or not reasons or not all(isinstance(reason, str) for reason in reasons):
         raise InputError(eligibility, None, "exclusion_reasons", "expected a list of exclusion reasons")
     return reasons
 

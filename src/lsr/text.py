@@ -22,7 +22,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .tsv import InputError
+from .tsv import InputError, read_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 VOCABULARY_DIR = REPO / "config" / "vocabularies"
@@ -410,13 +410,7 @@ class Lexicon:
 # --------------------------------------------------------------------------- vocabularies
 
 def _read_yaml(path: Path, schema_path: Path) -> dict:
-    if not path.exists():
-        raise InputError(path, None, None, "file not found; expected a vocabulary (YAML)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(path, mark.line + 1 if mark else None, None, f"not valid YAML: {error}") from None
+    data = read_yaml(path, "a vocabulary (YAML)")
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
     problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if problem is not None:

@@ -1348,8 +1348,8 @@ def run_cli(args) -> int:
     unclear = sum(row["value"] == UNCLEAR for row in unverified)
     print(f"extraction: {statuses['included']} included and {statuses['proposed']} proposed record(s), "
           f"{len(run.rows)} values ({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
-          f"{not_reported} of them NR, {unclear} unclear for a reviewer, {run.unclear} of these because "
-          f"implausible) -> {args.out}")
+          f"{not_reported} of them NR, {unclear} unclear for a reviewer: {run.unclear} implausible ones made "
+          f"unclear) -> {args.out}")
     for conflict in run.conflicts:
         print(f"CONFLICT {conflict}")
     for note in run.not_applied:

@@ -404,3 +404,12 @@ def test_cli_screens_records_with_reviewer_decisions_deterministically(tmp_path,
     result = run_screen(tmp_path, repo, records_path, decisions_path, first)
     assert result.returncode == 2
     assert f"{decisions_path}, line 8, field 'pmid': unknown PMID or record id" in result.stderr
+
+
+def test_an_eligibility_concept_naming_an_unknown_vocabulary_entry_is_named(tmp_path, repo):
+    text = (repo / "config/eligibility.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "eligibility.yaml"
+    path.write_text(text.replace("vocabulary: [drugs.tacrolimus]", "vocabulary: [drugs.tacrolimu]", 1), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        screening.load_eligibility(path, repo / SCHEMA)
+    assert caught.value.field == "concepts/tacrolimus/vocabulary" and "drugs.tacrolimus" in str(caught.value)

@@ -145,7 +145,7 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
                 raise InputError(path, None, f"concepts/{name}/vocabulary",
                                  f"unknown vocabulary entry {reference!r}; expected one of "
                                  f"{', '.join(sorted(vocabularies.entries))}")
-            entry = vocabularies.entries[reference]
+            entry = vocabularies.entry(reference)
             terms += entry.terms
             abbreviations += entry.abbreviations
         concepts[name] = Concept(

@@ -433,12 +433,15 @@ class Entry:
 @dataclass
 class Vocabularies:
     """Every vocabulary file of a folder: entries by 'vocabulary.entry', and the modifier cues."""
+    folder: Path
     entries: dict[str, Entry]
     modifiers: "ModifierLexicon"
 
     def entry(self, reference: str) -> Entry:
+        """The entry 'vocabulary.name' (e.g. drugs.tacrolimus); InputError naming the folder if absent."""
         if reference not in self.entries:
-            raise KeyError(reference)
+            raise InputError(self.folder, None, reference, f"no vocabulary entry {reference!r}; expected one of "
+                             f"{', '.join(sorted(self.entries))}")
         return self.entries[reference]
 
     def of(self, vocabulary: str) -> list[Entry]:
@@ -462,13 +465,13 @@ def load_vocabularies(folder: str | Path = VOCABULARY_DIR, schema_path: str | Pa
                                                    spec.get("kind", ""))
     if modifiers is None:
         raise InputError(folder / "modifiers.yaml", None, None, "file not found; expected the modifier cues")
-    return Vocabularies(entries, modifiers)
+    return Vocabularies(folder, entries, modifiers)
 
 
-def entry_lexicon(entries: Iterable[Entry], key=lambda e: e.code) -> Lexicon:
-    """A lexicon of vocabulary entries, keyed by code (or `key`)."""
+def entry_lexicon(entries: Iterable[Entry]) -> Lexicon:
+    """A lexicon of vocabulary entries, keyed by their codes."""
     entries = list(entries)
-    return Lexicon({key(e): e.terms for e in entries}, {key(e): e.abbreviations for e in entries})
+    return Lexicon({e.code: e.terms for e in entries}, {e.code: e.abbreviations for e in entries})
 
 
 def entry_pattern(entries: Iterable[Entry]) -> str:

@@ -1,3 +1,4 @@
+import glob
 import os
 import shlex
 import sys
@@ -21,6 +22,11 @@ AS_OF_OPTION = f"--as-of {config['as_of']}" if config.get("as_of") else ""
 # The review's durable state (committed): PubMed snapshots, table versions, history of states.
 DATA_DIR = config.get("data_dir", "data")
 HISTORY = os.path.join(DATA_DIR, "history")
+
+
+# The words screening and extraction read (drugs, routes, populations, modifier cues) and their schema:
+# a change reruns both stages.
+VOCABULARIES = sorted(glob.glob("config/vocabularies/*.yaml")) + ["workflow/schemas/vocabulary.schema.yaml"]
 
 
 def snapshot_patterns():

@@ -4,6 +4,7 @@ rule extract:
         records="results/unique_records.tsv",
         screening="results/screening.tsv",
         reviewer_values=config["extraction"]["reviewer_values"],
+        vocabularies=VOCABULARIES,
     output:
         extraction="results/extraction.tsv",
     params:

@@ -491,9 +491,6 @@ def entry_pattern(entries: Iterable[Entry]) -> str:
 
 # --------------------------------------------------------------------------- modifiers (ConText)
 
-MODIFIERS = ("negated", "hypothetical", "uncertain", "historical", "other_population")
-
-
 @dataclass(frozen=True)
 class ModifierCue:
     category: str

@@ -195,6 +195,10 @@ JDM_ORAL = record("Oral tacrolimus in refractory juvenile dermatomyositis",
     (record("Tacrolimus ointment for the rash of juvenile dermatomyositis", "Six children with JDM applied "
             "tacrolimus ointment twice daily. Tacrolimus was not detectable in whole blood. The rash improved."),
      "exclude", "topical tacrolimus only"),
+    # tacrolimus only in another population's sentence: the abstract does not say these children got it
+    (record("Juvenile dermatomyositis with calcinosis: a case series", "We report three children with JDM and "
+            "calcinosis. In adults with dermatomyositis, oral tacrolimus has been used. In adults with lung "
+            "disease, tacrolimus improved survival."), "needs_review", ""),
     # adults and children together: are the children reported separately?
     (record("Oral tacrolimus in juvenile and adult dermatomyositis", "We treated 20 patients with dermatomyositis "
             "aged 9-64 years with oral tacrolimus. Strength improved."), "needs_review", ""),
@@ -413,3 +417,12 @@ def test_an_eligibility_concept_naming_an_unknown_vocabulary_entry_is_named(tmp_
     with pytest.raises(InputError) as caught:
         screening.load_eligibility(path, repo / SCHEMA)
     assert caught.value.field == "concepts/tacrolimus/vocabulary" and "drugs.tacrolimus" in str(caught.value)
+
+
+def test_a_drug_named_only_for_another_population_does_not_settle_the_intervention(eligibility):
+    rec = record("Juvenile dermatomyositis with calcinosis: a case series", "We report three children with JDM and "
+                 "calcinosis. In adults with dermatomyositis, oral tacrolimus has been used. In adults with lung "
+                 "disease, tacrolimus improved survival.")
+    result = screening.screen_record(rec, eligibility)
+    assert status(result, "intervention") == "unclear"
+    assert "intervention: unclear, named only in other population statements" in result.reasons

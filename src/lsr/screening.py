@@ -364,7 +364,7 @@ def _evaluate(text: RecordText, criterion: Criterion) -> CriterionResult:
         unsettled = [m for m in mentions if m.modifiers & text.eligibility.unsettled_by]
         if rule.outcome == "met" and mentions and len(unsettled) == len(mentions):
             which = sorted(set().union(*(m.modifiers & text.eligibility.unsettled_by for m in unsettled)))
-            note = f"only {' or '.join(which)} mentions: {rule.note or 'not settled'}"
+            note = f"named only in {' or '.join(w.replace('_', ' ') for w in which)} statements"
             return CriterionResult(criterion.name, criterion.label, "unclear", note, "", evidence)
         if rule.outcome == "fail" and rule.needs_full_abstract and not text.abstract_complete:
             note = (rule.note + "; " if rule.note else "") + "but the abstract is missing or cut off"

@@ -44,8 +44,11 @@ for _tens_word, _tens_value in _TENS.items():
 WORD_NUMBERS.update({"a single": 1, "single": 1, "a couple of": 2, "a pair of": 2})
 """Number words as abstracts write them -> their value."""
 
-_WORD_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
-NUMBER = rf"(?:\d+(?:\.\d+)?|{_WORD_ALTERNATIVES})"
+# Few alternatives, longest first ('seventeen' before 'seven'): a long alternation is slow to try.
+_ONE_TO_NINE = "|".join(sorted(_UNITS[1:10], key=len, reverse=True))
+_BELOW_TWENTY = "|".join(sorted(_UNITS, key=len, reverse=True))
+NUMBER = (rf"(?:\d+(?:\.\d+)?|(?:{'|'.join(_TENS)})(?:[- ](?:{_ONE_TO_NINE}))?|{_BELOW_TWENTY}"
+          rf"|a single|single|a couple of|a pair of)")
 """A regular expression for a number in digits or words."""
 DASH = r"\s*(?:-|–|—|to)\s*"
 

@@ -1,14 +1,15 @@
 """The text layer shared by screening and extraction.
 
 One way to read a record's text: sentences with their abstract section, tokens (case, accents,
-British/American spelling, plurals and number words folded), numbers written as words, phrase
-lexicons matched over tokens (a first-token index, so a sentence costs one dictionary look-up per
-token), and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical,
-other population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
+British/American spelling, plurals and number words folded; Chinese and Japanese characters one
+each), numbers written as words, typed age mentions (juvenile, adult, at onset), phrase lexicons
+matched over tokens (a first-token index, so a sentence costs one dictionary look-up per token),
+and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical, other
+population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
 
-The vocabularies (drugs, routes, modifier cues) are data files in config/vocabularies/, validated
-against workflow/schemas/vocabulary.schema.yaml; the eligibility criteria and the extraction rules
-refer to their entries by name.
+The vocabularies (drugs, routes, populations, modifier cues) are data files in config/vocabularies/,
+validated against workflow/schemas/vocabulary.schema.yaml; the eligibility criteria and the
+extraction rules refer to their entries by name.
 """
 from __future__ import annotations
 
@@ -563,7 +564,6 @@ class ModifierLexicon:
                         if spans[j][1] == end - 1:
                             result[k] |= result[j] & {"negated"}
         return [frozenset(f) for f in result]
-
 
     def cues_in(self, text: str) -> set[str]:
         """The categories of the cues a text holds ('will be randomised' -> hypothetical)."""

@@ -613,3 +613,15 @@ def test_an_age_or_onset_is_not_read_as_follow_up_or_as_the_age_at_tacrolimus():
     got = values("JDM was diagnosed at the age of 10 years. At 13 years of age, oral tacrolimus was started.")
     assert (got["age_min"], got["age_max"], got["followup_months"]) == (UNCLEAR, UNCLEAR, NR)
     assert values("At 15 years of age, she started tacrolimus; the rash improved.")["followup_months"] == NR
+
+
+def test_a_fall_in_the_steroid_dose_is_not_a_fall_in_the_muscle_score():
+    got = values("Tacrolimus was started. The CMAS was 30/52 at 3 months and the prednisolone dose was reduced.")
+    assert got["muscle_outcome"] != "worsened"
+    got = values("Tacrolimus was started. Muscle strength improved and the prednisolone dose was reduced.")
+    assert (got["muscle_outcome"], got["steroid_sparing"]) == ("improved", "yes")
+
+
+def test_monitoring_for_possible_adverse_events_reports_none():
+    got = values("Tacrolimus was started. Possible adverse events were monitored by blood pressure and creatinine.")
+    assert got["adverse_events"] == NR

@@ -288,7 +288,8 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     old_pmids = split_snapshot(repo / "resources/snapshot/tacrolimus-jdm-2024.xml", older, newer, 2007, "17169297")
     # The first week's reviewer files: nothing yet about PubMed records the older search cannot find.
     reviewer_files = [workflow_copy / "config/screening/decisions.tsv",
-                      workflow_copy / "config/extraction/reviewer_values.tsv"]
+                      workflow_copy / "config/extraction/reviewer_values.tsv",
+                      workflow_copy / "config/fulltext/fulltexts.tsv"]
     later = {path: path.read_text() for path in reviewer_files}
     for path, text in later.items():
         path.write_text("".join(line for line in text.splitlines(keepends=True)
@@ -302,7 +303,8 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
                    if row["decision"] == "needs_review")
 
     # A week later: new records, and meanwhile the team included a pending record and entered a value.
-    decisions, values = reviewer_files
+    decisions, values, supplied = reviewer_files
+    supplied.write_text(later[supplied])
     decisions.write_text(later[decisions] + f"{pending['pmid'] or pending['record_id']}\tTester\tinclude\t\t"
                                             "full text read\t2026-01-05\n")
     values.write_text(later[values] + "17169297\tage_min\t5\tTester\tfull text\tcase 1\n")

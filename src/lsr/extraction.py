@@ -834,13 +834,20 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     def distance(mention, trigger) -> int:
         return max(trigger[0] - mention[1], mention[0] - trigger[1], 0)
 
-    pairs = {(m, min(triggers, key=lambda t: distance(m, t))) for m in mentions}
+    def attached(mention, trigger) -> bool:
+        # 'CMAS 30/52 ... and the steroid dose reduced': a fall or rise across a drug is the drug's.
+        between = clause[min(mention[1], trigger[1]):max(mention[0], trigger[0])]
+        return trigger[3] not in ("down", "up") or not _ANY_DRUG_RE.search(between)
+
+    pairs = {(m, t) for m in mentions for t in [min(triggers, key=lambda t: distance(m, t))] if attached(m, t)}
     for trigger in triggers:
         # A verb after its subject ('rash resolved in two and improved in one'); a verb before the
         # domain word belongs to an earlier subject ('lung disease improved and the rash resolved').
         before = [m for m in mentions if m[1] <= trigger[0]]
         if before:
-            pairs.add((min(before, key=lambda m: distance(m, trigger)), trigger))
+            subject = min(before, key=lambda m: distance(m, trigger))
+            if attached(subject, trigger):
+                pairs.add((subject, trigger))
     results = []
     for (_, _, domain, tier, polarity), (_, _, match, label) in sorted(pairs, key=lambda p: (p[0][0], p[1][0])):
         if label in ("down", "up"):
@@ -1023,7 +1030,11 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
         for none in _AE_NONE_RE.finditer(text):
             # 'no serious adverse events' leaves the others open.
             (unsettled.evidence if _AE_QUALIFIED_RE.search(none.group(0)) else none_evidence).append(text)
-        if (re.search(_AE_CUE, text, re.I) and not _AE_NONE_RE.search(text)
+        spoken = [m for m in re.finditer(_AE_CUE, text, re.I)
+                  # 'monitoring of possible adverse events' and 'side effects may occur' report none.
+                  if not _VOCABULARIES.modifiers.modifies(text, m.start(), m.end(), "uncertain")
+                  and not re.search(r"\bmonitor\w*\s+(?:\w+\s+){0,2}$", text[:m.start()], re.I)]
+        if (spoken and not _AE_NONE_RE.search(text)
                 and not re.search(r"\bnot (?:reported|described|mentioned|available|assessed)\b", text, re.I)):
             unsettled.add_evidence(text)
         named = []
@@ -1254,8 +1265,13 @@ def extracted_records(records: Sequence[Mapping[str, str]], screening: Sequence[
 
 
 def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
-                     reviewer_values: Sequence[Mapping[str, str]] = ()) -> ExtractionRun:
+                     reviewer_values: Sequence[Mapping[str, str]] = (),
+                     fulltext_values: Sequence[Mapping[str, str]] = ()) -> ExtractionRun:
     """Extraction rows for the included records: machine values, replaced by reviewer values.
+
+    Machine values come from the full text where the full-text stage read one
+    (`fulltext_values`: rows record_id, field, value, evidence; source `full text`), else from
+    the abstract (also when the paper gives NR but the abstract a value).
 
     Reviewers who agree are listed together ('A; B'); reviewers who disagree leave the machine
     value in place (unverified) and the conflict is reported.
@@ -1271,6 +1287,7 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
         decision = decisions.get(record_id) or "not screened"
         run.not_applied.append(f"{record_id}: {count} reviewer value(s) wait until the record is included "
                                f"(screening decision: {decision})")
+    from_paper = {(row["record_id"], row["field"]): row for row in fulltext_values}
     for record, status in extracted_records(records, screening):
         findings = extract_record(record)
         for field_name in FIELDS:
@@ -1279,6 +1296,9 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
                    "field": field_name,
                    "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
                    "reviewer": ""}
+            paper = from_paper.get((record["record_id"], field_name))
+            if paper and (paper["value"] != NR or finding.value == NR):  # NR in the paper: the abstract's stands
+                row.update(value=paper["value"], evidence=paper["evidence"], source="full text")
             values = by_record.get((record["record_id"], field_name), [])
             distinct = sorted({v["value"] for v in values})
             if len(distinct) == 1:
@@ -1328,6 +1348,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--screening", required=True, help="screening decisions (results/screening.tsv)")
     parser.add_argument("--reviewer-values", required=True,
                         help="reviewer-entered values (config/extraction/reviewer_values.tsv); read, never written")
+    parser.add_argument("--fulltext-values", help="values read from full texts (results/fulltext/values.tsv)")
     parser.add_argument("--out", required=True, help="extraction table to write (results/extraction.tsv)")
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: rebuild as of that day (skip values about records not yet retrieved)")
     parser.add_argument("--history", help="the review's history (data/history): values about records it has seen "
@@ -1340,7 +1361,9 @@ def run_cli(args) -> int:
     screening = read_tsv(args.screening, required=["record_id", "decision"])
     values = read_reviewer_values(args.reviewer_values, records, args.as_of, recorded_record_ids(args.history))
     extracted_records(records, screening, args.screening)
-    run = build_extraction(records, screening, values)
+    paper_values = read_tsv(args.fulltext_values, required=["record_id", "field", "value", "evidence"]) \
+        if args.fulltext_values else []
+    run = build_extraction(records, screening, values, paper_values)
     write_tsv(args.out, run.rows, COLUMNS)
     unverified = [row for row in run.rows if not row["reviewer"]]
     not_reported = sum(row["value"] == NR for row in unverified)

@@ -14,6 +14,9 @@ prisma.json (keys in this fixed order, 2-space indent, UTF-8):
     other_methods    column counts for records from other sources (source other)
     overall          the two columns added up
     included_in_review  {"studies": n, "reports": n}
+    reports          (with the full-text stage's availability table) {"sought": n, "not_retrieved": n}:
+                     the records included at title/abstract, and those of them with no full text
+                     (no PMCID and no supplied paper, or PMC did not give it)
 
 and every column holds:
 
@@ -113,6 +116,7 @@ def count_flow(
     screening: Sequence[Mapping[str, str]],
     paths: Mapping[str, str] = DEFAULT_PATHS,
     exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
+    availability: Sequence[Mapping[str, str]] | None = None,
 ) -> dict:
     """The PRISMA flow (layout in the module docstring) from the rows of the five stage tables.
 
@@ -189,7 +193,7 @@ def count_flow(
                            {name: columns[name]["identified"]["total"] for name in COLUMNS})
     included = overall["included"]
     # One report per included record: reports of one study are merged as duplicates upstream.
-    return {
+    flow = {
         "diagram": DIAGRAM,
         "screening": SCREENING,
         DATABASES: columns[DATABASES],
@@ -197,6 +201,28 @@ def count_flow(
         OVERALL: overall,
         "included_in_review": {"studies": included, "reports": included},
     }
+    if availability is not None:
+        flow["reports"] = count_reports(availability, screening, paths.get("availability", "availability"))
+    return flow
+
+
+def count_reports(availability: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
+                  path: str) -> dict:
+    """Reports sought (one per record included at title/abstract) and not retrieved, from the
+    full-text stage's availability table (record_id, full_text yes/no): one row per record sought."""
+    sought = {row["record_id"] for row in screening if row["decision"] == "include"}
+    listed = {}
+    for row in availability:
+        if row["record_id"] not in sought or row["record_id"] in listed:
+            raise InputError(path, row.get("_line"), "record_id", f"'{row['record_id']}' is not one row per "
+                                                                  "record included at title/abstract")
+        if row["full_text"] not in ("yes", "no"):
+            raise InputError(path, row.get("_line"), "full_text", f"'{row['full_text']}'; expected yes or no")
+        listed[row["record_id"]] = row["full_text"]
+    if set(listed) != sought:
+        raise InputError(path, None, "record_id", f"{len(sought - set(listed))} included record(s) missing, "
+                                                  f"e.g. '{sorted(sought - set(listed))[0]}'")
+    return {"sought": len(sought), "not_retrieved": sum(value == "no" for value in listed.values())}
 
 
 def check_flow(flow: Mapping) -> None:
@@ -240,6 +266,10 @@ def check_flow(flow: Mapping) -> None:
                flow["included_in_review"]["reports"], flow[OVERALL]["included"])
         if flow["included_in_review"]["studies"] > flow["included_in_review"]["reports"]:
             problems.append("included studies outnumber their reports")
+        if "reports" in flow:
+            expect("reports sought = overall included", flow["reports"]["sought"], flow[OVERALL]["included"])
+            if not 0 <= flow["reports"]["not_retrieved"] <= flow["reports"]["sought"]:
+                problems.append("reports not retrieved must be between 0 and the reports sought")
     if problems:
         raise FlowCountError("PRISMA counts do not add up: " + "; ".join(problems))
 
@@ -463,7 +493,9 @@ def flow_svg(flow: Mapping) -> str:
             fill=OTHER_METHODS_FILL, centered=True),
     ]
     included_in_review = flow["included_in_review"]
-    included = Box(left_main, main_width, [
+    reports = [Line(f"Reports sought for retrieval {_n(flow['reports']['sought'])}"),
+               Line(f"Reports not retrieved {_n(flow['reports']['not_retrieved'])}", 1)] if "reports" in flow else []
+    included = Box(left_main, main_width, reports + [
         Line(f"Studies included in review {_n(included_in_review['studies'])}"),
         Line(f"Reports of included studies {_n(included_in_review['reports'])}"),
         Line(f"from databases {_n(flow[DATABASES]['included'])}", 1),
@@ -558,8 +590,10 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
         "screening": ("record_id", "decision", "conflict", "exclusion_reason"),
     }
     tables = {name: read_tsv(paths[name], required=columns) for name, columns in required.items()}
-    return count_flow(**tables, paths={name: str(path) for name, path in paths.items()},
-                      exclusion_reasons=exclusion_reasons)
+    availability = read_tsv(paths["availability"], required=("record_id", "full_text")) \
+        if paths.get("availability") else None
+    return count_flow(**tables, paths={name: str(path) for name, path in paths.items() if path},
+                      exclusion_reasons=exclusion_reasons, availability=availability)
 
 
 def read_exclusion_reasons(eligibility: str | os.PathLike) -> list[str]:
@@ -587,12 +621,15 @@ def configure_cli(parser) -> None:
         parser.add_argument(option, dest=name, default=default, help=f"input table (default {default})")
     parser.add_argument("--eligibility", help="eligibility file (config/eligibility.yaml) whose exclusion_reasons "
                                               "the diagram lists, in its order (default: TABLE1.md's list)")
+    parser.add_argument("--fulltext-availability", dest="availability",
+                        help="full texts of the records sought (results/fulltext/availability.tsv): adds reports "
+                             "sought and not retrieved")
     parser.add_argument("--json", default="results/prisma.json", help="flow counts to write")
     parser.add_argument("--svg", default="results/prisma.svg", help="flow diagram to write")
 
 
 def run_cli(args) -> int:
-    paths = {name: getattr(args, name) for name in DEFAULT_PATHS}
+    paths = {name: getattr(args, name) for name in (*DEFAULT_PATHS, "availability")}
     reasons = read_exclusion_reasons(args.eligibility) if args.eligibility else EXCLUSION_REASONS
     try:
         flow = write_prisma(paths, args.json, args.svg, reasons)

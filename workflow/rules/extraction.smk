@@ -1,9 +1,11 @@
 rule extract:
-    """Table 1 fields of the included records from title and abstract, replaced by reviewer values."""
+    """Table 1 fields of the included records from the full text (else title and abstract), replaced by
+    reviewer values."""
     input:
         records="results/unique_records.tsv",
         screening="results/screening.tsv",
         reviewer_values=config["extraction"]["reviewer_values"],
+        fulltext_values="results/fulltext/values.tsv",
         vocabularies=VOCABULARIES,
     output:
         extraction="results/extraction.tsv",
@@ -15,7 +17,7 @@ rule extract:
         "results/logs/extract.log",
     shell:
         "{LSR} --log {log:q} extract --records {input.records} --screening {input.screening} "
-        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q}"
+        "--reviewer-values {input.reviewer_values:q} --fulltext-values {input.fulltext_values} --out {output.extraction} {params.as_of} --history {params.history:q}"
 
 
 PUBLISHED += [rules.extract.output.extraction]

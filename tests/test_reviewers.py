@@ -64,12 +64,13 @@ def test_the_fixture_decisions_file_is_valid_for_the_bundled_records(repo):
     import yaml
     from lsr.records import collect_records
     from lsr.sources import read_ris
+    from lsr.workflow import other_source_paths
 
     config = yaml.safe_load((repo / "config/config.yaml").read_text())
     records = [{"record_id": f"pmid:{r['pmid']}", "pmid": r["pmid"]}
                for r in collect_records([repo / "resources/snapshot/tacrolimus-jdm-2024.xml"])]
     records += [{"record_id": r["record_id"], "pmid": ""}
-                for path in config["other_sources"] for r in read_ris(review_file(repo, path))]
+                for path in other_source_paths(config) for r in read_ris(review_file(repo, path))]
     reasons = yaml.safe_load((repo / "config/eligibility.yaml").read_text())["exclusion_reasons"]
     decisions = reviewers.read_decisions(repo / "tests/fixtures/review/config/screening/decisions.tsv", records, reasons)
     assert {d["record_id"] for d in decisions} == {

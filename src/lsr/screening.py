@@ -558,9 +558,14 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
     lines += ["", "## Exclusion reasons", "", "| exclusion reason | records |", "|---|---:|"]
     reasons = Counter(r["exclusion_reason"] for r in rows if r["decision"] == "exclude")
     lines += [f"| {reason} | {reasons[reason]} |" for reason in eligibility.exclusion_reasons]
-    lines += ["", "## Decided by", "", "| decided by | records |", "|---|---:|"]
-    deciders = Counter(r["decided_by"] for r in rows)
-    lines += [f"| {who} | {deciders[who]} |" for who in sorted(deciders, key=lambda w: (w != "rules", w))]
+    # One row per decider, split by decision: the rules' include + exclude is the count of records
+    # "decided by the rules without a reviewer" above; their needs_review awaits a reviewer.
+    lines += ["", "## Decided by", "", "| decided by | include | exclude | needs_review | records |",
+              "|---|---:|---:|---:|---:|"]
+    deciders = Counter((r["decided_by"], r["decision"]) for r in rows)
+    for who in sorted({who for who, _ in deciders}, key=lambda w: (w != "rules", w)):
+        counts = [deciders[who, decision] for decision in ("include", "exclude", "needs_review")]
+        lines.append(f"| {who} | {' | '.join(map(str, counts))} | {sum(counts)} |")
     lines += ["", "## Agreement between reviewers", ""]
     agreement = reviewers.pairwise_agreement(decisions)
     if not agreement:

@@ -1,6 +1,6 @@
 """`lsr status`: what awaits the review team, read from the last run's outputs in a few lines.
 
-Reads results/screening.tsv (records awaiting review, conflicts), results/table1.csv with
+Reads results/screening.tsv (records awaiting review, conflicts), results/table1_marked.csv with
 data/table_versions.tsv (the published table version), results/search_log.tsv (last search),
 results/extraction.tsv (values no reviewer has checked yet, those left unclear, records proposed
 for inclusion) and data/history/log.tsv (when the
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .living import table_hash
+from .versions import table_hash
 from .tsv import read_tsv
 
 DECISIONS = "config/screening/decisions.tsv"
@@ -56,9 +56,9 @@ def status_lines(root: Path) -> list[str]:
         lines.append(f"Last search:      {last['date']} ({last['source']}; {logged} logged)")
     else:
         lines.append("Last search:      none logged (results/search_log.tsv missing)")
-    version = table_version(results / "table1.csv", data / "table_versions.tsv")
+    version = table_version(results / "table1_marked.csv", data / "table_versions.tsv")
     lines.append(f"Table 1 version:  {version[0]} · {version[1]}" if version
-                 else "Table 1 version:  not built yet (results/table1.csv missing)")
+                 else "Table 1 version:  not built yet (results/table1_marked.csv missing)")
     history = _rows(data / "history" / "log.tsv", ["date", "state"])
     if history:
         lines.append(f"Review state:     {history[-1]['state']} since {history[-1]['date']} "

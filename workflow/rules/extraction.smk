@@ -10,13 +10,16 @@ rule extract:
     output:
         extraction="results/extraction.tsv",
     params:
+        lsr=LSR,
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
     log:
         "results/logs/extract.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} --log {log:q} extract --records {input.records} --screening {input.screening} "
+        "{params.lsr} --log {log:q} extract --records {input.records} --screening {input.screening} "
         "--reviewer-values {input.reviewer_values:q} --fulltext-values {input.fulltext_values} --out {output.extraction} {params.as_of} --history {params.history:q}"
 
 

@@ -13,13 +13,16 @@ rule screen:
         to_review_xlsx="results/to_review.xlsx",
         summary="results/screening_summary.md",
     params:
+        lsr=LSR,
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
     log:
         "results/logs/screen.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} --log {log:q} screen --records {input.records:q} --eligibility {input.eligibility:q} "
+        "{params.lsr} --log {log:q} screen --records {input.records:q} --eligibility {input.eligibility:q} "
         "--schema {input.schema:q} --decisions {input.decisions:q} --out {output.screening} "
         "--to-review {output.to_review} --to-review-xlsx {output.to_review_xlsx} "
         "--summary {output.summary} {params.as_of} --history {params.history:q}"

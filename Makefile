@@ -31,6 +31,7 @@ status: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python bench/records_bench.py
 	$(VENV)/bin/python bench/evaluate.py
+	$(VENV)/bin/python bench/text_bench.py
 	$(VENV)/bin/python bench/fulltext_eval.py
 	$(VENV)/bin/python bench/pipeline_bench.py
 

@@ -95,9 +95,11 @@ FIELDS: tuple[Field, ...] = (
 FIELD = {field.name: field for field in FIELDS}
 NAMES = [field.name for field in FIELDS]
 """Field names in TABLE1.md order."""
-EXTRACTION_COLUMNS = ["record_id", "pmid", "field", "value", "evidence", "source", "reviewer"]
+EXTRACTION_COLUMNS = ["record_id", "pmid", "status", "field", "value", "evidence", "source", "reviewer"]
 """Columns of results/extraction.tsv (long format: one row per record and field): the contract
-between the extraction stage, which writes it, and the tables stage, which reads it."""
+between the extraction stage, which writes it, and the tables stage, which reads it. `status` is
+`included` (screening decision include) or `proposed` (awaiting a reviewer, the rules leaning to
+include: values to check, not published)."""
 
 
 def validate_value(field: str, value: str) -> str | None:

@@ -1,11 +1,13 @@
 """`lsr status`: what awaits the review team, read from the last run's outputs in a few lines.
 
 Reads results/screening.tsv (records awaiting review, conflicts), results/table1_marked.csv with
+Reads results/screening.tsv (records awaiting review, conflicts), results/table1_marked.csv with
 <data_dir>/table_versions.tsv (the published table version), results/search_log.tsv (last search),
-results/extraction.tsv (values no reviewer has checked yet) and <data_dir>/history/log.tsv (when the
-review state last changed), then says what to do next. The data folder and the reviewers' files
-are the config's (config/config.yaml). Streams the text files and imports no heavy library, so it
-answers at once; a missing file means that stage has not run yet.
+results/extraction.tsv (values no reviewer has checked yet, those left unclear, records proposed
+for inclusion) and <data_dir>/history/log.tsv (when the review state last changed), then says what
+to do next. The data folder and the reviewers' files are the config's (config/config.yaml). Reads
+only text files and imports no heavy library, so it answers at once; a missing file means that
+stage has not run yet.
 """
 from __future__ import annotations
 
@@ -87,11 +89,21 @@ def status_lines(root: Path, config: Path | None = None) -> list[str]:
         lines.append(f"WARNING:          {_count(len(flagged), 'included study', 'included studies')} retracted "
                      "or corrected: " + ", ".join(row["record_id"] for row in flagged))
     extraction = _rows(results / "extraction.tsv", ["record_id", "field", "reviewer"])
-    unverified = [row for row in extraction or [] if not row["reviewer"]]
+    unchecked = [row for row in extraction or [] if not row["reviewer"]]
+    unverified = [row for row in unchecked if row.get("status") != "proposed"]
     if extraction is not None:
         studies = len({row["record_id"] for row in unverified})
         lines.append(f"Unverified:       {_count(len(unverified), 'Table 1 value')} in "
                      f"{_count(studies, 'study', 'studies')} that no reviewer has checked")
+        unclear = [row for row in unchecked if row.get("value") == "unclear"]
+        if unclear:
+            shown = ", ".join(f"{row['record_id']} {row['field']}" for row in unclear[:5])
+            lines.append(f"Unclear:          {_count(len(unclear), 'value')} the machine could not settle, for a "
+                         f"reviewer (`?` in Table 1): {shown}{', ...' if len(unclear) > 5 else ''}")
+        proposed = {row["record_id"] for row in extraction if row.get("status") == "proposed"}
+        if proposed:
+            lines.append(f"Proposed:         {_count(len(proposed), 'record')} awaiting review with values extracted "
+                         "to check (status proposed in results/extraction.tsv)")
     lines.append("")
     if flagged:
         lines.append("First: read the retraction or erratum notices (results/changes.md) and decide whether "

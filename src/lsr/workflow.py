@@ -150,3 +150,10 @@ def pmc_options(config: Mapping) -> str:
                "--backoff-seconds": ncbi.get("backoff_seconds"), "--timeout-seconds": ncbi.get("timeout_seconds")}
     return "--pmc " + " ".join(f"{name} {shlex.quote(str(value))}" for name, value in options.items()
                                if value not in (None, ""))
+
+
+def vocabulary_files() -> list[str]:
+    """The vocabulary files the text layer reads (config/vocabularies/*.yaml) and their schema."""
+    from .text import VOCABULARY_DIR, VOCABULARY_SCHEMA
+
+    return sorted(str(path) for path in VOCABULARY_DIR.glob("*.yaml")) + [str(VOCABULARY_SCHEMA)]

@@ -6,6 +6,7 @@ rule extract:
         screening="results/screening.tsv",
         reviewer_values=config["extraction"]["reviewer_values"],
         fulltext_values="results/fulltext/values.tsv",
+        vocabularies=VOCABULARIES,
     output:
         extraction="results/extraction.tsv",
     params:

@@ -6,6 +6,7 @@ rule screen:
         eligibility=config["screening"]["eligibility"],
         schema="workflow/schemas/eligibility.schema.yaml",
         decisions=config["screening"]["decisions"],
+        vocabularies=VOCABULARIES,
     output:
         screening="results/screening.tsv",
         to_review="results/to_review.tsv",

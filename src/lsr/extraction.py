@@ -21,6 +21,7 @@ from dataclasses import dataclass, field as dataclass_field
 
 from .checks import RecordLookup, check_known, check_unique, check_vocabulary, iso_date, record_lookup, require_value
 from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
+from .parallel import map_ordered
 from .reviewers import applicable_rows, read_reviewer_file
 from .state import recorded_record_ids
 from .text import (DASH as _DASH, NUMBER, Sentence, entry_lexicon, entry_pattern, format_number, format_range,
@@ -1263,7 +1264,7 @@ def extracted_records(records: Sequence[Mapping[str, str]], screening: Sequence[
 
 def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
                      reviewer_values: Sequence[Mapping[str, str]] = (),
-                     fulltext_values: Sequence[Mapping[str, str]] = ()) -> ExtractionRun:
+                     fulltext_values: Sequence[Mapping[str, str]] = (), jobs: int = 1) -> ExtractionRun:
     """Extraction rows for the included records: machine values, replaced by reviewer values.
 
     Machine values come from the full text where the full-text stage read one
@@ -1271,7 +1272,8 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
     the abstract (also when the paper gives NR but the abstract a value).
 
     Reviewers who agree are listed together ('A; B'); reviewers who disagree leave the machine
-    value in place (unverified) and the conflict is reported.
+    value in place (unverified) and the conflict is reported. The records are read by `jobs`
+    processes in chunks, merged in order: the same rows whatever `jobs`.
     """
     by_record: dict[tuple[str, str], list[Mapping[str, str]]] = {}
     for value in reviewer_values:
@@ -1285,8 +1287,9 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
         run.not_applied.append(f"{record_id}: {count} reviewer value(s) wait until the record is included "
                                f"(screening decision: {decision})")
     from_paper = {(row["record_id"], row["field"]): row for row in fulltext_values}
-    for record, status in extracted_records(records, screening):
-        findings = extract_record(record)
+    extracted = extracted_records(records, screening)
+    all_findings = map_ordered(extract_record, [record for record, _ in extracted], jobs)
+    for (record, status), findings in zip(extracted, all_findings):
         for field_name in FIELDS:
             finding = findings[field_name]
             row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "status": status,
@@ -1350,6 +1353,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: rebuild as of that day (skip values about records not yet retrieved)")
     parser.add_argument("--history", help="the review's history (data/history): values about records it has seen "
                                           "but this run does not hold are skipped, not errors")
+    parser.add_argument("--jobs", type=int, default=1, help="processes to extract with (same output whatever the number)")
 
 
 def run_cli(args) -> int:
@@ -1360,7 +1364,7 @@ def run_cli(args) -> int:
     extracted_records(records, screening, args.screening)
     paper_values = read_tsv(args.fulltext_values, required=["record_id", "field", "value", "evidence"]) \
         if args.fulltext_values else []
-    run = build_extraction(records, screening, values, paper_values)
+    run = build_extraction(records, screening, values, paper_values, args.jobs)
     write_tsv(args.out, run.rows, COLUMNS)
     unverified = [row for row in run.rows if not row["reviewer"]]
     not_reported = sum(row["value"] == NR for row in unverified)

@@ -16,7 +16,9 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 CHUNK_SIZE = 1000
-"""Items per task: large enough that pickling overhead stays small, small enough to balance load."""
+"""Most items per task: large enough that pickling overhead stays small."""
+MIN_CHUNK_SIZE = 25
+"""Fewest items per task: below that, forking a worker costs more than it saves."""
 
 _function: Callable | None = None
 
@@ -31,8 +33,13 @@ def _run_chunk(chunk: Sequence) -> list:
 
 
 def map_ordered(function: Callable[[Item], Result], items: Sequence[Item], jobs: int = 1,
-                chunk_size: int = CHUNK_SIZE) -> list[Result]:
-    """[function(item) for item in items], with up to `jobs` processes for more than one chunk."""
+                chunk_size: int | None = None) -> list[Result]:
+    """[function(item) for item in items], with up to `jobs` processes for more than one chunk.
+
+    By default about four chunks per process (for balance), of MIN_CHUNK_SIZE to CHUNK_SIZE items.
+    """
+    if chunk_size is None:
+        chunk_size = max(MIN_CHUNK_SIZE, min(CHUNK_SIZE, -(-len(items) // (4 * max(jobs, 1)))))
     chunks = [items[start:start + chunk_size] for start in range(0, len(items), chunk_size)]
     jobs = min(jobs, len(chunks))
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():

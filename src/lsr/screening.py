@@ -17,12 +17,14 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jsonschema
 import yaml
 
 from .checks import iso_date
+from .parallel import map_ordered
 from .state import recorded_record_ids
 from . import reviewers
 from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
@@ -589,16 +591,17 @@ def read_records(path: str | Path) -> list[dict[str, str]]:
     return rows
 
 
-def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA, as_of=None, seen=()):
+def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA, as_of=None, seen=(), jobs=1):
     """Screen every record: (records, screening rows, reviewer decisions, eligibility).
 
     With `as_of` (YYYY-MM-DD), only the reviewer decisions the review had on that day count;
-    decisions about records `seen` earlier in the review but not in this run are skipped.
+    decisions about records `seen` earlier in the review but not in this run are skipped. The
+    records are screened by `jobs` processes in chunks, merged in order: the same rows whatever `jobs`.
     """
     eligibility = load_eligibility(eligibility_path, schema_path)
     records = read_records(records_path)
     decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of, seen)
-    screened = [screen_record(record, eligibility) for record in records]
+    screened = map_ordered(partial(screen_record, eligibility=eligibility), records, jobs)
     return records, combine(records, screened, decisions), decisions, eligibility
 
 
@@ -614,11 +617,12 @@ def configure_cli(parser) -> None:
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: only the decisions dated up to that day (rebuild the past)")
     parser.add_argument("--history", help="the review's history (data/history): decisions about records it has "
                                           "seen but this run does not hold are skipped, not errors")
+    parser.add_argument("--jobs", type=int, default=1, help="processes to screen with (same output whatever the number)")
 
 
 def run_cli(args) -> int:
     records, rows, decisions, eligibility = screen(args.records, args.eligibility, args.decisions, args.schema, args.as_of,
-                                                     recorded_record_ids(args.history))
+                                                     recorded_record_ids(args.history), args.jobs)
     queue = review_queue(records, rows)
     write_tsv(args.out, rows, SCREENING_COLUMNS)
     write_tsv(args.to_review, queue, TO_REVIEW_COLUMNS)

@@ -14,12 +14,14 @@ rule extract:
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
+    # Records are read in chunks by this many processes; the output is the same whatever the number.
+    threads: workflow.cores
     log:
         "results/logs/extract.log",
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} --log {log:q} extract --records {input.records} --screening {input.screening} "
+        "{params.lsr} --log {log:q} extract --jobs {threads} --records {input.records} --screening {input.screening} "
         "--reviewer-values {input.reviewer_values:q} --fulltext-values {input.fulltext_values} --out {output.extraction} {params.as_of} --history {params.history:q}"
 
 

@@ -17,12 +17,14 @@ rule screen:
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
+    # Records are screened in chunks by this many processes; the output is the same whatever the number.
+    threads: workflow.cores
     log:
         "results/logs/screen.log",
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} --log {log:q} screen --records {input.records:q} --eligibility {input.eligibility:q} "
+        "{params.lsr} --log {log:q} screen --jobs {threads} --records {input.records:q} --eligibility {input.eligibility:q} "
         "--schema {input.schema:q} --decisions {input.decisions:q} --out {output.screening} "
         "--to-review {output.to_review} --to-review-xlsx {output.to_review_xlsx} "
         "--summary {output.summary} {params.as_of} --history {params.history:q}"

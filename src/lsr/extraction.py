@@ -26,7 +26,7 @@ from .reviewers import applicable_rows, read_reviewer_file
 from .state import recorded_record_ids
 from .text import (DASH as _DASH, NUMBER, Sentence, entry_lexicon, entry_pattern, format_number, format_range,
                    load_vocabularies, parse_number, record_sentences, tokenize)
-from .tsv import InputError, Problems, read_tsv, write_tsv
+from .tsv import InputError, Problems, iter_tsv, read_tsv, write_tsv
 
 FIELDS = NAMES
 COLUMNS = EXTRACTION_COLUMNS
@@ -1357,9 +1357,9 @@ def configure_cli(parser) -> None:
 
 
 def run_cli(args) -> int:
-    records = read_tsv(args.records, required=["record_id", "pmid", "title", "abstract", "year", "first_author",
-                                               "publication_types"])
-    screening = read_tsv(args.screening, required=["record_id", "decision"])
+    records = list(iter_tsv(args.records, required=["record_id", "pmid", "title", "abstract", "year", "first_author",
+                                                    "publication_types"], only=True))
+    screening = list(iter_tsv(args.screening, required=["record_id", "decision"]))
     values = read_reviewer_values(args.reviewer_values, records, args.as_of, recorded_record_ids(args.history))
     extracted_records(records, screening, args.screening)
     paper_values = read_tsv(args.fulltext_values, required=["record_id", "field", "value", "evidence"]) \

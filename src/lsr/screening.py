@@ -29,7 +29,7 @@ from .state import recorded_record_ids
 from . import reviewers
 from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
                    load_vocabularies, stated_ages, tokenize)
-from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, read_yaml, write_tsv
+from .tsv import InputError, atomic_write_bytes, atomic_write_text, iter_tsv, read_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
                      "evidence", "exclusion_reason", "priority", "leaning"]
@@ -583,8 +583,8 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
 
 
 def read_records(path: str | Path) -> list[dict[str, str]]:
-    """The records to screen (unique_records.tsv), in file order."""
-    rows = read_tsv(path, required=RECORD_COLUMNS)
+    """The records to screen (unique_records.tsv), in file order (read line by line)."""
+    rows = list(iter_tsv(path, required=RECORD_COLUMNS))
     reviewers.check_unique(path, rows, ["record_id"])
     for row in rows:
         reviewers.require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")

@@ -8,7 +8,7 @@ as the pipeline does (or a unique_records.tsv given with --records). Two compari
 by field, exact string match:
 
 - `abstract` gold rows vs machine-only extraction (no reviewer values) of title and abstract;
-- `full text` gold rows vs extraction with config/extraction/reviewer_values.tsv applied.
+- `full text` gold rows vs extraction with config/extraction/values/ applied.
 
 It also reports, over both levels, how often the output is NR where the gold is NR (an
 invented value is a miss), and lists every disagreement with the value each side gave.
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", help="a unique_records.tsv to use instead of building the bundled records")
     parser.add_argument("--gold", default=str(SHARED / "gold" / "extraction.tsv"))
-    parser.add_argument("--reviewer-values", default=str(REPO / "config" / "extraction" / "reviewer_values.tsv"))
+    parser.add_argument("--reviewer-values", default=str(REPO / "config" / "extraction" / "values"))
     parser.add_argument("--unseen", default=str(UNSEEN), help="made-up abstracts with expected values")
     args = parser.parse_args(argv)
     records = read_tsv(args.records) if args.records else bundled_records()

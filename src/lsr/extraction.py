@@ -4,7 +4,7 @@ Machine values come from the record's title and abstract only, by rules that rea
 drugs, doses, durations and outcomes the way authors write them. A field the text does not
 state is `NR` — never a guess, never a default. Each machine value keeps the sentence(s) it
 came from as evidence, and is unverified (empty `reviewer`) until a reviewer value
-(config/extraction/reviewer_values.tsv) replaces it; reviewer values are also how facts
+(config/extraction/values/<reviewer>.tsv) replaces it; reviewer values are also how facts
 from full texts enter. Two reviewers who disagree on a field are a conflict: the machine
 value stays (unverified), the evidence names both reviewer values, and the run log lists
 the conflict until the reviewers agree.
@@ -21,7 +21,8 @@ from dataclasses import dataclass, field as dataclass_field
 
 from .cli import iso_date
 from .living import recorded_record_ids
-from .reviewers import applicable_rows, check_known, check_unique, check_vocabulary, record_lookup, require_value
+from .reviewers import (applicable_rows, check_file_reviewer, check_known, check_vocabulary, latest_rows,
+                        record_lookup, reviewer_files)
 from .tsv import InputError, read_tsv, write_tsv
 
 NR = "NR"
@@ -1238,31 +1239,37 @@ def normalise_value(field: str, value: str) -> str:
 
 def read_reviewer_values(path, records: Iterable[Mapping[str, str]], as_of: str | None = None,
                          seen: Collection[str] = ()) -> list[dict[str, str]]:
-    """Read and check config/extraction/reviewer_values.tsv ('#' lines are comments).
+    """Read and check the reviewers' values: a folder of per-reviewer files
+    (config/extraction/values/<reviewer>.tsv; or one file; '#' lines are comments).
 
     Every row must name a known record (PubMed digits or a record_id), a Table 1 field, a
-    value allowed for that field, a reviewer and a source; one reviewer gives one value per
-    record and field. Any problem raises InputError naming the file, line and field. Values this
-    run cannot apply (`as_of`, records `seen` before but not retrieved now) are left out: see
+    value allowed for that field, the reviewer the file is named after and a source. A later
+    row for the same record and field replaces the earlier one (reviewers.latest_rows). Any
+    problem raises InputError naming the file, line and field. Values this run cannot apply
+    (`as_of`, records `seen` before but not retrieved now) are left out: see
     reviewers.applicable_rows.
     """
     lookup = record_lookup(records)
-    rows = applicable_rows(path, read_tsv(path, required=REVIEWER_COLUMNS, allow_comments=True), lookup,
-                           as_of, seen=seen)
     checked = []
-    for row in rows:
-        record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the records table)")
-        check_vocabulary(path, row, "field", FIELDS)
-        require_value(path, row, "reviewer", "the reviewer's name or initials")
-        check_vocabulary(path, row, "source", SOURCES)
-        problem = validate_value(row["field"], row["value"])
-        if problem:
-            raise InputError(path, row["_line"], "value",
-                             f"{row['value']!r} is not allowed for {row['field']}; expected {problem}")
-        checked.append({**row, "record_id": record_id, "value": normalise_value(row["field"], row["value"])})
-    check_unique(path, checked, ["pmid", "field", "reviewer"],
-                 key=lambda row: (row["record_id"], row["field"], row["reviewer"]))
+    for file in reviewer_files(path):
+        rows = applicable_rows(file, read_tsv(file, required=REVIEWER_COLUMNS, allow_comments=True), lookup,
+                               as_of, seen=seen)
+        checked += latest_rows([check_reviewer_value(file, row, lookup) for row in rows],
+                               key=lambda row: (row["record_id"], row["field"]))
     return checked
+
+
+def check_reviewer_value(path, row: Mapping[str, str], lookup) -> dict[str, str]:
+    """One reviewer value checked (rules of `read_reviewer_values`), with its record_id, normalised."""
+    record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the records table)")
+    check_vocabulary(path, row, "field", FIELDS)
+    check_file_reviewer(path, row)
+    check_vocabulary(path, row, "source", SOURCES)
+    problem = validate_value(row["field"], row["value"])
+    if problem:
+        raise InputError(path, row.get("_line"), "value",
+                         f"{row['value']!r} is not allowed for {row['field']}; expected {problem}")
+    return {**row, "record_id": record_id, "value": normalise_value(row["field"], row["value"])}
 
 
 # --------------------------------------------------------------------------- the stage
@@ -1347,7 +1354,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--records", required=True, help="unique records (results/unique_records.tsv)")
     parser.add_argument("--screening", required=True, help="screening decisions (results/screening.tsv)")
     parser.add_argument("--reviewer-values", required=True,
-                        help="reviewer-entered values (config/extraction/reviewer_values.tsv); read, never written")
+                        help="reviewer values: the folder of per-reviewer files (config/extraction/values/); read, never written")
     parser.add_argument("--out", required=True, help="extraction table to write (results/extraction.tsv)")
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: rebuild as of that day (skip values about records not yet retrieved)")
     parser.add_argument("--history", help="the review's history (data/history): values about records it has seen "

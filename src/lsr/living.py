@@ -43,7 +43,8 @@ STATE_COLUMNS = ["record_id", "pmid", "source", "title", "decision", "decided_by
 """Columns of a stored state's records.tsv: what changes.md compares, record by record."""
 LOG_COLUMNS = ["date", "state", "table_version", "records", "included", "studies", "patients"]
 UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
-SCREENING_REQUIRED = ["record_id", "title", "decision", "decided_by", "conflict", "exclusion_reason"]
+SCREENING_REQUIRED = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "exclusion_reason",
+                      "full_text"]
 TABLE_KEY_COLUMNS = ("study", "pmid")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -211,6 +212,34 @@ def _decision(record: dict[str, str]) -> str:
     return text
 
 
+PROPOSAL_FIELDS = ("design", "n_patients", "age_min", "age_max", "tacrolimus_route", "skin_outcome",
+                   "muscle_outcome", "steroid_sparing")
+"""The extracted values a proposal shows (the whole set is in results/extraction.tsv)."""
+
+
+def proposed_studies(screening: list[dict[str, str]], extraction: list[dict[str, str]]) -> list[dict]:
+    """Records included at title/abstract but not (yet) at full text: what the rules or a first
+    reviewer propose for Table 1, with their extracted values. They are not in Table 1.
+
+    Each: record_id, pmid, title, full_text (awaiting / conflict / exclude / not_retrieved) and
+    values {field: value} from extraction.tsv, in the order of screening.tsv."""
+    values: dict[str, dict[str, str]] = {}
+    for row in extraction:
+        values.setdefault(row["record_id"], {})[row["field"]] = row["value"]
+    return [{"record_id": row["record_id"], "pmid": row["pmid"], "title": row["title"],
+             "full_text": row["full_text"], "values": values.get(row["record_id"], {})}
+            for row in screening if row["decision"] == "include" and row["full_text"] in ("awaiting", "conflict")]
+
+
+def proposal_line(study: dict) -> str:
+    """One proposed study in a line: label, title, state and the main extracted values."""
+    values = study["values"]
+    shown = " · ".join(f"{field}: {values[field]}" for field in PROPOSAL_FIELDS if field in values)
+    label = values.get("study") or _record_label(study)
+    state = "reviewers disagree at full text" if study["full_text"] == "conflict" else "awaiting a full-text decision"
+    return f"**{label}** ({_record_label(study)}; {state}): {study['title']}" + (f" — {shown}" if shown else "")
+
+
 def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tuple[
         list[dict[str, str]], list[tuple[dict[str, str], dict[str, str]]], list[dict[str, str]]]:
     """Table 1 rows (added, [(old, new) changed], removed) between two versions.
@@ -251,11 +280,12 @@ def _version(date: str, version: str) -> str:
 
 
 def changes_markdown(current: State, current_on: str, previous: State | None, previous_on: str | None,
-                     version_dates: dict[str, str], as_of: str | None = None) -> str:
+                     version_dates: dict[str, str], as_of: str | None = None, proposed: list[dict] = ()) -> str:
     """What changed from `previous` (None: no earlier state) to `current`, as Markdown.
 
     `current_on`/`previous_on` are the dates the states became current; `version_dates` maps
-    a Table 1 content hash to the date it was first seen. Pure: same arguments, same text.
+    a Table 1 content hash to the date it was first seen; `proposed` (see `proposed_studies`)
+    are listed apart from Table 1. Pure: same arguments, same text.
     """
     before = {r["record_id"]: r for r in (previous.records if previous else [])}
     now = {r["record_id"]: r for r in current.records}
@@ -303,6 +333,9 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
     if changed or gone:
         lines.append(f"- {_plural(len(changed), 'screening decision')} changed; "
                      f"{_plural(len(gone), 'record')} no longer in the review.")
+    if proposed:
+        lines.append(f"- {_plural(len(proposed), 'study', 'studies')} proposed for Table 1 await a reviewer's "
+                     "full-text decision (not in the table).")
     if flagged:
         lines.append(f"- **WARNING: {_plural(len(flagged), 'included study', 'included studies')} retracted "
                      "or corrected** (see below).")
@@ -343,6 +376,12 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
                   "(see results/duplicates.tsv).", ""]
         lines += [f"- {_record_label(r)}: {r['title']} — was {_decision(r)}" for r in gone]
         lines.append("")
+    if proposed:
+        lines += [f"## Proposed for Table 1, awaiting a reviewer ({len(proposed)})", "",
+                  "Included at title/abstract, with the machine's extracted values; a study enters Table 1 "
+                  "only when a reviewer includes it at the full-text stage (`lsr review`).", ""]
+        lines += [f"- {proposal_line(study)}" for study in proposed]
+        lines.append("")
     if added or edited or removed:
         lines += ["## Table 1", ""]
         for r in added:
@@ -364,14 +403,18 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
 def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathLike,
                     table1: str | os.PathLike, out: str | os.PathLike, history: str | os.PathLike = HISTORY_DIR,
                     table_versions: str | os.PathLike = TABLE_VERSIONS, as_of: str | None = None,
-                    today: str | None = None) -> bool:
+                    today: str | None = None, extraction: str | os.PathLike | None = None) -> bool:
     """Record the current state in the history (unless `as_of`) and write changes.md.
 
     Returns True when the state was new (recorded now). `today` is the date a new state is
     recorded under (default: today, UTC).
     """
-    state = build_state(read_tsv(unique_records, required=UNIQUE_REQUIRED),
-                        read_tsv(screening, required=SCREENING_REQUIRED), read_text_exact(table1), screening)
+    screening_rows = read_tsv(screening, required=SCREENING_REQUIRED)
+    state = build_state(read_tsv(unique_records, required=UNIQUE_REQUIRED), screening_rows,
+                        read_text_exact(table1), screening)
+    proposed = []
+    if extraction is not None:
+        proposed = proposed_studies(screening_rows, read_tsv(extraction, required=["record_id", "field", "value"]))
     recorded = False
     if as_of is None:
         recorded = register_state(history, state, today or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))
@@ -381,7 +424,7 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
     versions = (read_tsv(table_versions, required=["version_date", "content_hash"])
                 if Path(table_versions).exists() else [])
     text = changes_markdown(state, current_date(log, state.id, as_of), previous, entry["date"] if entry else None,
-                            table_version_dates(versions, log), as_of)
+                            table_version_dates(versions, log), as_of, proposed)
     atomic_write_text(out, text)
     return recorded
 
@@ -410,6 +453,8 @@ def configure_cli(parser) -> None:
     parser.add_argument("--unique-records", default="results/unique_records.tsv")
     parser.add_argument("--screening", default="results/screening.tsv")
     parser.add_argument("--table1", default="results/table1.csv")
+    parser.add_argument("--extraction", help="extraction table (results/extraction.tsv): the values of the studies "
+                                             "proposed for Table 1, listed apart from it")
     parser.add_argument("--out", default="results/changes.md", help="changes report to write (Markdown)")
     parser.add_argument("--history", default=HISTORY_DIR, help="the review's history folder (default: %(default)s)")
     parser.add_argument("--table-versions", default=TABLE_VERSIONS,
@@ -424,6 +469,6 @@ def run_cli(args) -> int:
     if args.update is not None:
         return run_update(args.update, args.history)
     recorded = publish_changes(args.unique_records, args.screening, args.table1, args.out, args.history,
-                               args.table_versions, args.as_of, args.date)
+                               args.table_versions, args.as_of, args.date, args.extraction)
     print(f"changes: {'new review state recorded' if recorded else 'review state unchanged'} -> {args.out}")
     return 0

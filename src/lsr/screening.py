@@ -1,9 +1,10 @@
 """Screening stage: title/abstract screening by eligibility rules, with reviewer decisions on top.
 
 Reads results/unique_records.tsv, the criteria (config/eligibility.yaml, data only: concepts
-and the rules combining them) and the reviewers' decisions (config/screening/decisions.tsv,
-read only). Writes results/screening.tsv (one row per record, input order), the reviewer
-queue results/to_review.tsv and .xlsx, and results/screening_summary.md.
+and the rules combining them) and the reviewers' decisions (config/screening/decisions/<reviewer>.tsv,
+read only; title/abstract and full-text stages). Writes results/screening.tsv (one row per record,
+input order), the overview of records awaiting review results/to_review.tsv, and
+results/screening_summary.md.
 
 Safety rule: the rules exclude a record only when a criterion definitely fails; anything
 the abstract cannot settle (or a record without an abstract) goes to a reviewer.
@@ -26,17 +27,17 @@ import yaml
 from .cli import iso_date
 from .living import recorded_record_ids
 from . import reviewers
-from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
+from .tsv import InputError, atomic_write_text, read_tsv, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
-                     "evidence", "exclusion_reason", "priority"]
-"""Columns of results/screening.tsv."""
+                     "evidence", "exclusion_reason", "priority", "full_text", "full_text_reason", "full_text_by"]
+"""Columns of results/screening.tsv: `decision` is the title/abstract stage; `full_text` the
+full-text stage of the records included there (FULL_TEXT_STATES): only `include` enters Table 1."""
 
-TO_REVIEW_COLUMNS = ["priority", "record_id", "title", "abstract", "conflict", "reasons", "evidence",
-                     *reviewers.DECISION_COLUMNS]
-"""Columns of results/to_review.tsv: the last six are those of decisions.tsv, left empty (but
-`pmid`, which holds the key a reviewer writes: the PMID, or the record id of a record from
-another source) so a filled-in row can be copied into decisions.tsv as it is."""
+TO_REVIEW_COLUMNS = ["priority", "record_id", "title", "abstract", "conflict", "reasons", "evidence", "pmid"]
+"""Columns of results/to_review.tsv, the team's overview of what awaits a reviewer (votes included);
+`pmid` is the key a reviewer writes (the PMID, or the record id of a record from another source).
+Reviewers screen blind in their own queue: `lsr review` or `lsr queue` (lsr.reviewing)."""
 
 RECORD_COLUMNS = ["record_id", "pmid", "title", "abstract", "journal", "publication_types",
                   "mesh_terms", "keywords"]
@@ -191,6 +192,7 @@ class Eligibility:
     negation_after: list[tuple[str, ...]] = field(default_factory=list)
     negation_unless_followed_by: list[tuple[str, ...]] = field(default_factory=list)
     negation_carried_by: list[tuple[str, ...]] = field(default_factory=list)
+    full_text_exclusion_reasons: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         # Phrases by first word (normalised for terms, as written for abbreviations): matching
@@ -278,7 +280,8 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
         negation_before=[_phrase(p) for p in negation.get("before", [])],
         negation_after=[_phrase(p) for p in negation.get("after", [])],
         negation_unless_followed_by=[_phrase(p) for p in negation.get("unless_followed_by", [])],
-        negation_carried_by=[_phrase(p) for p in negation.get("carried_by", [])])
+        negation_carried_by=[_phrase(p) for p in negation.get("carried_by", [])],
+        full_text_exclusion_reasons=data.get("full_text_exclusion_reasons", reasons))
 
 
 # --- finding concepts in a record --------------------------------------------------------------
@@ -691,38 +694,78 @@ CONFLICT_PRIORITY = 100
 """Added to the priority of a record reviewers disagree on: conflicts come first in the queue."""
 
 
+FULL_TEXT_STATES = ("awaiting", "conflict", "include", "exclude", "not_retrieved")
+"""The `full_text` column of a record included at title/abstract (empty for the others)."""
+
+
+def settle(votes: Sequence[Mapping[str, str]]) -> tuple[str, str, str] | None:
+    """(decision, exclusion_reason, decided_by) of one stage's votes on a record; None when they disagree.
+
+    Final decisions (`final` = yes, a resolver settling a conflict) outrank the other votes."""
+    finals = [d for d in votes if d.get("final") == "yes"]
+    counted = sorted(finals or votes, key=lambda d: d["reviewer"])
+    verdicts = {(d["decision"], d["exclusion_reason"]) for d in counted}
+    if len(verdicts) != 1:
+        return None
+    decided_by = "; ".join(d["reviewer"] + (" (final)" if finals else "") for d in counted)
+    return (*next(iter(verdicts)), decided_by)
+
+
+def _said(votes: Sequence[Mapping[str, str]]) -> str:
+    return "; ".join(f"{d['reviewer']}{' (final)' if d.get('final') == 'yes' else ''}: {d['decision']}"
+                     + (f" ({d['exclusion_reason']})" if d["exclusion_reason"] else "")
+                     for d in sorted(votes, key=lambda d: d["reviewer"]))
+
+
 def combine(records: Sequence[Mapping[str, str]], screened: Sequence[Screened],
             decisions: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
-    """screening.tsv rows: the rules' decision, overridden by the reviewers' when they agree;
-    reviewers who disagree make the record needs_review with conflict=yes."""
-    by_record: dict[str, list[Mapping[str, str]]] = {}
+    """screening.tsv rows: the rules' title/abstract decision, overridden by the reviewers' when they
+    agree (or by a final decision); reviewers who disagree make the record needs_review with
+    conflict=yes. A record included at title/abstract gets its full-text state (FULL_TEXT_STATES)
+    from the full-text decisions: the human gate before Table 1."""
+    by_stage: dict[tuple[str, str], list[Mapping[str, str]]] = {}
     for decision in decisions:
-        by_record.setdefault(decision["record_id"], []).append(decision)
+        by_stage.setdefault((decision["record_id"], decision["stage"]), []).append(decision)
     rows = []
     for record, rules in zip(records, screened):
         row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
                "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
                "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
-               "priority": rules.priority}
-        human = sorted(by_record.get(record["record_id"], []), key=lambda d: d["reviewer"])
+               "priority": rules.priority, "full_text": "", "full_text_reason": "", "full_text_by": ""}
+        human = by_stage.get((record["record_id"], reviewers.TITLE_ABSTRACT), [])
         if human:
-            said = "; ".join(f"{d['reviewer']}: {d['decision']}"
-                             + (f" ({d['exclusion_reason']})" if d["exclusion_reason"] else "") for d in human)
-            verdicts = {(d["decision"], d["exclusion_reason"]) for d in human}
-            row["decided_by"] = "; ".join(d["reviewer"] for d in human)
-            row["reasons"] = f"reviewers: {said}; rules: {rules.decision}; {rules.reasons}"
-            if len(verdicts) == 1:
-                row["decision"], row["exclusion_reason"] = next(iter(verdicts))
+            row["reasons"] = f"reviewers: {_said(human)}; rules: {rules.decision}; {rules.reasons}"
+            settled = settle(human)
+            if settled:
+                row["decision"], row["exclusion_reason"], row["decided_by"] = settled
                 row["priority"] = max(rules.priority, 1) if row["decision"] == "needs_review" else 0
             else:
                 row.update(decision="needs_review", conflict="yes", exclusion_reason="",
+                           decided_by="; ".join(sorted(d["reviewer"] for d in human)),
                            priority=CONFLICT_PRIORITY + max(rules.priority, 1))
+        if row["decision"] == "include":
+            votes = by_stage.get((record["record_id"], reviewers.FULL_TEXT), [])
+            settled = settle(votes) if votes else None
+            if not votes:
+                row["full_text"] = "awaiting"
+            elif settled is None:
+                row.update(full_text="conflict", full_text_by=_said(votes))
+            else:
+                row["full_text"], row["full_text_reason"], row["full_text_by"] = settled
         rows.append(row)
     return rows
 
 
+def unapplied_full_text(rows: Sequence[Mapping[str, str]], decisions: Iterable[Mapping[str, str]]) -> list[str]:
+    """Full-text decisions about records not included at title/abstract: kept in the files, not applied."""
+    stage_one = {row["record_id"]: row["decision"] for row in rows}
+    return [f"{d['reviewer']}'s full-text decision on {d['record_id']} waits until the record is included at "
+            f"title/abstract (now: {stage_one.get(d['record_id'], 'not screened')})"
+            for d in decisions if d["stage"] == reviewers.FULL_TEXT and stage_one.get(d["record_id"]) != "include"]
+
+
 def decision_key(record: Mapping[str, str]) -> str:
-    """What a reviewer writes in decisions.tsv's `pmid` column for this record."""
+    """What a reviewer writes in the `pmid` column of a decisions file for this record."""
     return record.get("pmid") or record["record_id"]
 
 
@@ -803,15 +846,22 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
     lines += ["", "## Exclusion reasons", "", "| exclusion reason | records |", "|---|---:|"]
     reasons = Counter(r["exclusion_reason"] for r in rows if r["decision"] == "exclude")
     lines += [f"| {reason} | {reasons[reason]} |" for reason in eligibility.exclusion_reasons]
+    lines += ["", "## Full text (records included at title/abstract)", "", "| full-text state | records |",
+              "|---|---:|"]
+    states = Counter(r["full_text"] for r in rows if r["full_text"])
+    lines += [f"| {state} | {states[state]} |" for state in FULL_TEXT_STATES]
+    lines += ["", "Only `include` at full text enters Table 1; `awaiting` records are proposed, not published."]
     lines += ["", "## Decided by", "", "| decided by | records |", "|---|---:|"]
     deciders = Counter(r["decided_by"] for r in rows)
     lines += [f"| {who} | {deciders[who]} |" for who in sorted(deciders, key=lambda w: (w != "rules", w))]
     lines += ["", "## Agreement between reviewers", ""]
-    agreement = reviewers.pairwise_agreement(decisions)
+    votes = [d for d in reviewers.stage_decisions(decisions, reviewers.TITLE_ABSTRACT) if d["final"] != "yes"]
+    agreement = reviewers.pairwise_agreement(votes)
     if not agreement:
         lines.append("No two reviewers have decided the same records yet.")
     else:
-        lines += ["Cohen's kappa on the records both reviewers decided (include, exclude, needs_review).", "",
+        lines += ["Cohen's kappa on the records both reviewers decided at title/abstract (include, exclude, "
+                  "needs_review; final decisions that settle a conflict are not votes).", "",
                   "| reviewers | records both decided | agreement | Cohen's kappa |", "|---|---:|---:|---:|"]
         for pair in agreement:
             share = "n/a" if pair["agreement"] is None else f"{100 * pair['agreement']:.1f}%"
@@ -837,7 +887,8 @@ def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_S
     """
     eligibility = load_eligibility(eligibility_path, schema_path)
     records = read_records(records_path)
-    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of, seen)
+    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of, seen,
+                                         eligibility.full_text_exclusion_reasons)
     screened = [screen_record(record, eligibility) for record in records]
     return records, combine(records, screened, decisions), decisions, eligibility
 
@@ -845,11 +896,11 @@ def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_S
 def configure_cli(parser) -> None:
     parser.add_argument("--records", required=True, help="records to screen (results/unique_records.tsv)")
     parser.add_argument("--eligibility", required=True, help="eligibility criteria (config/eligibility.yaml)")
-    parser.add_argument("--decisions", required=True, help="reviewer decisions (config/screening/decisions.tsv)")
+    parser.add_argument("--decisions", required=True,
+                        help="reviewer decisions: the folder of per-reviewer files (config/screening/decisions/)")
     parser.add_argument("--schema", default=DEFAULT_SCHEMA, help="JSON schema of the eligibility file")
     parser.add_argument("--out", required=True, help="screening table (results/screening.tsv)")
     parser.add_argument("--to-review", required=True, help="reviewer queue, TSV (results/to_review.tsv)")
-    parser.add_argument("--to-review-xlsx", required=True, help="reviewer queue, Excel (results/to_review.xlsx)")
     parser.add_argument("--summary", required=True, help="summary (results/screening_summary.md)")
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: only the decisions dated up to that day (rebuild the past)")
     parser.add_argument("--history", help="the review's history (data/history): decisions about records it has "
@@ -862,8 +913,9 @@ def run_cli(args) -> int:
     queue = review_queue(records, rows)
     write_tsv(args.out, rows, SCREENING_COLUMNS)
     write_tsv(args.to_review, queue, TO_REVIEW_COLUMNS)
-    atomic_write_bytes(args.to_review_xlsx, xlsx_bytes(queue, TO_REVIEW_COLUMNS))
     atomic_write_text(args.summary, summary_markdown(rows, decisions, eligibility))
     counts = Counter(row["decision"] for row in rows)
     print(f"screened {len(rows)} records: " + ", ".join(f"{counts[d]} {d}" for d in ("include", "exclude", "needs_review")))
+    for note in unapplied_full_text(rows, decisions):
+        print(f"not applied: {note}")
     return 0

@@ -1,6 +1,7 @@
 """`lsr status`: what awaits the review team, read from the last run's outputs in a few lines.
 
-Reads results/screening.tsv (records awaiting review, conflicts), results/table1.csv with
+Reads results/screening.tsv (records awaiting review, conflicts, the full-text stage: studies
+proposed for Table 1 that await a reviewer's full-text decision), results/table1.csv with
 data/table_versions.tsv (the published table version), results/search_log.tsv (last search),
 results/extraction.tsv (values no reviewer has checked yet) and data/history/log.tsv (when the
 review state last changed), then says what to do next. Reads only small text files and imports
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .living import table_hash
+from .living import PROPOSAL_FIELDS, proposed_studies, table_hash
 from .tsv import read_tsv
 
-DECISIONS = "config/screening/decisions.tsv"
-REVIEWER_VALUES = "config/extraction/reviewer_values.tsv"
+DECISIONS = "config/screening/decisions/<your name>.tsv"
+REVIEWER_VALUES = "config/extraction/values/<your name>.tsv"
+WORKSPACE = "`lsr review --reviewer <your name>` (or `make review REVIEWER=<your name>`)"
 
 
 def _count(count: int, word: str, words: str | None = None) -> str:
@@ -62,9 +64,22 @@ def status_lines(root: Path) -> list[str]:
     if history:
         lines.append(f"Review state:     {history[-1]['state']} since {history[-1]['date']} "
                      "(what changed: results/changes.md)")
-    lines.append(f"Records:          {len(screening)} screened, {included} included")
+    admitted = sum(row.get("full_text") == "include" for row in screening)
+    lines.append(f"Records:          {len(screening)} screened, {included} included at title/abstract, "
+                 f"{admitted} at full text (Table 1)")
     lines.append(f"Awaiting review:  {_count(len(awaiting), 'record')} (decision needs_review)")
     lines.append(f"Conflicts:        {_count(len(conflicts), 'record')} where reviewers disagree (conflict=yes)")
+    extraction = _rows(results / "extraction.tsv", ["record_id", "field", "reviewer"])
+    proposed = proposed_studies([{"pmid": "", "title": "", "full_text": "", **row} for row in screening],
+                                extraction or [])
+    lines.append(f"Full text:        {_count(len(proposed), 'study', 'studies')} proposed for Table 1, awaiting a "
+                 "reviewer's full-text decision (not in the table)")
+    for study in proposed:
+        values = study["values"]
+        shown = ", ".join(f"{field} {values[field]}" for field in PROPOSAL_FIELDS if field in values)
+        state = " (reviewers disagree)" if study["full_text"] == "conflict" else ""
+        lines.append(f"                  - {values.get('study') or study['record_id']} ({study['record_id']}){state}"
+                     + (f": {shown}" if shown else ""))
     records = _rows(results / "unique_records.tsv", ["record_id", "retracted", "erratum"]) or []
     included_ids = {row["record_id"] for row in screening if row["decision"] == "include"}
     flagged = [row for row in records
@@ -72,7 +87,6 @@ def status_lines(root: Path) -> list[str]:
     if flagged:
         lines.append(f"WARNING:          {_count(len(flagged), 'included study', 'included studies')} retracted "
                      "or corrected: " + ", ".join(row["record_id"] for row in flagged))
-    extraction = _rows(results / "extraction.tsv", ["record_id", "field", "reviewer"])
     unverified = [row for row in extraction or [] if not row["reviewer"]]
     if extraction is not None:
         studies = len({row["record_id"] for row in unverified})
@@ -82,12 +96,13 @@ def status_lines(root: Path) -> list[str]:
     if flagged:
         lines.append("First: read the retraction or erratum notices (results/changes.md) and decide whether "
                      f"those studies stay in Table 1 (record the decision in {DECISIONS}).")
-    if awaiting or conflicts:
-        lines.append(f"Next step: open results/to_review.xlsx, add one row per record to {DECISIONS} "
-                     "(pmid, reviewer, decision, exclusion_reason, note, date), then rerun `make run`.")
+    if awaiting or conflicts or proposed:
+        lines.append(f"Next step: screen in the workspace, {WORKSPACE}: title/abstract queue, conflicts and "
+                     f"full-text decisions, written to {DECISIONS}; then rebuild (its button, or `make run`).")
     elif unverified:
-        lines.append("Next step: check the unverified values against the papers (results/extraction.tsv keeps "
-                     f"each value's sentence), add corrections to {REVIEWER_VALUES}, then rerun `make run`.")
+        lines.append(f"Next step: check the unverified values in the workspace's value check, {WORKSPACE} "
+                     f"(results/extraction.tsv keeps each value's sentence; corrections go to {REVIEWER_VALUES}), "
+                     "then rebuild.")
     else:
         lines.append("Nothing awaits the team: the next scheduled update will look for new records.")
     return lines

@@ -32,3 +32,10 @@ def snapshot_files():
     from lsr.records import resolve_inputs
 
     return [str(path) for path in resolve_inputs(snapshot_patterns())]
+
+
+def reviewer_files(folder):
+    """The per-reviewer files of a folder (`<reviewer>.tsv`), as inputs: an edit or a new file reruns the rule."""
+    from lsr.reviewers import reviewer_files as files
+
+    return [str(path) for path in files(folder)]

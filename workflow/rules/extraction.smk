@@ -3,10 +3,12 @@ rule extract:
     input:
         records="results/unique_records.tsv",
         screening="results/screening.tsv",
-        reviewer_values=config["extraction"]["reviewer_values"],
+        # Every reviewer's file (config/extraction/values/<reviewer>.tsv): a new file reruns the rule.
+        reviewer_values=reviewer_files(config["extraction"]["reviewer_values"]),
     output:
         extraction="results/extraction.tsv",
     params:
+        reviewer_values=config["extraction"]["reviewer_values"],
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
@@ -14,7 +16,7 @@ rule extract:
         "results/logs/extract.log",
     shell:
         "{LSR} extract --records {input.records} --screening {input.screening} "
-        "--reviewer-values {input.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q} > {log} 2>&1"
+        "--reviewer-values {params.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q} > {log} 2>&1"
 
 
 PUBLISHED += [rules.extract.output.extraction]

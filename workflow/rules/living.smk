@@ -4,6 +4,8 @@ rule changes:
         unique_records="results/unique_records.tsv",
         screening="results/screening.tsv",
         table1="results/table1.csv",
+        # Studies proposed for Table 1 (included at title/abstract, no full-text include yet) with their values.
+        extraction="results/extraction.tsv",
     output:
         changes="results/changes.md",
     params:
@@ -19,7 +21,7 @@ rule changes:
     localrule: True
     shell:
         "{LSR} changes --unique-records {input.unique_records} --screening {input.screening} "
-        "--table1 {input.table1} --history {params.history:q} --table-versions {params.table_versions:q} "
+        "--table1 {input.table1} --extraction {input.extraction} --history {params.history:q} --table-versions {params.table_versions:q} "
         "{params.as_of} --out {output.changes} > {log} 2>&1"
 
 

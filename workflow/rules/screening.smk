@@ -5,13 +5,14 @@ rule screen:
         records="results/unique_records.tsv",
         eligibility=config["screening"]["eligibility"],
         schema="workflow/schemas/eligibility.schema.yaml",
-        decisions=config["screening"]["decisions"],
+        # Every reviewer's file (config/screening/decisions/<reviewer>.tsv): a new file reruns the rule.
+        decisions=reviewer_files(config["screening"]["decisions"]),
     output:
         screening="results/screening.tsv",
         to_review="results/to_review.tsv",
-        to_review_xlsx="results/to_review.xlsx",
         summary="results/screening_summary.md",
     params:
+        decisions=config["screening"]["decisions"],
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
@@ -19,10 +20,9 @@ rule screen:
         "results/logs/screen.log",
     shell:
         "{LSR} screen --records {input.records:q} --eligibility {input.eligibility:q} "
-        "--schema {input.schema:q} --decisions {input.decisions:q} --out {output.screening} "
-        "--to-review {output.to_review} --to-review-xlsx {output.to_review_xlsx} "
+        "--schema {input.schema:q} --decisions {params.decisions:q} --out {output.screening} "
+        "--to-review {output.to_review} "
         "--summary {output.summary} {params.as_of} --history {params.history:q} > {log} 2>&1"
 
 
-PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review,
-              rules.screen.output.to_review_xlsx, rules.screen.output.summary]
+PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review, rules.screen.output.summary]

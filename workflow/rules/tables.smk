@@ -2,6 +2,8 @@ rule table1:
     """Table 1 in every published format, captioned with its version (date from the version registry)."""
     input:
         extraction="results/extraction.tsv",
+        # The human gate: only studies a reviewer included at full text enter the table.
+        screening="results/screening.tsv",
         records="results/unique_records.tsv",
     output:
         csv=report("results/table1.csv", caption="../report/table1_files.rst", category="4. Table 1"),
@@ -19,7 +21,7 @@ rule table1:
     log:
         "results/logs/table1.log",
     shell:
-        "{LSR} table1 --extraction {input.extraction:q} --records {input.records:q} "
+        "{LSR} table1 --extraction {input.extraction:q} --screening {input.screening:q} --records {input.records:q} "
         "--registry {params.registry:q} --outdir {params.outdir:q} {params.as_of} > {log} 2>&1"
 
 

@@ -4,7 +4,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CORES ?= 2
 
-.PHONY: run test report status bench clean
+.PHONY: run test test-fast report status bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest
 
+# The fast lane: everything but the end-to-end Snakemake runs (marked e2e).
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not e2e"
+
 report: run
 	$(VENV)/bin/snakemake --cores $(CORES) --report results/report.html
 
@@ -28,6 +32,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/records_bench.py
 	$(VENV)/bin/python bench/screening_eval.py
 	$(VENV)/bin/python bench/extraction_eval.py
+	$(VENV)/bin/python bench/pipeline_bench.py
 
 clean:
 	rm -rf results .snakemake

@@ -64,3 +64,14 @@ def bundled_run(tmp_path_factory) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp("bundled") / "review")
     run_snakemake(workdir)
     return workdir
+
+
+E2E_FIXTURES = {"workflow_copy", "bundled_run"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark as `e2e` every test that runs the workflow (it uses a workflow copy), so that
+    `pytest -m "not e2e"` is the fast lane; `make test` runs both."""
+    for item in items:
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)

@@ -347,6 +347,7 @@ def test_snapshot_mode_still_lists_the_bundled_files(tmp_path):
 
 # --- end to end ----------------------------------------------------------------------------------
 
+@pytest.mark.e2e
 def test_snakemake_live_pubmed_run_builds_the_records(tmp_path, articles):
     workdir = copy_workflow(tmp_path / "review")
     with FakeEutils(articles) as fake:

@@ -308,6 +308,7 @@ def test_cli_writes_every_format_and_reports_bad_input(inputs):
     assert result.returncode == 2 and "line 2, field 'source'" in result.stderr
 
 
+@pytest.mark.e2e
 def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_table(tmp_path):
     workdir = copy_workflow(tmp_path / "review")
     write_tsv(workdir / "results/extraction.tsv", extraction_rows(), tables.EXTRACTION_COLUMNS)

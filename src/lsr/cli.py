@@ -1,7 +1,8 @@
 """`lsr` command line: one subcommand per pipeline stage; Snakemake rules call these.
 
-Each stage module exposes `configure_cli(parser)` and `run_cli(args) -> int`; modules are
-imported only when their subcommand runs, so `lsr status` stays fast.
+Each stage module exposes `configure_cli(parser)` and `run_cli(args) -> int` (or, for a module
+with several subcommands, `configure_<name>_cli` and `run_<name>_cli`); modules are imported only
+when their subcommand runs, so `lsr status` stays fast.
 """
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ SUBCOMMANDS = {
     "changes": ("living", "compare this run with the last published version: results/changes.md"),
     "report-page": ("report", "a text result (Markdown or TSV) as an HTML page for the Snakemake report"),
     "status": ("status", "what awaits the review team: records to review, conflicts, table version"),
+    "review": ("workspace", "the reviewer workspace in the browser (http://127.0.0.1:PORT/): screening, "
+                            "full text, conflicts, value check"),
+    "queue": ("reviewing", "a reviewer's blind queue as a spreadsheet with drop-down lists (outside results/)"),
+    "import": ("reviewing", "append the decisions of a filled-in queue spreadsheet to the reviewer's file"),
 }
 
 
@@ -45,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         if argv[:1] == [name]:
             module = importlib.import_module(f"lsr.{module_name}")
-            module.configure_cli(sub)
-            sub.set_defaults(run=module.run_cli)
+            getattr(module, f"configure_{name}_cli", getattr(module, "configure_cli", None))(sub)
+            sub.set_defaults(run=getattr(module, f"run_{name}_cli", getattr(module, "run_cli", None)))
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)

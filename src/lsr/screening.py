@@ -661,6 +661,35 @@ MAX_SNIPPETS = 6
 
 def screen_record(record: Mapping[str, str], eligibility: Eligibility) -> Screened:
     """The rules' decision on one record, with the reasons and the text that support it."""
+    return _screen(record, eligibility)[0]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Where a criterion matched: characters start:end of a record's field (title, abstract...)."""
+    field: str
+    start: int
+    end: int
+    criterion: str
+    status: str                 # the criterion's status: met | unclear | fail
+
+
+def explain(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screened, list[CriterionResult],
+                                                                           list[Highlight]]:
+    """The rules' decision on one record, each criterion's result, and the words each criterion
+    matched in the record's text (for a reviewer's screen), in text order."""
+    screened, text, results = _screen(record, eligibility)
+    spans = []
+    for result in results:
+        for mention, _ in result.evidence:
+            if mention.sentence >= 0:
+                sentence = text.sentences[mention.sentence]
+                spans.append(Highlight(mention.field, sentence.tokens[mention.first].start,
+                                       sentence.tokens[mention.last].end, result.label, result.status))
+    return screened, results, sorted(set(spans), key=lambda h: (h.field, h.start, -h.end))
+
+
+def _screen(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screened, RecordText, list[CriterionResult]]:
     text = RecordText(record, eligibility)
     results = [_evaluate(text, criterion) for criterion in eligibility.criteria]
     failed = [r for r in results if r.status == "fail"]
@@ -685,7 +714,7 @@ def screen_record(record: Mapping[str, str], eligibility: Eligibility) -> Screen
     if decision == "needs_review":
         priority = 1 + sum({"met": 2, "unclear": 1}.get(r.status, 0) for r in results)
     return Screened(record["record_id"], decision, reason, results, "; ".join(reasons),
-                    " | ".join(snippets.values()), priority)
+                    " | ".join(snippets.values()), priority), text, results
 
 
 # --- reviewer decisions on top of the rules ----------------------------------------------------

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -123,3 +124,55 @@ def read_tsv(
         row["_line"] = number
         rows.append(row)
     return rows
+
+
+def locked_append(path: str | os.PathLike, addition: Callable[[str], str]) -> str:
+    """Append to a file that other processes may append to at the same moment; returns what was added.
+
+    Under an exclusive lock on the file (fcntl.flock), `addition(current text)` gives the text to
+    add, written with O_APPEND and synced before the lock is released: the earlier content is
+    never rewritten, and two writers never interleave or lose a line.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666 & ~_UMASK)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            current = handle.read().decode("utf-8-sig")
+        text = addition(current)
+        data = text.encode("utf-8")
+        while data:
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+        return text
+    finally:
+        os.close(fd)
+
+
+def append_rows(path: str | os.PathLike, rows: Sequence[Mapping[str, object]], columns: Sequence[str],
+                preamble: str = "") -> None:
+    """Append whole rows to a hand-editable TSV (see `locked_append`), in the order of the file's own
+    header; a new or empty file first gets `preamble` ('#' comment lines) and a header of `columns`.
+
+    InputError when the file's header lacks a column a row has a value for (nothing is written).
+    """
+    def addition(current: str) -> str:
+        lines = [line for line in current.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        header = [h.strip() for h in lines[0].split("\t")] if lines else list(columns)
+        for row in rows:
+            for column in columns:
+                if row.get(column) and column not in header:
+                    raise InputError(path, None, column, f"the file has no column {column!r} for the value "
+                                                         f"{row[column]!r}; add the column to its header")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        if not lines:
+            buffer.write(preamble)
+            writer.writerow(header)
+        for row in rows:
+            writer.writerow([clean_cell(row.get(column)) for column in header])
+        start = "\n" if current and not current.endswith("\n") else ""
+        return start + buffer.getvalue()
+
+    locked_append(path, addition)

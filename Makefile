@@ -36,8 +36,7 @@ review: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/records_bench.py
-	$(VENV)/bin/python bench/screening_eval.py
-	$(VENV)/bin/python bench/extraction_eval.py
+	$(VENV)/bin/python bench/evaluate.py
 	$(VENV)/bin/python bench/pipeline_bench.py
 
 clean:

@@ -364,7 +364,7 @@ def test_a_record_without_abstract_is_all_nr_but_what_the_title_says():
 # --------------------------------------------------------------------------- abstracts unseen by the rules
 
 UNSEEN = Path(__file__).parent / "data" / "unseen_extraction.tsv"
-# Floors for the key fields on the unseen abstracts (bench/extraction_eval.py prints the same).
+# Floors for the key fields on the unseen abstracts (bench/evaluate.py prints the per-field numbers, set made-up).
 UNSEEN_FLOORS = {"n_patients": 0.95, "design": 0.9, "tacrolimus_route": 0.95, "skin_outcome": 0.85,
                  "muscle_outcome": 0.85, "steroid_sparing": 0.9}
 

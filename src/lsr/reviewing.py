@@ -171,7 +171,7 @@ class Review:
         record = self.record(record_id)
         row = {"pmid": screening.decision_key(record), "reviewer": reviewer, "stage": stage, "decision": decision,
                "exclusion_reason": reason if decision == "exclude" else "", "note": " ".join(note.split()),
-               "date": today or dt.date.today().isoformat(), "final": "yes" if final else "", "_line": None}
+               "date": today or dt.datetime.now(dt.timezone.utc).date().isoformat(), "final": "yes" if final else "", "_line": None}
         reviewers.check_decision(path, row, reviewers.record_lookup(self.records),
                                  {TITLE_ABSTRACT: self.reasons(TITLE_ABSTRACT), FULL_TEXT: self.reasons(FULL_TEXT)})
         append_rows(path, [row], reviewers.DECISION_COLUMNS, DECISIONS_PREAMBLE)
@@ -334,7 +334,7 @@ def import_workbook(review: Review, reviewer: str, path: str | os.PathLike, toda
     target = reviewers.reviewer_file(review.decisions_dir, reviewer)
     lookup = reviewers.record_lookup(review.records)
     reasons = {TITLE_ABSTRACT: review.reasons(TITLE_ABSTRACT), FULL_TEXT: review.reasons(FULL_TEXT)}
-    date = today or dt.date.today().isoformat()
+    date = today or dt.datetime.now(dt.timezone.utc).date().isoformat()
     rows = []
     for number, values in enumerate(cells[1:], start=2):
         given = {name: " ".join(str(value if value is not None else "").split()) for name, value in zip(header, values)}

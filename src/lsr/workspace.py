@@ -24,7 +24,7 @@ from flask import Flask, abort, jsonify, redirect, render_template, request, url
 from markupsafe import Markup, escape
 
 from . import reviewers, screening
-from .extraction import FIELDS, SOURCES, validate_value
+from .extraction import FIELDS, SOURCES
 from .reviewers import FULL_TEXT, TITLE_ABSTRACT
 from .reviewing import Review
 from .tsv import InputError
@@ -144,7 +144,8 @@ def create_app(root: str | Path, reviewer: str, cores: int = 2) -> Flask:
         current = review()
         queue = current.queue(reviewer, stage)
         wanted = request.args.get("record")
-        at = queue.index(wanted) if wanted in queue else min(max(int(request.args.get("at", 0) or 0), 0),
+        asked = request.args.get("at", "0")
+        at = queue.index(wanted) if wanted in queue else min(int(asked) if asked.isdigit() else 0,
                                                                max(len(queue) - 1, 0))
         decided, left = current.progress(reviewer, stage)
         context = {"stage": stage, "page": STAGE_PAGES[stage], "decided": decided, "left": left, "at": at,
@@ -215,13 +216,9 @@ def create_app(root: str | Path, reviewer: str, cores: int = 2) -> Flask:
     def value():
         form = request.form
         current = review()
-        typed = form.get("value", "").strip()
-        problem = validate_value(form["field"], typed)
-        if problem:   # the field's vocabulary and plausibility, before anything is written
-            raise InputError(reviewers.reviewer_file(current.values_dir, reviewer), None, "value",
-                             f"{typed!r} is not allowed for {form['field']}; expected {problem}")
-        current.set_value(reviewer, form["record_id"], form["field"], typed, form.get("source", "abstract"),
-                          form.get("note", ""))
+        # Checked like the pipeline checks the file before anything is written; the error goes back to the page.
+        current.set_value(reviewer, form["record_id"], form["field"], form.get("value", ""),
+                          form.get("source", "abstract"), form.get("note", ""))
         if request.accept_mimetypes.best == "application/json":
             cell = current.field_cells(form["record_id"])[form["field"]]
             return jsonify(ok=True, value=cell["value"], state=cell["state"])

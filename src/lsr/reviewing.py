@@ -20,7 +20,6 @@ import datetime as dt
 import io
 import os
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,12 +156,6 @@ class Review:
                                   "votes": votes})
         return found
 
-    def my_decision(self, reviewer: str, record_id: str, stage: str) -> dict | None:
-        for d in self.decisions():
-            if (d["reviewer"], d["record_id"], d["stage"]) == (reviewer, record_id, stage):
-                return d
-        return None
-
     # --- writing: only the reviewer's own files ---------------------------------------------
     def decide(self, reviewer: str, record_id: str, stage: str, decision: str, reason: str = "",
                note: str = "", final: bool = False, today: str | None = None) -> dict:
@@ -180,7 +173,7 @@ class Review:
     def undo(self, reviewer: str, stage: str, today: str | None = None) -> str | None:
         """Take back the reviewer's latest standing decision at `stage` (a `withdrawn` row); its record id."""
         path = reviewers.reviewer_file(self.decisions_dir, reviewer)
-        standing = {(d["record_id"]) for d in self.decisions() if d["reviewer"] == reviewer and d["stage"] == stage}
+        standing = {d["record_id"] for d in self.decisions() if d["reviewer"] == reviewer and d["stage"] == stage}
         if not path.exists():
             return None
         lookup = reviewers.record_lookup(self.records)
@@ -280,8 +273,6 @@ QUEUE_COLUMNS = ["record_id", "title", "abstract", "machine_proposal", "reasons"
                  "exclusion_reason", "note"]
 """Columns of a reviewer's queue workbook: the record and the rules' reasons (never another
 reviewer's vote), then what the reviewer fills in (drop-down lists for decision and reason)."""
-QUEUE_DECISIONS = {TITLE_ABSTRACT: ("include", "exclude", "needs_review"),
-                   FULL_TEXT: ("include", "exclude", "not_retrieved")}
 
 
 def queue_workbook(review: Review, reviewer: str, stage: str = TITLE_ABSTRACT) -> bytes:
@@ -304,7 +295,8 @@ def queue_workbook(review: Review, reviewer: str, stage: str = TITLE_ABSTRACT) -
     lists.sheet_state = "hidden"
     last = max(len(rows) + 1, 2)
     letter = {name: chr(ord("A") + i) for i, name in enumerate(QUEUE_COLUMNS)}
-    decision = DataValidation(type="list", formula1='"' + ",".join(QUEUE_DECISIONS[stage]) + '"', allow_blank=True,
+    choices = [d for d in reviewers.STAGE_DECISIONS[stage] if d != reviewers.WITHDRAWN]
+    decision = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
                               showErrorMessage=True, error="Pick a decision from the list")
     reason = DataValidation(type="list", formula1=f"lists!$A$1:$A${len(reasons)}", allow_blank=True,
                             showErrorMessage=True, error="Pick a reason from the list (only with exclude)")
@@ -348,11 +340,6 @@ def import_workbook(review: Review, reviewer: str, path: str | os.PathLike, toda
     if rows:
         append_rows(target, rows, reviewers.DECISION_COLUMNS, DECISIONS_PREAMBLE)
     return len(rows)
-
-
-def queue_counts(review: Review, reviewer: str) -> Counter:
-    """How many records await the reviewer per stage."""
-    return Counter({stage: len(review.queue(reviewer, stage)) for stage in reviewers.STAGES})
 
 
 # --- command line: lsr queue / lsr import ---------------------------------------------------------

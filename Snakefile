@@ -8,6 +8,12 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+# The API key is a secret: Snakemake writes the config and its command line to .snakemake/log/.
+if "api_key" in (config.get("ncbi") or {}):
+    raise ValueError("ncbi.api_key is not accepted in the config (file or --config): Snakemake writes the "
+                     "config and its command line to .snakemake/log/. Remove it and export NCBI_API_KEY instead.")
+
+
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -13,6 +13,15 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LSR_SHARED", REPO.parent / "shared"))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "resources", "profiles")
+# The reviewers' files as they stood when the tests were written (decisions, values, added studies):
+# tests run on these frozen copies, so they pass whatever the living review's config/ and data/ hold.
+REVIEW_FIXTURE = REPO / "tests/fixtures/review"
+
+
+def review_file(repo: Path, path: str | Path) -> Path:
+    """A review file (relative to the repository) for the tests: the frozen copy when there is one."""
+    frozen = REVIEW_FIXTURE / path
+    return frozen if frozen.exists() else repo / path
 
 
 @pytest.fixture(scope="session")
@@ -27,16 +36,19 @@ def shared() -> Path:
     return SHARED
 
 
-def copy_workflow(destination: Path) -> Path:
-    """Copy what a user's clone holds (workflow, config, bundled data) into `destination`."""
+def copy_workflow(destination: Path, shipped: bool = False) -> Path:
+    """Copy what a user's clone holds (workflow, config, bundled data) into `destination`, with the
+    frozen reviewer files of tests/fixtures/review (`shipped`: the review's own files and data/)."""
     destination.mkdir(parents=True, exist_ok=True)
-    for name in WORKFLOW_FILES:
+    ignore = shutil.ignore_patterns("__pycache__", ".snakemake")
+    for name in WORKFLOW_FILES + (("data",) if shipped else ()):
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, destination / name,
-                            ignore=shutil.ignore_patterns("__pycache__", ".snakemake"))
+            shutil.copytree(source, destination / name, ignore=ignore)
         elif source.exists():
             shutil.copy2(source, destination / name)
+    if not shipped:
+        shutil.copytree(REVIEW_FIXTURE, destination, ignore=ignore, dirs_exist_ok=True)
     return destination
 
 
@@ -60,7 +72,8 @@ def workflow_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def bundled_run(tmp_path_factory) -> Path:
-    """One complete pipeline run on the bundled snapshot, shared by the tests that read its outputs."""
+    """One complete pipeline run on the bundled snapshot and the frozen reviewer files, shared by the
+    tests that read its outputs."""
     workdir = copy_workflow(tmp_path_factory.mktemp("bundled") / "review")
     run_snakemake(workdir)
     return workdir

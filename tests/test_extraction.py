@@ -507,12 +507,12 @@ def test_a_value_in_another_reviewers_file_is_an_error(tmp_path):
 def bundled_unique_records(repo):
     pubmed = collect_records(resolve_inputs("resources/snapshot/*.xml", base=repo))
     others = read_ris(repo / "resources/other_sources/other-sources.ris") + \
-        read_ris(repo / "config/other_sources/reviewer-added.ris")
+        read_ris(repo / "tests/fixtures/review/config/other_sources/reviewer-added.ris")
     return deduplicate(pubmed, others)[0]
 
 
 def test_shipped_reviewer_values_are_valid_and_agree_with_the_full_text_gold(repo, shared, bundled_unique_records):
-    values_path = repo / "config/extraction/values"
+    values_path = repo / "tests/fixtures/review/config/extraction/values"
     checked = read_reviewer_values(values_path, bundled_unique_records)
     gold = [row for row in read_tsv(shared / "gold/extraction.tsv") if row["level"] == "full text"]
     given = {(v["record_id"], v["field"]): v for v in checked}

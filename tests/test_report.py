@@ -17,7 +17,7 @@ def test_markdown_page_keeps_headings_lists_and_tables():
 
 def test_tsv_page_escapes_and_keeps_every_cell(tmp_path):
     log = tmp_path / "search_log.tsv"
-    log.write_text('date\tquery\n2026-11-22T10:00:00Z\t"""Tacrolimus""[mh] AND <JDM>"\n', encoding="utf-8")
+    log.write_text('date\tquery\n2026-11-22T10:00:00Z\t"Tacrolimus"[mh] AND <JDM>\n', encoding="utf-8")
     out = tmp_path / "log.html"
     result = subprocess.run([sys.executable, "-m", "lsr", "report-page", "--tsv", str(log), "--title", "Search log",
                              "--out", str(out)], capture_output=True, text=True)

@@ -366,3 +366,75 @@ def test_snakemake_live_pubmed_run_builds_the_records(tmp_path, articles):
         ["data/pubmed"]
     log = (workdir / "results/logs/retrieve.log").read_text()
     assert "41 PMIDs found" in log and EMAIL not in log and KEY not in log
+
+
+# --- a poisoned answer never enters the store; a failed search is not a search ------------------------
+
+INTERNAL_SUBSET = (b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+                   b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd" [\n'
+                   b'<!ENTITY tac "tacrolimus">\n]>\n<PubmedArticleSet>\n')
+
+
+def lsr_retrieve(tmp_path, fake):
+    command = [sys.executable, "-m", "lsr", "retrieve", "--source", "pubmed", "--query", QUERY,
+               "--manifest", "manifest.tsv", "--search-log", "search_log.tsv", "--eutils-url", fake.url,
+               "--batch-size", "100", "--backoff-seconds", "0.01", "--max-tries", "1"]
+    return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "NCBI_EMAIL": EMAIL, "NCBI_API_KEY": KEY})
+
+
+def test_an_answer_with_an_internal_doctype_subset_is_stored_as_valid_xml(tmp_path, fake, articles):
+    fake.faults["efetch"] = [INTERNAL_SUBSET + b"\n".join(articles[p] for p in fake.found) + b"\n</PubmedArticleSet>\n"]
+    result = lsr_retrieve(tmp_path, fake)
+    assert result.returncode == 0, result.stderr
+    (snapshot,) = (tmp_path / "data/pubmed").glob("*.xml.gz")
+    assert sorted(stored_pmids(snapshot), key=int) == sorted(articles, key=int)
+
+
+def test_an_answer_the_records_parser_cannot_read_is_never_stored(tmp_path, fake, articles):
+    first = fake.found[0]
+    poisoned = articles[first].replace(b"</ArticleTitle>", b" &tac;</ArticleTitle>", 1)
+    fake.faults["efetch"] = [INTERNAL_SUBSET + b"\n".join(poisoned if p == first else articles[p] for p in fake.found)
+                             + b"\n</PubmedArticleSet>\n"]
+    result = lsr_retrieve(tmp_path, fake)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "nothing was stored" in result.stderr and "NCBI sent" in result.stderr and "<!ENTITY tac" in result.stderr
+    assert not list((tmp_path / "data/pubmed").glob("*.xml.gz"))
+    assert not [p for p in (tmp_path / "data/pubmed-partial").glob("*") if not p.name.startswith(".")]
+    again = lsr_retrieve(tmp_path, fake)  # NCBI answers normally again: the store was not poisoned
+    assert again.returncode == 0, again.stderr
+    (snapshot,) = (tmp_path / "data/pubmed").glob("*.xml.gz")
+    assert len(stored_pmids(snapshot)) == len(articles)
+
+
+@pytest.mark.e2e
+def test_a_failed_live_search_is_searched_again_on_the_next_run(tmp_path, articles):
+    workdir = copy_workflow(tmp_path / "review")
+    run_snakemake(workdir)  # the bundled snapshot: every table exists
+    with FakeEutils(articles) as fake:
+        overlay = tmp_path / "live.yaml"
+        overlay.write_text(f"search:\n  source: pubmed\nncbi:\n  eutils_url: {fake.url}\n  batch_size: 100\n"
+                           "  max_tries: 1\n  backoff_seconds: 0.01\n")
+        env = {"NCBI_EMAIL": EMAIL, "NCBI_API_KEY": KEY}
+        fake.faults["esearch"] = [503]
+        failed = run_snakemake(workdir, "--configfile", str(overlay), env=env, check=False)
+        assert failed.returncode != 0 and "lsr retrieve: error: NCBI esearch" in failed.stderr
+        again = run_snakemake(workdir, "--configfile", str(overlay), env=env)
+    assert "Nothing to be done" not in again.stdout + again.stderr
+    assert len(fake.calls("esearch")) == 2
+    assert (workdir / "results/retrieval/manifest.tsv").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("where", ["command line", "config file"])
+def test_an_api_key_in_the_config_is_refused_and_never_logged(workflow_copy, where):
+    if where == "config file":
+        config = workflow_copy / "config/config.yaml"
+        config.write_text(config.read_text().replace('  email: ""', f'  email: ""\n  api_key: "{KEY}"'))
+        result = run_snakemake(workflow_copy, "-n", check=False)
+    else:
+        result = run_snakemake(workflow_copy, "--config", f"ncbi={{'api_key': '{KEY}'}}", check=False)
+    assert result.returncode != 0
+    assert "ncbi.api_key is not accepted" in result.stdout + result.stderr and "NCBI_API_KEY" in result.stdout + result.stderr
+    logged = [p for p in (workflow_copy / ".snakemake").rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]
+    assert not logged

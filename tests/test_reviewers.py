@@ -1,6 +1,7 @@
 """Reviewer-written files: generic validators, per-reviewer decision files, agreement between reviewers."""
 import pytest
 
+from conftest import review_file
 from lsr import reviewers
 from lsr.tsv import InputError
 
@@ -74,7 +75,7 @@ def test_decisions_are_read_from_every_reviewers_file_with_their_record_ids(tmp_
     assert decisions[0]["_line"] == 3    # the comment line counts
 
 
-def test_the_shipped_decisions_are_valid_and_include_the_five_studies_at_full_text(repo):
+def test_the_fixture_decisions_are_valid_and_include_the_five_studies_at_full_text(repo):
     import yaml
     from lsr.records import collect_records
     from lsr.sources import read_ris
@@ -83,9 +84,9 @@ def test_the_shipped_decisions_are_valid_and_include_the_five_studies_at_full_te
     records = [{"record_id": f"pmid:{r['pmid']}", "pmid": r["pmid"]}
                for r in collect_records([repo / "resources/snapshot/tacrolimus-jdm-2024.xml"])]
     records += [{"record_id": r["record_id"], "pmid": ""}
-                for path in config["other_sources"] for r in read_ris(repo / path)]
+                for path in config["other_sources"] for r in read_ris(review_file(repo, path))]
     eligibility = yaml.safe_load((repo / "config/eligibility.yaml").read_text())
-    decisions = reviewers.read_decisions(repo / config["screening"]["decisions"], records,
+    decisions = reviewers.read_decisions(review_file(repo, config["screening"]["decisions"]), records,
                                          eligibility["exclusion_reasons"],
                                          full_text_reasons=eligibility["full_text_exclusion_reasons"])
     assert {d["record_id"] for d in reviewers.stage_decisions(decisions, TA)} == {

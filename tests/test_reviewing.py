@@ -92,6 +92,12 @@ def test_values_are_checked_against_the_vocabulary_before_they_are_saved(review)
         review.set_value("ann", record, "skin_outcome", "better", "full text")
     assert error.value.field == "value" and "resolved, improved, no change, worsened, NR" in error.value.problem
     assert not (review.values_dir / "ann.tsv").exists()
+    with pytest.raises(InputError, match="'45' is implausible for age_min: ages are between 0 and 30"):
+        review.set_value("ann", record, "age_min", "45", "full text")
+    review.set_value("ann", record, "age_max", "6", "full text")
+    with pytest.raises(InputError, match=r"implausible values for pmid:17169297 from ann: age_max 6.*age_min 14"):
+        review.set_value("ann", record, "age_min", "14", "full text")
+    review.set_value("ann", record, "age_min", "4", "full text")
     review.set_value("ann", record, "design", "case series", "abstract", "accepted")
     review.set_value("ann", record, "prior_treatments", "MTX; CS", "full text")
     cells = review.field_cells(record)

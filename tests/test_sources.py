@@ -15,7 +15,7 @@ from lsr.sources import (COLUMNS, DUPLICATE_COLUMNS, author_name, author_names, 
 from lsr.tsv import InputError, read_tsv
 
 OTHER_SOURCES = "resources/other_sources/other-sources.ris"
-REVIEWER_ADDED = "config/other_sources/reviewer-added.ris"
+REVIEWER_ADDED = "tests/fixtures/review/config/other_sources/reviewer-added.ris"  # frozen copy: the review's own file grows
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,9 @@ import csv
 import json
 import shutil
 
-from conftest import run_snakemake
+import pytest
+
+from conftest import copy_workflow, run_snakemake
 
 VOLATILE = {"search_log.tsv", "report"}  # the search log is appended by every search; logs hold times
 
@@ -100,14 +102,34 @@ def test_report_shows_table_prisma_search_log_and_screening_summary(bundled_run)
         assert shown in page, shown
 
 
-def test_the_published_table_version_is_committed(bundled_run, repo):
-    """A fresh clone rebuilds the published Table 1 byte for byte, caption included: its content
-    must be in the committed registry (after changing the table, run `make run` and commit data/)."""
-    import hashlib
+@pytest.mark.e2e
+def test_the_shipped_review_builds_with_its_own_files_and_state(repo, tmp_path):
+    """The review as committed (its config/ and data/, whatever a living update or a reviewer
+    added): it builds, reviewer files stay untouched, PRISMA adds up to the published table, and
+    every state in the committed history has its table version registered. When the review has
+    not changed since data/ was committed, the run rebuilds the published Table 1 byte for byte,
+    caption (version date) included."""
+    from lsr import living
+    from lsr.tsv import read_tsv
 
-    digest = hashlib.sha256((bundled_run / "results/table1.csv").read_bytes()).hexdigest()[:8]
-    registry = (repo / "data/table_versions.tsv").read_text(encoding="utf-8")
-    assert f"\t{digest}\t" in registry
+    workdir = copy_workflow(tmp_path / "shipped", shipped=True)
+    committed = living.read_log(workdir / "data/history")
+    registry = read_tsv(repo / "data/table_versions.tsv", required=["version_date", "content_hash"])
+    registered = {row["content_hash"]: row["version_date"] for row in registry}
+    assert all(entry["table_version"] in registered for entry in committed)
+    reviewers_wrote = human_files(workdir)
+    run_snakemake(workdir)
+    assert human_files(workdir) == reviewers_wrote
+    with open(workdir / "results/table1.csv", newline="", encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    prisma = json.loads((workdir / "results/prisma.json").read_text(encoding="utf-8"))
+    assert prisma["included_in_review"]["studies"] == len(table)
+    total = sum(int(row["n_patients"]) for row in table if row["n_patients"].isdigit())
+    assert f"{len(table)} studies, {total} patients" in (workdir / "results/table1.md").read_text(encoding="utf-8")
+    version = living.table_hash((workdir / "results/table1.csv").read_bytes())
+    if committed and living.read_log(workdir / "data/history")[-1]["state"] == committed[-1]["state"]:
+        assert version in registered, "table changed without data/: run `make run` and commit data/"
+        assert f"Version {registered[version]} · " in (workdir / "results/table1.md").read_text(encoding="utf-8")
 
 
 def test_another_snapshot_runs_with_the_reviewers_files_of_this_review(workflow_copy, repo, tmp_path):

@@ -7,9 +7,11 @@ when their subcommand runs, so `lsr status` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import importlib
 import sys
+import traceback
 
 from .tsv import InputError
 
@@ -42,19 +44,56 @@ def iso_date(text: str) -> str:
     return text
 
 
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named in `argv` (after the global options)."""
+    rest = list(argv)
+    while rest[:1] == ["--log"]:
+        rest = rest[2:]
+    return rest[0] if rest else None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one stage. User errors (InputError) print one message and return 2; with --log the
+    stage's output goes to the log and the error message to the log and the terminal."""
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="lsr", description=__doc__.splitlines()[0])
+    parser.add_argument("--log", help="write the stage's output to this file (a rule's log); "
+                                      "an error message also goes to the terminal")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    chosen = _command(argv)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        if argv[:1] == [name]:
+        if chosen == name:
             module = importlib.import_module(f"lsr.{module_name}")
             getattr(module, f"configure_{name}_cli", getattr(module, "configure_cli", None))(sub)
             sub.set_defaults(run=getattr(module, f"run_{name}_cli", getattr(module, "run_cli", None)))
     args = parser.parse_args(argv)
+    if not args.log:
+        return _run(args, sys.stderr)
+    terminal = sys.stderr
+    try:
+        log = open(args.log, "w", encoding="utf-8")
+    except OSError as error:
+        print(f"lsr {args.command}: error: cannot write the log {args.log}: {error.strerror}", file=terminal)
+        return 2
+    with log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        try:
+            return _run(args, terminal)
+        except BaseException:
+            traceback.print_exc()  # a bug: its traceback goes to the log, and to the terminal below
+            raise
+
+
+def _run(args, terminal) -> int:
     try:
         return int(args.run(args) or 0)
-    except InputError as error:
-        print(f"lsr {args.command}: error: {error}", file=sys.stderr)
+    except (InputError, OSError) as error:
+        if isinstance(error, OSError) and error.filename is None:
+            raise  # not about a file the user named: a bug
+        if isinstance(error, OSError):
+            error = f"{error.filename}: {error.strerror}"
+        message = f"lsr {args.command}: error: {error}"
+        print(message, file=sys.stderr)
+        if terminal is not sys.stderr:
+            print(message, file=terminal)
         return 2

@@ -20,24 +20,15 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 
 from .cli import iso_date
+from .fields import DRUG_CODES, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
 from .living import recorded_record_ids
-from .reviewers import (applicable_rows, check_file_reviewer, check_known, check_vocabulary, latest_rows,
-                        record_lookup, reviewer_files)
-from .tsv import InputError, read_tsv, write_tsv
+from .reviewers import (RecordLookup, applicable_rows, check_file_reviewer, check_known, check_vocabulary,
+                        latest_rows, read_reviewer_file, record_lookup, reviewer_files)
+from .tsv import InputError, Problems, read_tsv, write_tsv
 
-NR = "NR"
-FIELDS = [
-    "study", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
-    "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
-    "steroid_sparing", "adverse_events",
-]
+FIELDS = NAMES
 COLUMNS = ["record_id", "pmid", "field", "value", "evidence", "source", "reviewer"]
 REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
-SOURCES = ("abstract", "full text", "reviewer")
-DESIGNS = ("case report", "case series", "cohort", "trial")
-ROUTES = ("oral", "intravenous", "intravenous; oral")
-OUTCOMES = ("resolved", "improved", "no change", "worsened")
-DRUG_CODES = ("CS", "MTX", "IVIG", "CYC", "CSA", "MMF", "RTX", "HCQ", "AZA", "TNFi", "JAKi", "PLEX")
 
 # --------------------------------------------------------------------------- text units
 
@@ -1182,51 +1173,12 @@ def extract_record(record: Mapping[str, str]) -> dict[str, Finding]:
 
 # --------------------------------------------------------------------------- reviewer values
 
-_INTEGER = re.compile(r"^\d+$")
-_NUMBER_VALUE = re.compile(r"^\d+(?:\.\d+)?$")
-_RANGE_VALUE = re.compile(r"^\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?$")
-
-
-def validate_value(field: str, value: str) -> str | None:
-    """None if `value` is allowed for `field` by TABLE1.md, else what was expected."""
-    if field == "design":
-        return None if value in DESIGNS else f"one of {', '.join(DESIGNS)}"
-    if field == "n_patients":
-        return None if _INTEGER.match(value) and int(value) > 0 else "a whole number of patients (1 or more)"
-    if field in ("age_min", "age_max"):
-        return None if value == NR or _NUMBER_VALUE.match(value) else "an age in years (e.g. 4 or 8.5) or NR"
-    if field in ("sex_m", "sex_f"):
-        return None if value == NR or _INTEGER.match(value) else "a whole number or NR"
-    if field == "followup_months":
-        if value == NR or _RANGE_VALUE.match(value):
-            return None
-        return "months as a number or range (e.g. 12 or 7-9) or NR"
-    if field == "tacrolimus_route":
-        return None if value in ROUTES + (NR,) else f"one of {', '.join(ROUTES)}, NR"
-    if field in ("skin_outcome", "muscle_outcome"):
-        return None if value in OUTCOMES + (NR,) else f"one of {', '.join(OUTCOMES)}, NR"
-    if field == "steroid_sparing":
-        return None if value in ("yes", "no", NR) else "one of yes, no, NR"
-    if field == "prior_treatments":
-        return _validate_treatments(value)
-    return None if value else "a value (text, or NR)"
-
-
-def _validate_treatments(value: str) -> str | None:
-    if value in (NR, "none"):
-        return None
+def treatment_hint(value: str) -> str | None:
+    """For prior_treatments: the canonical code of a drug written by name ('methotrexate' -> MTX)."""
     for item in (part.strip() for part in value.split(";")):
-        if not item:
-            return "';'-separated codes without empty items"
-        if item in DRUG_CODES:
-            continue
-        code = canonical_drug(item)
+        code = canonical_drug(item) if item and item not in DRUG_CODES else None
         if code in DRUG_CODES:
             return f"the canonical code {code} for '{item}' (codes: {', '.join(DRUG_CODES)})"
-        if item.upper() in (c.upper() for c in DRUG_CODES):
-            return f"codes as written in TABLE1.md ({', '.join(DRUG_CODES)}), not '{item}'"
-        if not re.fullmatch(r"[a-z][a-z0-9 \-]*", item):
-            return f"canonical codes ({', '.join(DRUG_CODES)}) or other drugs by lower-case name, not '{item}'"
     return None
 
 
@@ -1243,32 +1195,78 @@ def read_reviewer_values(path, records: Iterable[Mapping[str, str]], as_of: str 
     (config/extraction/values/<reviewer>.tsv; or one file; '#' lines are comments).
 
     Every row must name a known record (PubMed digits or a record_id), a Table 1 field, a
-    value allowed for that field, the reviewer the file is named after and a source. A later
+    value allowed for that field, the reviewer the file is named after and a source, plausible alone and with the
+    reviewer's other values for the record (fields.RULES). A later
     row for the same record and field replaces the earlier one (reviewers.latest_rows). Any
     problem raises InputError naming the file, line and field. Values this run cannot apply
     (`as_of`, records `seen` before but not retrieved now) are left out: see
     reviewers.applicable_rows.
     """
     lookup = record_lookup(records)
+    problems = Problems()
     checked = []
     for file in reviewer_files(path):
-        rows = applicable_rows(file, read_tsv(file, required=REVIEWER_COLUMNS, allow_comments=True), lookup,
-                               as_of, seen=seen)
-        checked += latest_rows([check_reviewer_value(file, row, lookup) for row in rows],
-                               key=lambda row: (row["record_id"], row["field"]))
+        rows = []
+        with problems.check():
+            rows = applicable_rows(file, read_reviewer_file(file, REVIEWER_COLUMNS), lookup, as_of, seen=seen)
+        mine = []
+        for row in rows:
+            with problems.check():
+                mine.append(check_reviewer_value(file, row, lookup))
+        mine = latest_rows(mine, key=lambda row: (row["record_id"], row["field"]))
+        for error in implausible_together(file, mine):
+            with problems.check():
+                raise error
+        checked += mine
+    problems.raise_any()
     return checked
 
 
-def check_reviewer_value(path, row: Mapping[str, str], lookup) -> dict[str, str]:
-    """One reviewer value checked (rules of `read_reviewer_values`), with its record_id, normalised."""
-    record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the records table)")
-    check_vocabulary(path, row, "field", FIELDS)
-    check_file_reviewer(path, row)
-    check_vocabulary(path, row, "source", SOURCES)
-    problem = validate_value(row["field"], row["value"])
-    if problem:
-        raise InputError(path, row.get("_line"), "value",
-                         f"{row['value']!r} is not allowed for {row['field']}; expected {problem}")
+def implausible_together(path, rows: Sequence[Mapping[str, str]]) -> list[InputError]:
+    """Rules over several fields (age_min <= age_max, boys + girls <= patients) broken by the values
+    one reviewer gave for one record: an error on the last line involved, naming the others."""
+    given: dict[tuple[str, str], dict[str, Mapping[str, str]]] = {}
+    for row in rows:
+        given.setdefault((row["record_id"], row["reviewer"]), {})[row["field"]] = row
+    errors = []
+    for (record_id, reviewer), by_field in given.items():
+        values = {name: row["value"] for name, row in by_field.items()}
+        for rule in broken_rules(values):
+            involved = sorted((by_field[name].get("_line") or 0, name) for name in rule.fields if name in by_field)
+            if len(rule.fields) > 1 and len(involved) > 1:
+                shown = ", ".join(f"{name} {values[name]}" + (f" (line {line})" if line else "")
+                                  for line, name in involved)
+                errors.append(InputError(path, involved[-1][0] or None, "value",
+                                         f"implausible values for {record_id} from {reviewer}: {shown}; "
+                                         f"expected: {rule.sentence}"))
+    return errors
+
+
+def check_reviewer_value(path, row: Mapping[str, str], lookup: RecordLookup) -> dict[str, str]:
+    """One reviewer value checked (rules of `read_reviewer_values`; every problem of the row
+    reported together), with its record_id, normalised."""
+    problems = Problems()
+    record_id = None
+    with problems.check():
+        record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the records table)")
+    with problems.check():
+        check_vocabulary(path, row, "field", FIELDS)
+    with problems.check():
+        check_file_reviewer(path, row)
+    with problems.check():
+        check_vocabulary(path, row, "source", SOURCES)
+    if row["field"] in FIELDS:
+        problem = validate_value(row["field"], row["value"])
+        if row["field"] == "prior_treatments" and row["value"] not in (NR, "none"):
+            problem = treatment_hint(row["value"]) or problem
+        with problems.check():
+            if problem:
+                raise InputError(path, row.get("_line"), "value",
+                                 f"{row['value']!r} is not allowed for {row['field']}; expected {problem}")
+            for rule in broken_rules({row["field"]: row["value"]}, [row["field"]]):
+                raise InputError(path, row.get("_line"), "value",
+                                 f"{row['value']!r} is implausible for {row['field']}: {rule.sentence}")
+    problems.raise_any()
     return {**row, "record_id": record_id, "value": normalise_value(row["field"], row["value"])}
 
 
@@ -1280,6 +1278,7 @@ class ExtractionRun:
 
     rows: list[dict[str, str]]
     overridden: int = 0
+    unclear: int = 0
     conflicts: list[str] = dataclass_field(default_factory=list)
     not_applied: list[str] = dataclass_field(default_factory=list)
 
@@ -1339,7 +1338,25 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
                 row["evidence"] = " | ".join(filter(None, [f"reviewer conflict ({given}); machine value kept "
                                                            "until the reviewers agree", row["evidence"]]))
             run.rows.append(row)
+        run.unclear += mark_implausible(run.rows[-len(FIELDS):])
     return run
+
+
+def mark_implausible(rows: Sequence[dict[str, str]]) -> int:
+    """One record's rows: machine values that break a plausibility rule (fields.RULES) become
+    `unclear`, never published as values; the evidence keeps the value and names the rule.
+    Returns how many values were marked."""
+    marked = 0
+    for rule in RULES:
+        if not rule.broken_by({row["field"]: row["value"] for row in rows}):
+            continue
+        for row in rows:
+            if row["field"] in rule.fields and not row["reviewer"] and row["value"] not in (NR, UNCLEAR):
+                row["evidence"] = " | ".join(filter(None, [
+                    row["evidence"], f"machine value {row['value']!r} not published: expected {rule.sentence}"]))
+                row["value"] = UNCLEAR
+                marked += 1
+    return marked
 
 
 def _strongest_source(sources: Sequence[str]) -> str:
@@ -1373,7 +1390,7 @@ def run_cli(args) -> int:
     not_reported = sum(row["value"] == NR for row in unverified)
     print(f"extraction: {len(run.rows) // len(FIELDS)} included record(s), {len(run.rows)} values "
           f"({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
-          f"{not_reported} of them NR) -> {args.out}")
+          f"{not_reported} of them NR, {run.unclear} implausible ones made unclear) -> {args.out}")
     for conflict in run.conflicts:
         print(f"CONFLICT {conflict}")
     for note in run.not_applied:

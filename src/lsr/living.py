@@ -25,6 +25,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ def load_state(history: str | os.PathLike, entry: dict[str, str]) -> State:
 def recorded_record_ids(history: str | os.PathLike | None) -> set[str]:
     """Every record id of every stored state: the records this review has seen (none without a history)."""
     ids: set[str] = set()
-    for path in sorted(Path(history).glob("*-*/records.tsv")) if history else []:
+    for path in sorted(Path(history).glob("[!.]*-*/records.tsv")) if history else []:
         ids.update(row["record_id"] for row in read_tsv(path, required=["record_id"]))
     return ids
 
@@ -154,13 +155,45 @@ def register_state(history: str | os.PathLike, state: State, date: str) -> bool:
     log = read_log(history)
     if log and log[-1]["state"] == state.id:
         return False
-    if not any(Path(history).glob(f"*-{state.id}")):
-        folder = Path(history) / f"{date}-{state.id}"
-        atomic_write_text(folder / "records.tsv", state.records_tsv)
-        atomic_write_text(folder / "table1.csv", state.table_csv)
+    store_state(history, state, date)
     entry = {"date": date, "state": state.id, "table_version": state.table_version, **state.counts()}
     atomic_write_text(Path(history) / "log.tsv", format_tsv(log + [entry], LOG_COLUMNS))
     return True
+
+
+STATE_FILES = ("records.tsv", "table1.csv")
+
+
+def store_state(history: str | os.PathLike, state: State, date: str) -> Path:
+    """The state's folder `<date>-<state id>` with both files, made in one step: written aside
+    (`.<name>.incomplete`), then renamed into place, so a crash never leaves half a state. A
+    folder an interrupted older run left half-written is rebuilt, with a message."""
+    history = Path(history)
+    existing = sorted(history.glob(f"*-{state.id}"))
+    folder = existing[0] if existing else history / f"{date}-{state.id}"
+    if existing and all((folder / name).is_file() for name in STATE_FILES):
+        return folder
+    aside = history / f".{folder.name}.incomplete"
+    if aside.exists():
+        shutil.rmtree(aside)  # left by a run that stopped before its rename
+    aside.mkdir(parents=True)
+    try:
+        atomic_write_text(aside / "records.tsv", state.records_tsv)
+        atomic_write_text(aside / "table1.csv", state.table_csv)
+        if existing:
+            print(f"{folder}: half-written by a run that stopped (missing "
+                  f"{', '.join(n for n in STATE_FILES if not (folder / n).is_file())}); rebuilt from this run, "
+                  "whose state it is", file=sys.stderr)
+            discarded = history / f".{folder.name}.discarded"
+            os.rename(folder, discarded)
+            os.rename(aside, folder)
+            shutil.rmtree(discarded)
+        else:
+            os.rename(aside, folder)
+    except BaseException:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    return folder
 
 
 def previous_entry(log: list[dict[str, str]], current_id: str,

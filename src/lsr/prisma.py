@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape, quoteattr
 
-from .tsv import InputError, atomic_write_text, read_tsv
+from .tsv import InputError, atomic_write_text, read_tsv, read_yaml
 
 DATABASES, OTHER_METHODS, OVERALL = "databases", "other_methods", "overall"
 COLUMNS = (DATABASES, OTHER_METHODS)
@@ -649,12 +649,9 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
 def read_exclusion_reasons(eligibility: str | os.PathLike, key: str = "exclusion_reasons") -> list[str]:
     """An eligibility file's `exclusion_reasons` list (or `full_text_exclusion_reasons`, which
     defaults to it); the screening stage validates the file."""
-    import yaml
-
-    with open(eligibility, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
-    reasons = data.get(key, data.get("exclusion_reasons"))
-    if not reasons or not all(isinstance(reason, str) for reason in reasons):
+    data = read_yaml(eligibility, "the eligibility criteria (config/eligibility.yaml)")
+    reasons = data.get(key, data.get("exclusion_reasons")) if isinstance(data, dict) else None
+    if not isinstance(reasons, list) or not reasons or not all(isinstance(reason, str) for reason in reasons):
         raise InputError(eligibility, None, key, "expected a list of exclusion reasons")
     return reasons
 

@@ -14,6 +14,7 @@ import glob
 import hashlib
 import gzip
 import os
+import sys
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -421,12 +422,17 @@ def resolve_inputs(patterns: str | Iterable[str], base: str | os.PathLike = ".")
         matches = glob.glob(str(full)) if glob.has_magic(str(full)) else ([str(full)] if full.exists() else [])
         if not matches:
             raise InputError(pattern, None, "search.snapshot", "no PubMed XML file matches this path or glob")
+        found = set()
         for match in matches:
             candidate = Path(match)
             if candidate.is_dir():
-                files.update(p for p in candidate.iterdir() if p.name.endswith((".xml", ".xml.gz")))
+                found.update(p for p in candidate.iterdir() if p.name.endswith((".xml", ".xml.gz")))
             elif candidate.name.endswith((".xml", ".xml.gz")):
-                files.add(candidate)
+                found.add(candidate)
+        if not found:
+            raise InputError(pattern, None, "search.snapshot",
+                             "names no PubMed XML file (.xml or .xml.gz), only other files or an empty folder")
+        files |= found
     return sorted(files)
 
 
@@ -450,9 +456,20 @@ def collect_records(files: Iterable[str | os.PathLike]) -> list[dict[str, str]]:
     for path in files:
         for record in iter_records(path):
             current = latest.get(record["pmid"])
+            if current is not None and _same_version_other_content(record, current):
+                print(f"PMID {record['pmid']} (version {record['version']}, revised {record['date_revised'] or '-'}) "
+                      f"differs between {current['source_file']} and {record['source_file']}: kept the one read "
+                      "later, from the manifest's order", file=sys.stderr)
             if current is None or _newer(record, current):
                 latest[record["pmid"]] = record
     return [latest[pmid] for pmid in sorted(latest, key=int)]
+
+
+def _same_version_other_content(candidate: dict[str, str], current: dict[str, str]) -> bool:
+    """Two copies with the same PMID version and revision date whose content differs."""
+    if (candidate["version"], candidate["date_revised"]) != (current["version"], current["date_revised"]):
+        return False
+    return any(candidate[key] != current[key] for key in candidate if key != "source_file")
 
 
 def write_records(files: Iterable[str | os.PathLike], output: str | os.PathLike) -> int:

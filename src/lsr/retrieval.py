@@ -67,7 +67,8 @@ SNAPSHOT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{6}Z\.xml\.gz$")
 _BATCH_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{6}Z)-\d{4}\.xml$")
 _STAMP = "%Y-%m-%dT%H%M%SZ"
 _ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
-_DOCTYPE = re.compile(rb"<!DOCTYPE PubmedArticleSet[^>]*>")
+# The DOCTYPE line is kept only in its plain form (public and system id, no internal subset).
+_DOCTYPE = re.compile(rb'<!DOCTYPE PubmedArticleSet(?:\s+PUBLIC\s+"[^"<>\[\]]*"\s+"[^"<>\[\]]*")?\s*>')
 
 
 class RetrievalError(InputError):
@@ -344,14 +345,34 @@ def stored_digests(files: list[Path]) -> dict[str, str]:
     return digests
 
 
-def write_snapshot(path: Path, articles: dict[str, bytes], doctype: bytes = b"") -> None:
-    """Write `articles` (sorted by PMID) as a gzipped PubmedArticleSet; never replaces a file."""
-    body = b"".join([b'<?xml version="1.0" encoding="UTF-8"?>\n', doctype + b"\n" if doctype else b"",
+def check_records_parse(path: Path, data: bytes, what: str, sent: bytes) -> None:
+    """Write `data` (a PubMed XML document) to `path` and read every record with the records
+    stage's parser; `path` is removed if that fails, with a RetrievalError quoting what NCBI
+    `sent`: nothing the records stage cannot read ever enters the store."""
+    atomic_write_bytes(path, data)
+    try:
+        for _ in iter_records(path):
+            pass
+    except InputError as error:
+        path.unlink()
+        start = sent[:300].decode("utf-8", errors="replace")
+        raise RetrievalError(what, f"the records parser cannot read it ({error.problem}); nothing was stored. "
+                                   f"NCBI sent ({len(sent)} bytes): {start!r}{'...' if len(sent) > 300 else ''}") from None
+
+
+def snapshot_body(articles: dict[str, bytes], doctype: bytes = b"") -> bytes:
+    """`articles` (sorted by PMID) as one PubmedArticleSet document."""
+    return b"".join([b'<?xml version="1.0" encoding="UTF-8"?>\n', doctype + b"\n" if doctype else b"",
                      b"<PubmedArticleSet>\n",
                      *(articles[pmid] + b"\n" for pmid in sorted(articles, key=int)),
                      b"</PubmedArticleSet>\n"])
-    temporary = path.with_name(f".{path.name}.tmp")
-    atomic_write_bytes(temporary, gzip.compress(body, mtime=0))
+
+
+def write_snapshot(path: Path, articles: dict[str, bytes], doctype: bytes = b"") -> None:
+    """Write `articles` as a gzipped PubmedArticleSet, checked with the records parser; never replaces a file."""
+    body = snapshot_body(articles, doctype)
+    temporary = path.with_name(f".tmp-{path.name}")  # same suffix: the parser reads it as gzip
+    check_records_parse(temporary, gzip.compress(body, mtime=0), "the snapshot built from NCBI's answers", body)
     try:
         os.link(temporary, path)  # fails if `path` exists: a completed snapshot is never replaced
     except FileExistsError:
@@ -435,6 +456,10 @@ def fetch_batches(webenv: str, query_key: str, total: int, wanted: set[str], set
         unexpected = sorted((set(batch) - wanted) | (set(batch) & set(articles)), key=int)
         if unexpected:
             raise RetrievalError(where, f"PMIDs not asked for or already received: {', '.join(unexpected[:10])}")
+        # The batch as it would stand in a snapshot must be readable by the records stage.
+        check = partial / f".tmp-{stamp}-{number:04d}.xml"
+        check_records_parse(check, snapshot_body(batch, _doctype(body)), where, body)
+        check.unlink()
         atomic_write_bytes(partial / f"{stamp}-{number:04d}.xml", body)
         articles.update(batch)
         doctype = doctype or _doctype(body)
@@ -581,6 +606,9 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     logging.basicConfig(level=logging.INFO, format="retrieve: %(message)s", stream=sys.stderr)
     if args.source == "snapshot":
+        if not args.snapshot:
+            raise InputError(None, None, None, "--snapshot is missing: --source snapshot needs the PubMed XML "
+                                               "files (paths or globs)")
         if args.as_of:
             log.warning("as_of (%s) applies to search.source pubmed only; the snapshot files are read as they are",
                         args.as_of)

@@ -7,6 +7,7 @@ take rows as read by `lsr.tsv.read_tsv` (each carries its line number under '_li
 from __future__ import annotations
 
 import datetime
+import difflib
 import itertools
 import os
 import re
@@ -14,9 +15,22 @@ import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .tsv import InputError, read_tsv
+from .tsv import InputError, Problems, read_tsv
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """' (did you mean X?)' for the closest known spelling of a mistyped value, else ''."""
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def read_reviewer_file(path: str | os.PathLike, columns: Sequence[str]) -> list[dict[str, str]]:
+    """A reviewer-written TSV ('#' lines are comments): one row per data line; the count goes to the log."""
+    rows = read_tsv(path, required=columns, allow_comments=True)
+    print(f"{path}: {len(rows)} row(s) read", file=sys.stderr)
+    return rows
 
 
 def require_value(path: str | os.PathLike, row: Mapping, field: str, what: str = "a value") -> str:
@@ -50,18 +64,17 @@ def check_vocabulary(path: str | os.PathLike, row: Mapping, field: str, allowed:
         return value
     if value not in allowed:
         shown = repr(value) if value else "empty"
-        raise InputError(path, row.get("_line"), field,
-                         f"{shown} is not allowed; expected one of: {', '.join(allowed)}")
+        raise InputError(path, row.get("_line"), field, f"{shown} is not allowed{did_you_mean(value, allowed)}; "
+                                                        f"expected one of: {', '.join(allowed)}")
     return value
 
 
-def check_known(path: str | os.PathLike, row: Mapping, field: str, lookup: Callable[[str], str | None],
-                what: str) -> str:
-    """Resolve the field's value with `lookup` (e.g. a PMID to its record id); InputError if unknown."""
+def check_known(path: str | os.PathLike, row: Mapping, field: str, lookup: RecordLookup, what: str) -> str:
+    """Resolve the field's value with `lookup` (a PMID or record id to its record id); InputError if unknown."""
     value = require_value(path, row, field, what)
     resolved = lookup(value)
     if resolved is None:
-        raise InputError(path, row.get("_line"), field, f"unknown {what}: {value!r}")
+        raise InputError(path, row.get("_line"), field, f"unknown {what}: {value!r}{did_you_mean(value, lookup.keys)}")
     return resolved
 
 
@@ -69,14 +82,18 @@ def check_unique(path: str | os.PathLike, rows: Iterable[Mapping], key_fields: S
                  key: Callable[[Mapping], tuple] | None = None) -> None:
     """No two rows share a key (by default the values of `key_fields`); names both lines."""
     seen: dict[tuple, int] = {}
+    problems = Problems()
     for row in rows:
         value = key(row) if key else tuple(row.get(f, "") for f in key_fields)
         if value in seen:
-            raise InputError(path, row.get("_line"), key_fields[0],
-                             f"duplicate row for ({', '.join(key_fields)}) = ({', '.join(map(str, value))}); "
-                             f"line {seen[value]} has it already: keep one row per "
-                             f"{' and '.join(key_fields)}")
-        seen[value] = row.get("_line")
+            with problems.check():
+                raise InputError(path, row.get("_line"), key_fields[0],
+                                 f"duplicate row for ({', '.join(key_fields)}) = ({', '.join(map(str, value))}); "
+                                 f"line {seen[value]} has it already: keep one row per "
+                                 f"{' and '.join(key_fields)}")
+        else:
+            seen[value] = row.get("_line")
+    problems.raise_any()
 
 
 # --- per-reviewer files -------------------------------------------------------------------------
@@ -135,14 +152,28 @@ STAGE_DECISIONS = {TITLE_ABSTRACT: (*DECISIONS, WITHDRAWN),
 _REVIEWER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-def record_lookup(records: Iterable[Mapping]) -> Callable[[str], str | None]:
-    """Map what a reviewer writes in the `pmid` column (digits, or a record_id) to a record_id."""
-    by_key: dict[str, str] = {}
-    for record in records:
-        by_key[record["record_id"]] = record["record_id"]
-        if record.get("pmid"):
-            by_key[record["pmid"]] = record["record_id"]
-    return lambda value: by_key.get(value) or by_key.get(value.lower())
+class RecordLookup:
+    """Map what a reviewer writes in the `pmid` column (digits, or a record_id) to a record_id;
+    None for a record the run does not hold. `keys` are the spellings it knows (for suggestions)."""
+
+    def __init__(self, records: Iterable[Mapping]):
+        self.by_key: dict[str, str] = {}
+        for record in records:
+            self.by_key[record["record_id"]] = record["record_id"]
+            if record.get("pmid"):
+                self.by_key[record["pmid"]] = record["record_id"]
+
+    @property
+    def keys(self) -> list[str]:
+        return sorted(self.by_key)
+
+    def __call__(self, value: str) -> str | None:
+        return self.by_key.get(value) or self.by_key.get(value.lower())
+
+
+def record_lookup(records: Iterable[Mapping]) -> RecordLookup:
+    """The RecordLookup of `records`."""
+    return RecordLookup(records)
 
 
 def applicable_rows(path: str | os.PathLike, rows: Iterable[Mapping], lookup: Callable[[str], str | None],
@@ -190,32 +221,51 @@ def read_decisions(path: str | os.PathLike, records: Iterable[Mapping],
     before but not retrieved now) are left out: see `applicable_rows`.
     """
     lookup = record_lookup(records)
+    problems = Problems()
     reasons = {TITLE_ABSTRACT: exclusion_reasons, FULL_TEXT: full_text_reasons or exclusion_reasons}
     decisions = []
     for file in reviewer_files(path):
-        rows = applicable_rows(file, read_tsv(file, required=REQUIRED_DECISION_COLUMNS, allow_comments=True),
-                               lookup, as_of, "date", seen)
-        checked = [check_decision(file, row, lookup, reasons) for row in rows]
+        rows = []
+        with problems.check():
+            rows = applicable_rows(file, read_reviewer_file(file, REQUIRED_DECISION_COLUMNS), lookup, as_of,
+                                   "date", seen)
+        checked = []
+        for row in rows:
+            with problems.check():
+                checked.append(check_decision(file, row, lookup, reasons))
         latest = latest_rows(checked, key=lambda d: (d["record_id"], d["stage"]))
         decisions += [d for d in latest if d["decision"] != WITHDRAWN]
+    problems.raise_any()
     return decisions
 
 
 def check_decision(path: str | os.PathLike, row: Mapping, lookup: Callable[[str], str | None],
                    reasons: Mapping[str, Sequence[str]]) -> dict:
-    """One decision row checked (rules of `read_decisions`; `reasons` by stage), with its record_id."""
-    record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the screened records)")
-    check_file_reviewer(path, row)
-    stage = check_vocabulary(path, row, "stage", STAGES)
-    decision = check_vocabulary(path, row, "decision", STAGE_DECISIONS[stage])
-    if decision == "exclude":
-        check_vocabulary(path, row, "exclusion_reason", reasons[stage])
-    elif row["exclusion_reason"]:
-        raise InputError(path, row["_line"], "exclusion_reason",
-                         f"{row['exclusion_reason']!r} given with decision {decision!r}; "
-                         "expected an exclusion reason only with decision 'exclude'")
-    check_date(path, row, "date")
-    check_vocabulary(path, row, "final", ("yes",), required=False)
+    """One decision row checked (rules of `read_decisions`; `reasons` by stage; every problem of
+    the row reported together), with its record_id."""
+    problems = Problems()
+    record_id = None
+    with problems.check():
+        record_id = check_known(path, row, "pmid", lookup, "PMID or record id (not in the screened records)")
+    with problems.check():
+        check_file_reviewer(path, row)
+    stage = decision = None
+    with problems.check():
+        stage = check_vocabulary(path, row, "stage", STAGES)
+    with problems.check():
+        decision = check_vocabulary(path, row, "decision", STAGE_DECISIONS.get(stage, STAGE_DECISIONS[TITLE_ABSTRACT]))
+    with problems.check():
+        if decision == "exclude" and stage:
+            check_vocabulary(path, row, "exclusion_reason", reasons[stage])
+        elif row["exclusion_reason"] and decision:
+            raise InputError(path, row["_line"], "exclusion_reason",
+                             f"{row['exclusion_reason']!r} given with decision {decision!r}; "
+                             "expected an exclusion reason only with decision 'exclude'")
+    with problems.check():
+        check_date(path, row, "date")
+    with problems.check():
+        check_vocabulary(path, row, "final", ("yes",), required=False)
+    problems.raise_any()
     return {**row, "record_id": record_id, "final": row.get("final", "")}
 
 

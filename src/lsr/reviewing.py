@@ -28,7 +28,9 @@ import rispy
 import yaml
 
 from . import reviewers, screening
-from .extraction import FIELDS, NR, REVIEWER_COLUMNS, check_reviewer_value, read_reviewer_values
+from .extraction import (FIELDS, REVIEWER_COLUMNS, check_reviewer_value, implausible_together,
+                         read_reviewer_values)
+from .fields import NR, UNCLEAR
 from .reviewers import FULL_TEXT, TITLE_ABSTRACT
 from .tsv import InputError, append_rows, locked_append, read_tsv
 
@@ -36,7 +38,6 @@ DECISIONS_PREAMBLE = ("# Screening decisions of one reviewer (see README, Review
                       "`lsr import` or by hand; the pipeline only reads this file.\n")
 VALUES_PREAMBLE = ("# Table 1 values of one reviewer (see README, Reviewing): written by `lsr review` or by hand; "
                    "the pipeline only reads this file.\n")
-UNCLEAR = "unclear"
 
 
 @dataclass
@@ -223,13 +224,19 @@ class Review:
 
     def set_value(self, reviewer: str, record_id: str, field_name: str, value: str, source: str,
                   note: str = "") -> dict:
-        """Check a value against the field's vocabulary and plausibility, then append it to the
-        reviewer's own values file. InputError (field 'value': what was expected) when it does not fit."""
+        """Check a value like the pipeline does (the field's form and vocabulary, and the plausibility
+        rules of lsr.fields, alone and with the reviewer's other values for the study), then append
+        it to the reviewer's own values file. InputError (field 'value': what was expected) when it
+        does not fit; nothing is written then."""
         path = reviewers.reviewer_file(self.values_dir, reviewer)
         record = self.record(record_id)
         row = {"pmid": screening.decision_key(record), "field": field_name, "value": value.strip(),
                "reviewer": reviewer, "source": source, "note": " ".join(note.split()), "_line": None}
         checked = check_reviewer_value(path, row, reviewers.record_lookup(self.records))
+        mine = [value for value in self.values() if (value["reviewer"], value["record_id"]) == (reviewer, record_id)
+                and value["field"] != field_name]
+        for error in implausible_together(path, [*mine, checked]):   # with the reviewer's other values
+            raise InputError(path, None, "value", error.problem)
         append_rows(path, [checked], REVIEWER_COLUMNS, VALUES_PREAMBLE)
         return checked
 

@@ -27,7 +27,7 @@ import yaml
 from .cli import iso_date
 from .living import recorded_record_ids
 from . import reviewers
-from .tsv import InputError, atomic_write_text, read_tsv, write_tsv
+from .tsv import InputError, atomic_write_text, read_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
                      "evidence", "exclusion_reason", "priority", "full_text", "full_text_reason", "full_text_by"]
@@ -225,13 +225,7 @@ def _condition(value) -> Condition | None:
 def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> Eligibility:
     """Read, validate (JSON schema, then references and reasons) and compile the criteria."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, None, None, "file not found; expected the eligibility criteria (YAML)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(path, mark.line + 1 if mark else None, None, f"not valid YAML: {error}") from None
+    data = read_yaml(path, "the eligibility criteria (YAML)")
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
     problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if problem is not None:
@@ -815,6 +809,19 @@ _XLSX_WIDTHS = {"priority": 9, "record_id": 16, "title": 45, "abstract": 90, "co
 _FIXED_TIME = datetime.datetime(2000, 1, 1)
 
 
+EXCEL_CELL_LIMIT = 32767
+"""Characters an Excel cell holds."""
+
+
+def _excel_cell(text: str) -> str:
+    """Text that fits an Excel cell; a longer text is cut and says so (results/unique_records.tsv has it all)."""
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    note = (f" … [cut at Excel's cell limit: {len(text)} characters; the full text is in "
+            "results/unique_records.tsv]")
+    return text[:EXCEL_CELL_LIMIT - len(note)] + note
+
+
 def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to_review") -> bytes:
     """A workbook of `rows`: header frozen, text wrapped, columns sized; byte-identical for the
     same rows (fixed document dates and zip entry times)."""
@@ -829,7 +836,7 @@ def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to
     worksheet.title = sheet
     worksheet.append(list(columns))
     for row in rows:
-        worksheet.append([ILLEGAL_CHARACTERS_RE.sub(" ", str(row.get(c, "") or "")) for c in columns])
+        worksheet.append([_excel_cell(ILLEGAL_CHARACTERS_RE.sub(" ", str(row.get(c, "") or ""))) for c in columns])
     wrap = Alignment(wrap_text=True, vertical="top")
     for cells in worksheet.iter_rows(min_row=2):
         for cell in cells:
@@ -843,7 +850,7 @@ def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to
     worksheet.freeze_panes = "A2"
     worksheet.auto_filter.ref = worksheet.dimensions
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
-    workbook.properties.creator = "lsr screen"
+    workbook.properties.creator = "lsr"
 
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cli import iso_date
-# The extraction stage's contract: its fields (TABLE1.md order), columns and source values.
-from .extraction import COLUMNS as EXTRACTION_COLUMNS, FIELDS, NR, SOURCES
+from .extraction import COLUMNS as EXTRACTION_COLUMNS
+from .fields import FIELDS as FIELD_DEFINITIONS, NAMES as FIELDS, NR, SOURCES, UNCLEAR
 from .living import table_hash
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
 
@@ -42,14 +42,7 @@ TITLE = "Clinical profile of patients with juvenile dermatomyositis treated with
 OUTPUT_NAMES = {"csv": "table1.csv", "md": "table1.md", "html": "table1.html",
                 "tex": "table1.tex", "docx": "table1.docx"}
 
-HEADERS = {
-    "study": "Study", "pmid": "PMID", "design": "Design", "n_patients": "Patients, n",
-    "age_min": "Age min, y", "age_max": "Age max, y", "sex_m": "Boys, n", "sex_f": "Girls, n",
-    "prior_treatments": "Prior treatments", "tacrolimus_route": "Tacrolimus route",
-    "tacrolimus_dose": "Tacrolimus dose", "followup_months": "Follow-up, months",
-    "skin_outcome": "Skin outcome", "muscle_outcome": "Muscle outcome",
-    "steroid_sparing": "Steroid sparing", "adverse_events": "Adverse events", "evidence": "Evidence",
-}
+HEADERS = {"pmid": "PMID", "evidence": "Evidence", **{field.name: field.header for field in FIELD_DEFINITIONS}}
 """Column headings of the human-facing formats (same columns and order as the csv)."""
 
 ABBREVIATIONS = {
@@ -65,6 +58,9 @@ ALWAYS_EXPLAINED = {"NR": "not reported in the source the row was built from",
 EVIDENCE_NOTE = ("Evidence: where the row's values come from (abstract: PubMed title and abstract; "
                  "full text: the article; reviewer: a reviewer's entry).")
 DAGGER_NOTE = f"{DAGGER} Not yet verified by a reviewer (extracted automatically)."
+UNCLEAR_MARK = "?"
+UNCLEAR_NOTE = (f"{UNCLEAR_MARK} Not settled: the source speaks of this value, but what was extracted is unclear or "
+                "implausible; a reviewer will check it (`unclear` in table1.csv).")
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -133,8 +129,8 @@ def build_studies(extraction: Sequence[Mapping[str, str]], records: Iterable[Map
                              f"{row.get('source', '')!r}; expected one of {', '.join(SOURCES)}")
         if not value:
             raise InputError(path, line, "value", f"empty value for {field}; expected a value or {NR}")
-        if field == "n_patients" and value != NR and not _INTEGER.match(value):
-            raise InputError(path, line, "value", f"n_patients {value!r}; expected a whole number or {NR}")
+        if field == "n_patients" and value not in (NR, UNCLEAR) and not _INTEGER.match(value):
+            raise InputError(path, line, "value", f"n_patients {value!r}; expected a whole number, {NR} or {UNCLEAR}")
         fields = grouped.setdefault(record_id, {})
         if field in fields:
             raise InputError(path, line, "field",
@@ -201,6 +197,8 @@ def footnotes(studies: Sequence[Study]) -> list[str]:
     notes = []
     if any(not cell.verified for study in studies for cell in study.cells.values()):
         notes.append(DAGGER_NOTE)
+    if any(cell.value == UNCLEAR for study in studies for cell in study.cells.values()):
+        notes.append(UNCLEAR_NOTE)
     codes = {code.strip() for study in studies for code in study.cells["prior_treatments"].value.split(";")}
     used = {code: meaning for code, meaning in ABBREVIATIONS.items() if code in codes}
     explained = {**used, **ALWAYS_EXPLAINED}
@@ -211,7 +209,9 @@ def footnotes(studies: Sequence[Study]) -> list[str]:
 
 
 def display_value(value: str) -> str:
-    """A value as the human-facing formats print it: ';'-lists spaced so that they can wrap."""
+    """A value as the human-facing formats print it: `unclear` as `?`, ';'-lists spaced so that they can wrap."""
+    if value == UNCLEAR:
+        return UNCLEAR_MARK
     return re.sub(r"\s*;\s*", "; ", value) if ";" in value else value
 
 

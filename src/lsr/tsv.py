@@ -6,11 +6,12 @@ the order given (callers sort), so the same inputs give byte-identical files.
 """
 from __future__ import annotations
 
+import codecs
 import contextlib
-import csv
 import fcntl
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -24,20 +25,62 @@ os.umask(_UMASK)
 class InputError(ValueError):
     """Bad input: the message names the file, line and field, and what was expected."""
 
-    def __init__(self, path: str | os.PathLike, line: int | None, field: str | None, problem: str):
-        where = str(path) + (f", line {line}" if line is not None else "")
+    def __init__(self, path: str | os.PathLike | None, line: int | None, field: str | None, problem: str):
+        where = "" if path is None else str(path) + (f", line {line}" if line is not None else "")
         if field:
-            where += f", field '{field}'"
-        super().__init__(f"{where}: {problem}")
-        self.path, self.line, self.field, self.problem = str(path), line, field, problem
+            where += f"{', ' if where else ''}field '{field}'"
+        super().__init__(f"{where}: {problem}" if where else problem)
+        self.path, self.line, self.field, self.problem = str(path or ""), line, field, problem
+
+
+class InputErrors(InputError):
+    """Several problems in the input, reported together (each an InputError, in file order)."""
+
+    def __init__(self, errors: Sequence[InputError]):
+        self.errors = sorted(errors, key=lambda e: (e.path, e.line or 0))
+        first = self.errors[0]
+        ValueError.__init__(self, f"{len(self.errors)} problems:\n" + "\n".join(f"  {e}" for e in self.errors)
+                            if len(self.errors) > 1 else str(first))
+        self.path, self.line, self.field, self.problem = first.path, first.line, first.field, first.problem
+
+
+class Problems:
+    """Collects the InputErrors of many rows so a file's problems are reported at once.
+
+        problems = Problems()
+        for row in rows:
+            with problems.check():
+                ...  # raises InputError
+        problems.raise_any()
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[InputError] = []
+
+    @contextlib.contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except InputErrors as error:
+            self.errors.extend(error.errors)
+        except InputError as error:
+            self.errors.append(error)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise InputErrors(self.errors)
 
 
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """Open a temporary file beside `path` for writing; rename it into place only on success."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise InputError(path, None, None, f"cannot be written ({error.strerror}); "
+                                           "expected a path in a folder this user can write") from None
     try:
         text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
         with os.fdopen(fd, mode, **text) as handle:
@@ -48,6 +91,28 @@ def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def read_yaml(path: str | os.PathLike, what: str) -> object:
+    """The data of a YAML file; InputError (naming the line) when it is missing, unreadable or not YAML."""
+    import yaml
+
+    text = decode_text(path, _read_bytes(Path(path), what))
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError(path, mark.line + 1 if mark else None, None,
+                         f"not valid YAML ({getattr(error, 'problem', None) or error}); expected {what}") from None
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    if not path.is_file():
+        raise InputError(path, None, None, f"{'a folder' if path.is_dir() else 'file not found'}; expected {what}")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(path, None, None, f"cannot be read ({error.strerror}); expected {what}") from None
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -69,10 +134,11 @@ def clean_cell(value: object) -> str:
 
 
 def _write_rows(handle: IO[str], rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> None:
-    writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(columns)
+    """Plain TSV, no quoting: cells never hold a tab or line break (clean_cell), so every line
+    is one row and any cell, however long, reads back unchanged with read_tsv."""
+    handle.write("\t".join(columns) + "\n")
     for row in rows:
-        writer.writerow([clean_cell(row.get(column)) for column in columns])
+        handle.write("\t".join(clean_cell(row.get(column)) for column in columns) + "\n")
 
 
 def format_tsv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
@@ -88,41 +154,63 @@ def write_tsv(path: str | os.PathLike, rows: Iterable[Mapping[str, object]], col
         _write_rows(handle, rows, columns)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def decode_text(path: str | os.PathLike, data: bytes) -> str:
+    """Text of a file saved as UTF-8 (with or without BOM) or UTF-16 with BOM (Excel's "Unicode
+    text"); anything else is an InputError naming the line and the byte that is not text."""
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    encoding = "utf-16" if utf16 else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].decode(encoding, errors="replace").count("\n") + 1
+        raise InputError(path, line, None,
+                         f"byte 0x{data[error.start]:02X} (offset {error.start} in the file) is not "
+                         f"{'UTF-16' if utf16 else 'UTF-8'} text; save the file as UTF-8 "
+                         "(or as UTF-16 with BOM, Excel's 'Unicode text')") from None
+
+
 def read_tsv(
     path: str | os.PathLike,
     required: Sequence[str] = (),
     allow_comments: bool = False,
 ) -> list[dict[str, str]]:
-    """Read a TSV with a header into dicts (all values str, surrounding spaces stripped).
+    """Read a plain tab-separated file with a header into dicts (values str, surrounding spaces stripped).
 
+    No quoting: a `"` is a character, and every data line is exactly one row (or an error), so a
+    hand-edited reviewer file never loses lines and the project's own tables round-trip any cell.
     Each dict carries its 1-based file line number under the key '_line', so callers can
     name the line in their errors. With `allow_comments`, lines starting with '#' are
-    skipped (hand-edited reviewer files). Missing required columns raise InputError.
+    skipped (hand-edited reviewer files); blank lines are skipped. Encodings: see decode_text.
+    Missing required columns, or lines with more cells than the header, raise InputError
+    (InputErrors listing every such line).
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(path, None, None, "file not found")
-    text = path.read_text(encoding="utf-8-sig")
-    lines = text.splitlines()
+    lines = _LINE_BREAK.split(decode_text(path, _read_bytes(path, "a tab-separated file")))
     kept = [(n, line) for n, line in enumerate(lines, start=1)
             if line.strip() and not (allow_comments and line.lstrip().startswith("#"))]
     if not kept:
         raise InputError(path, 1, None, f"empty file; expected a header with columns {', '.join(required)}")
-    reader = csv.reader([line for _, line in kept], delimiter="\t")
-    header = [h.strip() for h in next(reader)]
+    header = [h.strip() for h in kept[0][1].split("\t")]
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(path, kept[0][0], missing[0],
                          f"missing column; expected columns {', '.join(required)} (found {', '.join(header)})")
-    rows = []
-    for (number, _), cells in zip(kept[1:], reader):
+    rows, problems = [], []
+    for number, line in kept[1:]:
+        cells = line.split("\t")
         if len(cells) > len(header):
-            raise InputError(path, number, None,
-                             f"{len(cells)} cells but the header has {len(header)} columns (a stray tab?)")
+            problems.append(InputError(path, number, None, f"{len(cells)} cells but the header has "
+                                                            f"{len(header)} columns (a stray tab?)"))
+            continue
         cells = cells + [""] * (len(header) - len(cells))
         row = {name: cell.strip() for name, cell in zip(header, cells)}
         row["_line"] = number
         rows.append(row)
+    if problems:
+        raise InputErrors(problems)
     return rows
 
 
@@ -139,8 +227,10 @@ def locked_append(path: str | os.PathLike, addition: Callable[[str], str]) -> st
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(os.dup(fd), "rb") as handle:
-            current = handle.read().decode("utf-8-sig")
-        text = addition(current)
+            raw = handle.read()
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InputError(path, None, None, "saved as UTF-16; nothing was added: save it as UTF-8 text first")
+        text = addition(decode_text(path, raw))
         data = text.encode("utf-8")
         while data:
             data = data[os.write(fd, data):]
@@ -166,12 +256,12 @@ def append_rows(path: str | os.PathLike, rows: Sequence[Mapping[str, object]], c
                     raise InputError(path, None, column, f"the file has no column {column!r} for the value "
                                                          f"{row[column]!r}; add the column to its header")
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-        if not lines:
+        if lines:
+            for row in rows:
+                buffer.write("\t".join(clean_cell(row.get(column)) for column in header) + "\n")
+        else:
             buffer.write(preamble)
-            writer.writerow(header)
-        for row in rows:
-            writer.writerow([clean_cell(row.get(column)) for column in header])
+            _write_rows(buffer, rows, header)
         start = "\n" if current and not current.endswith("\n") else ""
         return start + buffer.getvalue()
 

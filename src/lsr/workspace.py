@@ -24,7 +24,7 @@ from flask import Flask, abort, jsonify, redirect, render_template, request, url
 from markupsafe import Markup, escape
 
 from . import reviewers, screening
-from .extraction import FIELDS, SOURCES
+from .fields import NAMES as FIELDS, SOURCES
 from .reviewers import FULL_TEXT, TITLE_ABSTRACT
 from .reviewing import Review
 from .tsv import InputError

@@ -5,13 +5,14 @@ import sys
 # Each stage file adds the results it publishes; `rule all` (the default target) asks for them.
 PUBLISHED = []
 
-# The stages run as `python -m lsr <stage>` with the interpreter running Snakemake.
+# The stages run as `python -m lsr --log <log> <stage>` with the interpreter running Snakemake: the
+# stage writes its output to the rule's log, and an error message also to the terminal.
 LSR = f'"{sys.executable}" -m lsr'
 
-# Secrets reach the live search through the environment, never through a logged command line.
-for _key, _variable in (("email", "NCBI_EMAIL"), ("api_key", "NCBI_API_KEY")):
-    if config.get("ncbi", {}).get(_key):
-        os.environ.setdefault(_variable, config["ncbi"][_key])
+# The e-mail reaches the live search through the environment, never through a logged command line;
+# the API key only ever comes from NCBI_API_KEY (the Snakefile refuses it in the config).
+if config.get("ncbi", {}).get("email"):
+    os.environ.setdefault("NCBI_EMAIL", config["ncbi"]["email"])
 
 
 # `as_of` rebuilds the review as it stood that day (stored snapshots, decisions dated up to then).

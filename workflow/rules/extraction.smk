@@ -15,8 +15,8 @@ rule extract:
     log:
         "results/logs/extract.log",
     shell:
-        "{LSR} extract --records {input.records} --screening {input.screening} "
-        "--reviewer-values {params.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q} > {log} 2>&1"
+        "{LSR} --log {log:q} extract --records {input.records} --screening {input.screening} "
+        "--reviewer-values {params.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q}"
 
 
 PUBLISHED += [rules.extract.output.extraction]

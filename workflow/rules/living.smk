@@ -20,9 +20,9 @@ rule changes:
     # Seconds of work that writes the committed history: never worth a cluster job.
     localrule: True
     shell:
-        "{LSR} changes --unique-records {input.unique_records} --screening {input.screening} "
-        "--table1 {input.table1} --extraction {input.extraction} --history {params.history:q} --table-versions {params.table_versions:q} "
-        "{params.as_of} --out {output.changes} > {log} 2>&1"
+        "{LSR} --log {log:q} changes --unique-records {input.unique_records} --screening {input.screening} "
+        "--table1 {input.table1} --extraction {input.extraction} --history {params.history:q} "
+        "--table-versions {params.table_versions:q} {params.as_of} --out {output.changes}"
 
 
 PUBLISHED += [rules.changes.output.changes]

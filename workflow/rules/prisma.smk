@@ -14,10 +14,10 @@ rule prisma:
     log:
         "results/logs/prisma.log",
     shell:
-        "{LSR} prisma --records {input.records} --other-records {input.other_records} "
+        "{LSR} --log {log:q} prisma --records {input.records} --other-records {input.other_records} "
         "--duplicates {input.duplicates} --unique-records {input.unique_records} "
         "--screening {input.screening} --eligibility {input.eligibility:q} "
-        "--json {output.json} --svg {output.svg} > {log} 2>&1"
+        "--json {output.json} --svg {output.svg}"
 
 
 PUBLISHED += [rules.prisma.output.json, rules.prisma.output.svg]

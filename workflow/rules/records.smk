@@ -7,5 +7,5 @@ rule records:
     log:
         "results/logs/records.log",
     shell:
-        "{LSR} records --manifest {input.manifest} --out {output.records} > {log} 2>&1"
+        "{LSR} --log {log:q} records --manifest {input.manifest} --out {output.records}"
 PUBLISHED += [rules.records.output.records]

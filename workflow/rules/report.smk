@@ -16,7 +16,7 @@ rule report_search_log:
         "results/logs/report_search_log.log",
     localrule: True
     shell:
-        "{LSR} report-page --tsv {params.search_log:q} --title 'Search log' --out {output:q} > {log} 2>&1"
+        "{LSR} --log {log:q} report-page --tsv {params.search_log:q} --title 'Search log' --out {output:q}"
 
 
 rule report_screening_summary:
@@ -30,7 +30,7 @@ rule report_screening_summary:
         "results/logs/report_screening_summary.log",
     localrule: True
     shell:
-        "{LSR} report-page --markdown {input.summary:q} --title 'Screening summary' --out {output:q} > {log} 2>&1"
+        "{LSR} --log {log:q} report-page --markdown {input.summary:q} --title 'Screening summary' --out {output:q}"
 
 
 PUBLISHED += [rules.report_search_log.output[0], rules.report_screening_summary.output[0]]

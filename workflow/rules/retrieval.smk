@@ -47,6 +47,11 @@ rule retrieve:
     # Compute nodes often have no internet: the search always runs on the submitting machine.
     localrule: True
     shell:
-        "{LSR} retrieve --source {params.source} {params.snapshot} {params.options} "
+        "{LSR} --log {log:q} retrieve --source {params.source} {params.snapshot} {params.options} "
         "--query {params.query:q} --manifest {output.manifest} "
-        "--search-log results/search_log.tsv > {log} 2>&1"
+        "--search-log results/search_log.tsv"
+
+
+# Asked for by `rule all`: a search that failed leaves no manifest, so the next run searches again
+# (otherwise Snakemake would see the older tables downstream as up to date: "Nothing to be done").
+PUBLISHED += [rules.retrieve.output.manifest]

@@ -19,10 +19,9 @@ rule screen:
     log:
         "results/logs/screen.log",
     shell:
-        "{LSR} screen --records {input.records:q} --eligibility {input.eligibility:q} "
+        "{LSR} --log {log:q} screen --records {input.records:q} --eligibility {input.eligibility:q} "
         "--schema {input.schema:q} --decisions {params.decisions:q} --out {output.screening} "
-        "--to-review {output.to_review} "
-        "--summary {output.summary} {params.as_of} --history {params.history:q} > {log} 2>&1"
+        "--to-review {output.to_review} --summary {output.summary} {params.as_of} --history {params.history:q}"
 
 
 PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review, rules.screen.output.summary]

@@ -10,9 +10,9 @@ rule sources:
     log:
         "results/logs/sources.log",
     shell:
-        "{LSR} sources --records {input.records} --ris {input.ris:q} "
+        "{LSR} --log {log:q} sources --records {input.records} --ris {input.ris:q} "
         "--other-out {output.other_records} --unique-out {output.unique_records} "
-        "--duplicates-out {output.duplicates} > {log} 2>&1"
+        "--duplicates-out {output.duplicates}"
 
 
 PUBLISHED += [rules.sources.output.unique_records]

@@ -21,8 +21,8 @@ rule table1:
     log:
         "results/logs/table1.log",
     shell:
-        "{LSR} table1 --extraction {input.extraction:q} --screening {input.screening:q} --records {input.records:q} "
-        "--registry {params.registry:q} --outdir {params.outdir:q} {params.as_of} > {log} 2>&1"
+        "{LSR} --log {log:q} table1 --extraction {input.extraction:q} --screening {input.screening:q} "
+        "--records {input.records:q} --registry {params.registry:q} --outdir {params.outdir:q} {params.as_of}"
 
 
 PUBLISHED += [*rules.table1.output]

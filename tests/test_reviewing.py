@@ -95,7 +95,7 @@ def test_values_are_checked_against_the_vocabulary_before_they_are_saved(review)
     with pytest.raises(InputError, match="'45' is implausible for age_min: ages are between 0 and 30"):
         review.set_value("ann", record, "age_min", "45", "full text")
     review.set_value("ann", record, "age_max", "6", "full text")
-    with pytest.raises(InputError, match=r"implausible values for pmid:17169297 from ann: age_max 6.*age_min 14"):
+    with pytest.raises(InputError, match=r"implausible values for pmid:17169297 from ann: age_min 14, age_max 6 \(line 3\); expected: the youngest"):
         review.set_value("ann", record, "age_min", "14", "full text")
     review.set_value("ann", record, "age_min", "4", "full text")
     review.set_value("ann", record, "design", "case series", "abstract", "accepted")

@@ -198,6 +198,11 @@ def test_a_value_is_accepted_and_another_corrected_after_a_vocabulary_error(buil
         error.wait_for(state="visible")
         assert "expected one of resolved, improved, no change, worsened, NR" in error.inner_text()
         assert [r["field"] for r in read_tsv(values, allow_comments=True)] == ["design"]
+        age = page.locator('tr[data-field="age_min"]')
+        age.locator("input[name=value]").fill("45")
+        age.locator("input[name=value]").press("Enter")
+        age.locator(".error").wait_for(state="visible")
+        assert "'45' is implausible for age_min: ages are between 0 and 30" in age.locator(".error").inner_text()
         skin.locator("input[name=value]").fill("resolved")
         page.keyboard.press("Enter")
         page.wait_for_function("document.querySelector('tr[data-field=skin_outcome]').dataset.state === 'verified'")

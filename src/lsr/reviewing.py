@@ -49,6 +49,7 @@ class Review:
     records: list[dict[str, str]]
     rules: dict[str, screening.Screened]
     extraction: list[dict[str, str]] = field(default_factory=list)
+    _read: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, root: str | os.PathLike = ".", config_file: str = "config/config.yaml") -> "Review":
@@ -94,9 +95,17 @@ class Review:
         raise KeyError(record_id)
 
     # --- the current decisions (every reviewer's files, as they are now) ----------------------
+    def _files_read(self, folder: Path, read):
+        """`read()`, done again only when a file of `folder` changed (each page asks many times)."""
+        stamp = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in reviewers.reviewer_files(folder))
+        if self._read.get(folder, (None,))[0] != stamp:
+            self._read[folder] = (stamp, read())
+        return self._read[folder][1]
+
     def decisions(self) -> list[dict]:
-        return reviewers.read_decisions(self.decisions_dir, self.records, self.eligibility.exclusion_reasons,
-                                        full_text_reasons=self.eligibility.full_text_exclusion_reasons)
+        return self._files_read(self.decisions_dir, lambda: reviewers.read_decisions(
+            self.decisions_dir, self.records, self.eligibility.exclusion_reasons,
+            full_text_reasons=self.eligibility.full_text_exclusion_reasons))
 
     def rows(self, decisions: Sequence[Mapping] | None = None) -> list[dict[str, str]]:
         """screening.tsv rows as the files stand now (title/abstract decision, full-text state)."""
@@ -188,7 +197,7 @@ class Review:
 
     # --- values -------------------------------------------------------------------------------
     def values(self) -> list[dict[str, str]]:
-        return read_reviewer_values(self.values_dir, self.records)
+        return self._files_read(self.values_dir, lambda: read_reviewer_values(self.values_dir, self.records))
 
     def studies(self) -> list[dict]:
         """Records included at title/abstract (Table 1's and the proposed), with their full-text state."""

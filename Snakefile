@@ -1,5 +1,7 @@
 # Living systematic review: systemic tacrolimus in juvenile dermatomyositis.
 # Rules are thin glue around the `lsr` package (src/lsr/); see README.md.
+import sys
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -10,8 +12,8 @@ configfile: "config/config.yaml"
 
 # The API key is a secret: Snakemake writes the config and its command line to .snakemake/log/.
 if "api_key" in (config.get("ncbi") or {}):
-    raise ValueError("ncbi.api_key is not accepted in the config (file or --config): Snakemake writes the "
-                     "config and its command line to .snakemake/log/. Remove it and export NCBI_API_KEY instead.")
+    sys.exit("error: ncbi.api_key is not accepted in the config (file or --config): Snakemake writes the "
+             "config and its command line to .snakemake/log/. Remove it and export NCBI_API_KEY instead.")
 
 
 validate(config, "workflow/schemas/config.schema.yaml")

@@ -59,4 +59,4 @@ def test_workflow_snapshot_that_names_no_xml_stops_with_one_message(workflow_cop
     result = run_snakemake(workflow_copy, "--config", f"search={{'snapshot': '{snapshot}'}}", check=False)
     assert result.returncode != 0
     assert f"{snapshot}, field 'search.snapshot': names no PubMed XML file" in result.stdout + result.stderr
-    assert "TypeError" not in result.stdout + result.stderr
+    assert "TypeError" not in result.stdout + result.stderr and "File \"" not in result.stdout + result.stderr

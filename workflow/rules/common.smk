@@ -31,8 +31,12 @@ def snapshot_patterns():
 def snapshot_files():
     """The snapshot XML files, resolved when the workflow is parsed (an input of `retrieve`)."""
     from lsr.records import resolve_inputs
+    from lsr.tsv import InputError
 
-    return [str(path) for path in resolve_inputs(snapshot_patterns())]
+    try:
+        return [str(path) for path in resolve_inputs(snapshot_patterns())]
+    except InputError as error:
+        sys.exit(f"error: {error}")  # a user error: the message, without Snakemake's traceback
 
 
 def reviewer_files(folder):

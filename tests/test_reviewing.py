@@ -36,6 +36,9 @@ def test_blind_dual_screening_keeps_a_record_in_each_queue_until_two_reviewers_d
     record = OPEN[0]
     review.decide("ann", record, TA, "include", note="looks eligible", today="2026-12-01")
     assert record not in review.queue("ann", TA) and record in review.queue("bob", TA)
+    # bob has not screened it: nothing tells him it was included (not at full text, not in the value check)
+    assert record in review.queue("ann", FT) and record not in review.queue("bob", FT)
+    assert record not in {study["record_id"] for study in review.studies("bob")}
     review.decide("bob", record, TA, "include", today="2026-12-01")
     assert all(record not in review.queue(name, TA) for name in ("ann", "bob", "cat"))
     assert review.progress("ann", TA) == (1, len(first) - 1)

@@ -117,9 +117,12 @@ class Review:
         """Record ids awaiting `reviewer` at `stage`, highest priority first: not yet decided by
         them, not settled by a final decision or a conflict, and decided by fewer reviewers than
         `reviewers_per_record`. Title/abstract: the records the rules leave open; full text: the
-        records included at title/abstract."""
+        records included at title/abstract that the reviewer has screened there (or the rules settled)."""
         decisions = self.decisions()
         rows = {row["record_id"]: row for row in self.rows(decisions)}
+        # Blind: a record still waiting for the reviewer at title/abstract is not shown at full text
+        # (its being there would tell them how another reviewer voted).
+        unscreened = set(self.queue(reviewer, TITLE_ABSTRACT)) if stage == FULL_TEXT else set()
         votes: dict[str, list[Mapping]] = {}
         for d in reviewers.stage_decisions(decisions, stage):
             votes.setdefault(d["record_id"], []).append(d)
@@ -136,7 +139,7 @@ class Review:
                     continue
                 priority = self.rules[record_id].priority
             else:
-                if row["decision"] != "include" or row["full_text"] == "conflict":
+                if row["decision"] != "include" or row["full_text"] == "conflict" or record_id in unscreened:
                     continue
                 priority = 0
             waiting.append((-priority, order, record_id))
@@ -199,12 +202,13 @@ class Review:
     def values(self) -> list[dict[str, str]]:
         return self._files_read(self.values_dir, lambda: read_reviewer_values(self.values_dir, self.records))
 
-    def studies(self) -> list[dict]:
-        """Records included at title/abstract (Table 1's and the proposed), with their full-text state."""
-        rows = self.rows()
+    def studies(self, reviewer: str) -> list[dict]:
+        """Records included at title/abstract (Table 1's and the proposed), with their full-text
+        state; not those still waiting for `reviewer` at title/abstract (blind screening)."""
+        unscreened = set(self.queue(reviewer, TITLE_ABSTRACT))
         return [{"record_id": row["record_id"], "title": row["title"], "full_text": row["full_text"],
                  "label": self.field_cells(row["record_id"])["study"]["value"]}
-                for row in rows if row["decision"] == "include"]
+                for row in self.rows() if row["decision"] == "include" and row["record_id"] not in unscreened]
 
     def field_cells(self, record_id: str) -> dict[str, dict]:
         """Each Table 1 field of a study: machine value, its evidence, reviewers' values and state

@@ -197,7 +197,7 @@ def create_app(root: str | Path, reviewer: str, cores: int = 2) -> Flask:
 
     @app.get("/values")
     def studies():
-        return render_template("studies.html", studies=review().studies())
+        return render_template("studies.html", studies=review().studies(reviewer))
 
     @app.get("/values/<path:record_id>")
     def values(record_id: str):
@@ -209,8 +209,8 @@ def create_app(root: str | Path, reviewer: str, cores: int = 2) -> Flask:
         cells = current.field_cells(record_id)
         return render_template("values.html", record=record, cells=[cells[f] for f in FIELDS], sources=SOURCES,
                                marked={f: mark_value(c["evidence"], c["value"]) for f, c in cells.items()},
-                               full_text=next((s["full_text"] for s in current.studies()
-                                               if s["record_id"] == record_id), ""))
+                               full_text=next((row["full_text"] for row in current.rows()
+                                               if row["record_id"] == record_id), ""))
 
     @app.post("/value")
     def value():

@@ -290,7 +290,8 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     old_pmids = split_snapshot(repo / "resources/snapshot/tacrolimus-jdm-2024.xml", older, newer, 2007, "17169297")
     # The first week's reviewer files: nothing yet about PubMed records the older search cannot find.
     reviewer_files = [workflow_copy / "config/screening/decisions/seed-review.tsv",
-                      workflow_copy / "config/extraction/values/seed-review.tsv"]
+                      workflow_copy / "config/extraction/values/seed-review.tsv",
+                      workflow_copy / "config/fulltext/fulltexts.tsv"]
     later = {path: path.read_text() for path in reviewer_files}
     for path, text in later.items():
         path.write_text("".join(line for line in text.splitlines(keepends=True)
@@ -306,7 +307,7 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     # A week later: new records, and meanwhile the team included a pending record and entered a value.
     for path, text in later.items():
         path.write_text(text)
-    decisions, values = (path.with_name("Tester.tsv") for path in reviewer_files)
+    decisions, values = (path.with_name("Tester.tsv") for path in reviewer_files[:2])
     decisions.write_text("pmid\treviewer\tstage\tdecision\texclusion_reason\tnote\tdate\n"
                          f"{pending['pmid'] or pending['record_id']}\tTester\ttitle_abstract\tinclude\t\t"
                          "full text read\t2026-01-05\n")

@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "records": ("records", "parse PubMed XML files into the records table"),
     "sources": ("sources", "read records from other sources (RIS) and remove duplicates across sources"),
     "screen": ("screening", "screen records against the eligibility criteria, with reviewer decisions"),
+    "fulltext": ("fulltext", "full texts of the included records (PMC, reviewer-supplied) and Table 1 values read from them"),
     "prisma": ("prisma", "PRISMA 2020 flow counts and diagram"),
     "extract": ("extraction", "extract Table 1 fields from included records, with reviewer values"),
     "table1": ("tables", "build Table 1 in every published format"),

@@ -1298,8 +1298,13 @@ def included_records(records: Sequence[Mapping[str, str]], screening: Sequence[M
 
 
 def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
-                     reviewer_values: Sequence[Mapping[str, str]] = ()) -> ExtractionRun:
+                     reviewer_values: Sequence[Mapping[str, str]] = (),
+                     fulltext_values: Sequence[Mapping[str, str]] = ()) -> ExtractionRun:
     """Extraction rows for the included records: machine values, replaced by reviewer values.
+
+    Machine values come from the full text where the full-text stage read one
+    (`fulltext_values`: rows record_id, field, value, evidence; source `full text`), else from
+    the abstract (also when the paper gives NR but the abstract a value).
 
     Reviewers who agree are listed together ('A; B'); reviewers who disagree leave the machine
     value in place (unverified) and the conflict is reported.
@@ -1316,6 +1321,7 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
         decision = decisions.get(record_id) or "not screened"
         run.not_applied.append(f"{record_id}: {count} reviewer value(s) wait until the record is included "
                                f"(screening decision: {decision})")
+    from_paper = {(row["record_id"], row["field"]): row for row in fulltext_values}
     for record in included:
         findings = extract_record(record)
         for field_name in FIELDS:
@@ -1323,6 +1329,9 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
             row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "field": field_name,
                    "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
                    "reviewer": ""}
+            paper = from_paper.get((record["record_id"], field_name))
+            if paper and (paper["value"] != NR or finding.value == NR):  # NR in the paper: the abstract's stands
+                row.update(value=paper["value"], evidence=paper["evidence"], source="full text")
             values = by_record.get((record["record_id"], field_name), [])
             distinct = sorted({v["value"] for v in values})
             if len(distinct) == 1:
@@ -1372,6 +1381,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--screening", required=True, help="screening decisions (results/screening.tsv)")
     parser.add_argument("--reviewer-values", required=True,
                         help="reviewer values: the folder of per-reviewer files (config/extraction/values/); read, never written")
+    parser.add_argument("--fulltext-values", help="values read from full texts (results/fulltext/values.tsv)")
     parser.add_argument("--out", required=True, help="extraction table to write (results/extraction.tsv)")
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: rebuild as of that day (skip values about records not yet retrieved)")
     parser.add_argument("--history", help="the review's history (data/history): values about records it has seen "
@@ -1384,7 +1394,9 @@ def run_cli(args) -> int:
     screening = read_tsv(args.screening, required=["record_id", "decision"])
     values = read_reviewer_values(args.reviewer_values, records, args.as_of, recorded_record_ids(args.history))
     included_records(records, screening, args.screening)
-    run = build_extraction(records, screening, values)
+    paper_values = read_tsv(args.fulltext_values, required=["record_id", "field", "value", "evidence"]) \
+        if args.fulltext_values else []
+    run = build_extraction(records, screening, values, paper_values)
     write_tsv(args.out, run.rows, COLUMNS)
     unverified = [row for row in run.rows if not row["reviewer"]]
     not_reported = sum(row["value"] == NR for row in unverified)

@@ -16,6 +16,10 @@ prisma.json (keys in this fixed order, 2-space indent, UTF-8):
     other_methods    column counts for records from other sources (source other)
     overall          the two columns added up
     included_in_review  {"studies": n, "reports": n}
+    reports          (with the full-text stage's availability table) {"sought": n, "not_retrieved": n}:
+                     the records included at title/abstract, and those of them for which the pipeline
+                     found no full text (no PMCID and no supplied paper, or PMC did not give it); a
+                     help for the reviewers, whose full-text decisions give the diagram's boxes
 
 and every column holds:
 
@@ -139,6 +143,7 @@ def count_flow(
     paths: Mapping[str, str] = DEFAULT_PATHS,
     exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
     full_text_reasons: Sequence[str] | None = None,
+    availability: Sequence[Mapping[str, str]] | None = None,
 ) -> dict:
     """The PRISMA flow (layout in the module docstring) from the rows of the five stage tables.
 
@@ -217,7 +222,7 @@ def count_flow(
                            {name: columns[name]["identified"]["total"] for name in COLUMNS})
     included = overall["included"]
     # One report per included record: reports of one study are merged as duplicates upstream.
-    return {
+    flow = {
         "diagram": DIAGRAM,
         "screening": SCREENING,
         DATABASES: columns[DATABASES],
@@ -225,6 +230,28 @@ def count_flow(
         OVERALL: overall,
         "included_in_review": {"studies": included, "reports": included},
     }
+    if availability is not None:
+        flow["reports"] = count_reports(availability, screening, paths.get("availability", "availability"))
+    return flow
+
+
+def count_reports(availability: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
+                  path: str) -> dict:
+    """Reports sought (one per record included at title/abstract) and not retrieved, from the
+    full-text stage's availability table (record_id, full_text yes/no): one row per record sought."""
+    sought = {row["record_id"] for row in screening if row["decision"] == "include"}
+    listed = {}
+    for row in availability:
+        if row["record_id"] not in sought or row["record_id"] in listed:
+            raise InputError(path, row.get("_line"), "record_id", f"'{row['record_id']}' is not one row per "
+                                                                  "record included at title/abstract")
+        if row["full_text"] not in ("yes", "no"):
+            raise InputError(path, row.get("_line"), "full_text", f"'{row['full_text']}'; expected yes or no")
+        listed[row["record_id"]] = row["full_text"]
+    if set(listed) != sought:
+        raise InputError(path, None, "record_id", f"{len(sought - set(listed))} included record(s) missing, "
+                                                  f"e.g. '{sorted(sought - set(listed))[0]}'")
+    return {"sought": len(sought), "not_retrieved": sum(value == "no" for value in listed.values())}
 
 
 def _count_full_text(column: dict, row: Mapping[str, str], where: tuple, reasons: Sequence[str]) -> None:
@@ -302,6 +329,10 @@ def check_flow(flow: Mapping) -> None:
                flow["included_in_review"]["reports"], flow[OVERALL]["included"])
         if flow["included_in_review"]["studies"] > flow["included_in_review"]["reports"]:
             problems.append("included studies outnumber their reports")
+        if "reports" in flow:
+            expect("reports sought = overall reports sought", flow["reports"]["sought"], flow[OVERALL]["reports_sought"])
+            if not 0 <= flow["reports"]["not_retrieved"] <= flow["reports"]["sought"]:
+                problems.append("reports not retrieved must be between 0 and the reports sought")
     if problems:
         raise FlowCountError("PRISMA counts do not add up: " + "; ".join(problems))
 
@@ -642,8 +673,11 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
         "screening": ("record_id", "decision", "conflict", "exclusion_reason", "full_text", "full_text_reason"),
     }
     tables = {name: read_tsv(paths[name], required=columns) for name, columns in required.items()}
-    return count_flow(**tables, paths={name: str(path) for name, path in paths.items()},
-                      exclusion_reasons=exclusion_reasons, full_text_reasons=full_text_reasons)
+    availability = read_tsv(paths["availability"], required=("record_id", "full_text")) \
+        if paths.get("availability") else None
+    return count_flow(**tables, paths={name: str(path) for name, path in paths.items() if path},
+                      exclusion_reasons=exclusion_reasons, full_text_reasons=full_text_reasons,
+                      availability=availability)
 
 
 def read_exclusion_reasons(eligibility: str | os.PathLike, key: str = "exclusion_reasons") -> list[str]:
@@ -673,12 +707,15 @@ def configure_cli(parser) -> None:
         parser.add_argument(option, dest=name, default=default, help=f"input table (default {default})")
     parser.add_argument("--eligibility", help="eligibility file (config/eligibility.yaml) whose exclusion_reasons "
                                               "the diagram lists, in its order (default: TABLE1.md's list)")
+    parser.add_argument("--fulltext-availability", dest="availability",
+                        help="full texts of the records sought (results/fulltext/availability.tsv): adds reports "
+                             "sought and not retrieved")
     parser.add_argument("--json", default="results/prisma.json", help="flow counts to write")
     parser.add_argument("--svg", default="results/prisma.svg", help="flow diagram to write")
 
 
 def run_cli(args) -> int:
-    paths = {name: getattr(args, name) for name in DEFAULT_PATHS}
+    paths = {name: getattr(args, name) for name in (*DEFAULT_PATHS, "availability")}
     reasons = read_exclusion_reasons(args.eligibility) if args.eligibility else EXCLUSION_REASONS
     full_text = read_exclusion_reasons(args.eligibility, "full_text_exclusion_reasons") if args.eligibility else None
     try:

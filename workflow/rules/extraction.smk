@@ -1,10 +1,12 @@
 rule extract:
-    """Table 1 fields of the included records from title and abstract, replaced by reviewer values."""
+    """Table 1 fields of the included records from the full text (else title and abstract), replaced by
+    reviewer values."""
     input:
         records="results/unique_records.tsv",
         screening="results/screening.tsv",
         # Every reviewer's file (config/extraction/values/<reviewer>.tsv): a new file reruns the rule.
         reviewer_values=reviewer_files(config["extraction"]["reviewer_values"]),
+        fulltext_values="results/fulltext/values.tsv",
     output:
         extraction="results/extraction.tsv",
     params:
@@ -16,7 +18,8 @@ rule extract:
         "results/logs/extract.log",
     shell:
         "{LSR} --log {log:q} extract --records {input.records} --screening {input.screening} "
-        "--reviewer-values {params.reviewer_values:q} --out {output.extraction} {params.as_of} --history {params.history:q}"
+        "--reviewer-values {params.reviewer_values:q} --fulltext-values {input.fulltext_values} --out {output.extraction} "
+        "{params.as_of} --history {params.history:q}"
 
 
 PUBLISHED += [rules.extract.output.extraction]

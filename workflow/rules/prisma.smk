@@ -8,6 +8,7 @@ rule prisma:
         unique_records="results/unique_records.tsv",
         screening="results/screening.tsv",
         eligibility=config["screening"]["eligibility"],
+        availability="results/fulltext/availability.tsv",
     output:
         json="results/prisma.json",
         svg=report("results/prisma.svg", caption="../report/prisma.rst", category="3. PRISMA flow"),
@@ -17,6 +18,7 @@ rule prisma:
         "{LSR} --log {log:q} prisma --records {input.records} --other-records {input.other_records} "
         "--duplicates {input.duplicates} --unique-records {input.unique_records} "
         "--screening {input.screening} --eligibility {input.eligibility:q} "
+        "--fulltext-availability {input.availability} "
         "--json {output.json} --svg {output.svg}"
 
 

@@ -160,6 +160,7 @@ def test_a_full_text_exclusion_with_its_reason_shows_in_prisma(built_review, bro
     page = browser.new_page()
     with workspace(built_review, "ann") as url:
         page.goto(url + "full-text?record=pmid:17169297")
+        assert "No full text found by the pipeline (no PMCID and no supplied file)" in page.inner_text("#availability")
         reasons = page.locator("#reasons button").all_inner_texts()
         number = next(text.split()[0] for text in reasons if "no patient-level outcome" in text)
         press(page, "e", number)

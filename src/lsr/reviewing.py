@@ -49,6 +49,8 @@ class Review:
     records: list[dict[str, str]]
     rules: dict[str, screening.Screened]
     extraction: list[dict[str, str]] = field(default_factory=list)
+    availability: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Whether the pipeline found each report's full text (results/fulltext/availability.tsv)."""
     _read: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -65,7 +67,10 @@ class Review:
         rules = {record["record_id"]: screening.screen_record(record, eligibility) for record in records}
         extraction_path = root / "results/extraction.tsv"
         extraction = read_tsv(extraction_path) if extraction_path.exists() else []
-        return cls(root, config, eligibility, records, rules, extraction)
+        availability_path = root / "results/fulltext/availability.tsv"
+        availability = {row["record_id"]: row for row in read_tsv(availability_path)} \
+            if availability_path.exists() else {}
+        return cls(root, config, eligibility, records, rules, extraction, availability)
 
     # --- paths and settings -----------------------------------------------------------------
     @property

@@ -111,7 +111,8 @@ def create_app(root: str | Path, reviewer: str, cores: int = 2) -> Flask:
     token = secrets.token_urlsafe(16)
     rebuild = Rebuild(root, cores)
     cache: dict = {}
-    watched = [root / "results/unique_records.tsv", root / "results/extraction.tsv"]
+    watched = [root / "results/unique_records.tsv", root / "results/extraction.tsv",
+               root / "results/fulltext/availability.tsv"]
 
     def review() -> Review:
         """The review, reloaded when a rebuild changed the results it reads."""
@@ -157,7 +158,8 @@ def create_app(root: str | Path, reviewer: str, cores: int = 2) -> Flask:
                 record=record, rules=rules, results=[r for r in results if r.status != "n/a"],
                 title=highlight(record.get("title", ""), [s for s in spans if s.field == "title"]),
                 abstract=highlight(record.get("abstract", ""), [s for s in spans if s.field == "abstract"]),
-                cells=current.field_cells(record["record_id"]) if stage == FULL_TEXT else {})
+                cells=current.field_cells(record["record_id"]) if stage == FULL_TEXT else {},
+                availability=current.availability.get(record["record_id"]))
         return render_template("screen.html", **context)
 
     @app.get("/")

@@ -24,7 +24,7 @@ test-fast: $(STAMP)
 	$(VENV)/bin/pytest -m "not e2e"
 
 report: run
-	$(VENV)/bin/snakemake --cores $(CORES) --report results/report.html
+	$(VENV)/bin/snakemake --cores $(CORES) --report results/report.html --report-metadata workflow/report/metadata.yaml
 
 status: $(STAMP)
 	$(VENV)/bin/lsr status

@@ -41,6 +41,7 @@ from lsr import screening
 from lsr.extraction import FIELDS, NR, build_extraction, extract_record, normalise_value, read_reviewer_values
 from lsr.records import collect_records, resolve_inputs
 from lsr.sources import deduplicate, pubmed_row, read_other_sources, read_ris
+from lsr.workflow import other_source_paths
 from lsr.tsv import InputError, read_tsv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -163,7 +164,7 @@ def bundled_records() -> list[dict]:
     """The bundled records as the records and sources stages build them (deduplicated)."""
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     pubmed = collect_records(resolve_inputs(config["search"]["snapshot"], base=REPO))
-    others = read_other_sources([REPO / path for path in config.get("other_sources", [])])
+    others = read_other_sources([REPO / path for path in other_source_paths(config)])
     return deduplicate(pubmed, others)[0]
 
 

@@ -12,7 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LSR_SHARED", REPO.parent / "shared"))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-WORKFLOW_FILES = ("Snakefile", "workflow", "config", "resources", "profiles")
+WORKFLOW_FILES = ("Snakefile", "workflow", "config", "resources", "profiles", "environment.yml")
 # The reviewers' files as they stood when the tests were written (decisions, values, added studies):
 # tests run on these frozen copies, so they pass whatever the living review's config/ and data/ hold.
 REVIEW_FIXTURE = REPO / "tests/fixtures/review"

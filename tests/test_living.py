@@ -169,8 +169,8 @@ def test_returning_to_an_earlier_state_is_compared_with_the_state_it_replaced(tm
     publish(tmp_path, NEW_RECORDS, NEW_ROWS, "2024-02-01")
     recorded, text = publish(tmp_path, OLD_RECORDS, OLD_ROWS, "2024-03-01")
     assert recorded is True
-    assert text.startswith("# Living review update: 2024-03-01\n")
-    assert "of 2024-02-01" in text and "Removed **Rao 2020**" in text
+    assert text.startswith("# Living review: changes since Table 1 version 2024-02-01 · ")
+    assert "\n## 2024-03-01: Table 1 version 2024-01-01 · " in text and "of 2024-02-01" in text and "Removed **Rao 2020**" in text
     # Stored once, under the date it was first seen; the log records each transition.
     assert len(list((tmp_path / "history").glob("*-*"))) == 2
     assert [e["date"] for e in living.read_log(tmp_path / "history")] == ["2024-01-01", "2024-02-01", "2024-03-01"]
@@ -185,12 +185,12 @@ def test_as_of_compares_with_the_state_before_that_date_and_writes_no_history(tm
     recorded, text = publish(tmp_path, records, OLD_ROWS, "2024-03-01", as_of="2024-01-15")
     assert recorded is False and (tmp_path / "history/log.tsv").read_bytes() == log
     assert len(list((tmp_path / "history").glob("*-*"))) == 2
-    assert text.startswith("# Living review update: 2024-01-15\n")
+    assert "\n## 2024-01-15: Table 1 version " in text
     assert "not recorded in the history" in text and "of 2024-01-01" in text
     assert "- PMID 200: needs_review -> exclude (other) (by Ana)" in text
     # A state already recorded keeps its own date and is compared with the one before it.
     _, text = publish(tmp_path, NEW_RECORDS, NEW_ROWS, "2024-03-01", as_of="2024-02-20")
-    assert text.startswith("# Living review update: 2024-02-01\n") and "of 2024-01-01" in text
+    assert "\n## 2024-02-01: Table 1 version " in text and "of 2024-01-01" in text
 
 
 def test_table_versions_registry_dates_the_table_versions(tmp_path):
@@ -213,9 +213,42 @@ def test_table_with_windows_line_endings_keeps_its_hash(tmp_path):
     living.publish_changes(paths["unique_records"], paths["screening"], paths["table1"], tmp_path / "changes.md",
                            tmp_path / "history", tmp_path / "none.tsv", today="2024-01-01")
     assert f"· {living.table_hash(data)}**" in (tmp_path / "changes.md").read_text()
-    assert list((tmp_path / "history").glob("*/table1.csv"))[0].read_bytes() == data
+    assert list((tmp_path / "history").glob("*/table1_marked.csv"))[0].read_bytes() == data
     entry = living.read_log(tmp_path / "history")[0]
     assert living.load_state(tmp_path / "history", entry).id == entry["state"]
+
+
+def test_changes_list_everything_since_the_previous_table_version_and_any_window(tmp_path):
+    """Three runs: the table changes in the second, only screening in the third. The third run's
+    changes.md still shows the study the second added; --since gives any window, writing nothing."""
+    publish(tmp_path, OLD_RECORDS, OLD_ROWS, "2024-01-01")
+    publish(tmp_path, NEW_RECORDS, NEW_ROWS, "2024-02-01")
+    third = NEW_RECORDS + [record("700", "exclude", reason="non-human", title="Tacrolimus in dogs")]
+    recorded, text = publish(tmp_path, third, NEW_ROWS, "2024-03-01")
+    assert recorded
+    old_version = living.table_hash(table_csv(OLD_ROWS).encode())
+    new_version = living.table_hash(table_csv(NEW_ROWS).encode())
+    assert text.startswith(f"# Living review: changes since Table 1 version 2024-01-01 · {old_version}\n")
+    assert "2 review states recorded in this window" in text
+    third_section = text.index(f"\n## 2024-03-01: Table 1 version 2024-02-01 · {new_version}\n")
+    second_section = text.index(f"\n## 2024-02-01: Table 1 version 2024-02-01 · {new_version}\n")
+    assert third_section < second_section  # newest first
+    assert "| PMID 700 | Tacrolimus in dogs | exclude (non-human) | rules |" in text[third_section:second_section]
+    assert "- Added **Lee 2019 (PMID 200)**" in text[second_section:]  # added two runs ago, still listed
+    assert "- Added **Rao 2020**" in text[second_section:]
+
+    log = (tmp_path / "history/log.tsv").read_bytes()
+    paths = write_inputs(tmp_path, third, NEW_ROWS)
+    command = [sys.executable, "-m", "lsr", "changes", "--unique-records", str(paths["unique_records"]),
+               "--screening", str(paths["screening"]), "--table1", str(paths["table1"]),
+               "--history", str(tmp_path / "history"), "--table-versions", str(tmp_path / "none.tsv")]
+    window = subprocess.run(command + ["--since", "2024-02-15"], capture_output=True, text=True)
+    assert window.returncode == 0, window.stderr
+    assert window.stdout.startswith("# Living review: changes since 2024-02-15\n")
+    assert "\n## 2024-03-01: " in window.stdout and "\n## 2024-02-01: " not in window.stdout
+    everything = subprocess.run(command + ["--since", "2024-01-01"], capture_output=True, text=True).stdout
+    assert all(f"\n## {day}: " in everything for day in ("2024-01-01", "2024-02-01", "2024-03-01"))
+    assert (tmp_path / "history/log.tsv").read_bytes() == log
 
 
 def test_cli_writes_changes_and_rejects_a_bad_date(tmp_path):
@@ -226,7 +259,9 @@ def test_cli_writes_changes_and_rejects_a_bad_date(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "new review state recorded" in done.stdout
-    assert (tmp_path / "changes.md").read_text().startswith("# Living review update: 2024-01-01")
+    text = (tmp_path / "changes.md").read_text()
+    assert text.startswith("# Living review: changes since the first recorded state\n")
+    assert "\n## 2024-01-01: Table 1 version 2024-01-01 · " in text
     bad = subprocess.run(command[:-1] + ["1/2/2024"], capture_output=True, text=True)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     paths["screening"].write_text("record_id\tdecision\n")
@@ -299,7 +334,7 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     first = update(workflow_copy, "--config", f"search={{snapshot: {older.relative_to(workflow_copy)}}}")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "the first recorded state" in (workflow_copy / "results/changes.md").read_text()
-    old_table = list(csv.DictReader((workflow_copy / "results/table1.csv").open()))
+    old_table = list(csv.DictReader((workflow_copy / "results/table1_marked.csv").open()))
     martin = next(row for row in old_table if row["pmid"] == "17169297")
     pending = next(row for row in read_tsv(workflow_copy / "results/screening.tsv")
                    if row["decision"] == "needs_review")
@@ -329,17 +364,18 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     assert f"({label}; awaiting a full-text decision)" in changes
     assert f"- Changed **Martin Nalda 2006 (PMID 17169297)**: age_min: {martin['age_min']} -> 5" in changes
     assert "**RETRACTED**: PMID 17169297" in changes and "WARNING: 1 included study retracted" in changes
-    table = list(csv.DictReader((workflow_copy / "results/table1.csv").open()))
+    table = list(csv.DictReader((workflow_copy / "results/table1_marked.csv").open()))
     for row in table:  # every study of the new table is reported as added or changed, unless unchanged
-        old = [o for o in old_table if (row["pmid"] and o["pmid"] == row["pmid"]) or o["study"] == row["study"]]
-        name = f"{row['study']} (PMID {row['pmid']})" if row["pmid"] else row["study"]
+        study = row["study"].rstrip("†")
+        old = [o for o in old_table if (row["pmid"] and o["pmid"] == row["pmid"]) or o["study"].rstrip("†") == study]
+        name = f"{study} (PMID {row['pmid']})" if row["pmid"] else study
         if not old:
             assert f"- Added **{name}**: " in changes
         elif old[0] != row:
             assert f"- Changed **{name}**: " in changes
     registry = read_tsv(workflow_copy / "data/table_versions.tsv")
     version = next(row for row in registry
-                   if row["content_hash"] == living.table_hash((workflow_copy / "results/table1.csv").read_bytes()))
+                   if row["content_hash"] == living.table_hash((workflow_copy / "results/table1_marked.csv").read_bytes()))
     assert (f"Table 1 version **{version['version_date']} · {version['content_hash']}**: "
             f"{len(table)} studies") in changes
     assert len(living.read_log(workflow_copy / "data/history")) == 2

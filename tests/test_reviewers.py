@@ -79,12 +79,13 @@ def test_the_fixture_decisions_are_valid_and_include_the_five_studies_at_full_te
     import yaml
     from lsr.records import collect_records
     from lsr.sources import read_ris
+    from lsr.workflow import other_source_paths
 
     config = yaml.safe_load((repo / "config/config.yaml").read_text())
     records = [{"record_id": f"pmid:{r['pmid']}", "pmid": r["pmid"]}
                for r in collect_records([repo / "resources/snapshot/tacrolimus-jdm-2024.xml"])]
     records += [{"record_id": r["record_id"], "pmid": ""}
-                for path in config["other_sources"] for r in read_ris(review_file(repo, path))]
+                for path in other_source_paths(config) for r in read_ris(review_file(repo, path))]
     eligibility = yaml.safe_load((repo / "config/eligibility.yaml").read_text())
     decisions = reviewers.read_decisions(review_file(repo, config["screening"]["decisions"]), records,
                                          eligibility["exclusion_reasons"],

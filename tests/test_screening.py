@@ -355,7 +355,10 @@ def test_summary_counts_and_kappa(bundled, eligibility):
     rows = screening.combine(records, [screening.screen_record(r, eligibility) for r in records], decisions)
     summary = screening.summary_markdown(rows, decisions, eligibility)
     assert "- Decided by the rules without a reviewer: 2 of 4 (50.0%)" in summary
-    assert "| ann; bob | 2 |" in summary and "| rules | 2 |" in summary
+    assert "| ann; bob | 0 | 1 | 1 | 2 |" in summary  # one agreed exclusion, one conflict awaiting review
+    rules = next(line for line in summary.splitlines() if line.startswith("| rules |"))
+    include, exclude, needs_review, total = map(int, rules.strip("|").split("|")[1:])
+    assert (include + exclude, needs_review, total) == (2, 0, 2)  # = the bullet's "2 of 4"
     assert "| ann / bob | 2 | 50.0% | 0.000 |" in summary
     assert "| non-human | 0 |" in summary
 

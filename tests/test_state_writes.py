@@ -19,7 +19,7 @@ def lsr(*args, cwd):
 
 def changes(run, history, date="2026-12-01"):
     return lsr("changes", "--unique-records", run / "results/unique_records.tsv", "--screening",
-               run / "results/screening.tsv", "--table1", run / "results/table1.csv", "--history", history,
+               run / "results/screening.tsv", "--table1", run / "results/table1_marked.csv", "--history", history,
                "--table-versions", history / "none.tsv", "--date", date, "--out", history.parent / "changes.md",
                cwd=run)
 
@@ -29,12 +29,12 @@ def test_a_state_folder_left_half_written_is_completed_with_a_message(bundled_ru
     assert changes(bundled_run, history).returncode == 0
     (folder,) = [p for p in history.iterdir() if p.is_dir()]
     # What a crash between the two writes of the old register_state left: records.tsv only, no log line.
-    (folder / "table1.csv").unlink()
+    (folder / "table1_marked.csv").unlink()
     (history / "log.tsv").write_text((history / "log.tsv").read_text().splitlines(keepends=True)[0])
     result = changes(bundled_run, history)
     assert result.returncode == 0, result.stderr
     assert "half-written" in result.stderr and str(folder) in result.stderr
-    assert (folder / "table1.csv").read_bytes() == (bundled_run / "results/table1.csv").read_bytes()
+    assert (folder / "table1_marked.csv").read_bytes() == (bundled_run / "results/table1_marked.csv").read_bytes()
     assert len(living.read_log(history)) == 1
     assert changes(bundled_run, history).returncode == 0  # and every later run goes on
 
@@ -43,7 +43,7 @@ def test_a_crash_while_recording_a_state_leaves_no_trace(bundled_run, tmp_path, 
     history = tmp_path / "history"
     state = living.build_state(read_tsv(bundled_run / "results/unique_records.tsv"),
                                read_tsv(bundled_run / "results/screening.tsv"),
-                               living.read_text_exact(bundled_run / "results/table1.csv"))
+                               living.read_text_exact(bundled_run / "results/table1_marked.csv"))
 
     def crash(*args):
         raise OSError("disk full")

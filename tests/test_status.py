@@ -25,7 +25,7 @@ def write_review(root: Path, decisions: list[tuple[str, str, str]], unverified: 
         ["record_id", "retracted", "erratum"]))
     (results / "search_log.tsv").write_text("date\tsource\tquery\n2024-05-01T06:00:00Z\tpubmed\tq\n"
                                             "2024-05-08T06:00:00Z\tpubmed\tq\n")
-    (results / "table1.csv").write_bytes(b"study,pmid\nHassan 2008,1\n")  # sha256 starts d6088946
+    (results / "table1_marked.csv").write_bytes(b"study,pmid\nHassan 2008,1\n")  # sha256 starts d6088946
     (results / "extraction.tsv").write_text(format_tsv(
         [{"record_id": "pmid:1", "field": f"f{i}", "reviewer": "" if i < unverified else "Ana"} for i in range(4)],
         ["record_id", "pmid", "field", "value", "evidence", "source", "reviewer"]))

@@ -137,7 +137,7 @@ def test_footnotes_explain_the_dagger_and_only_the_codes_the_table_uses():
 # --- the same rows in every format, daggers only on unverified values --------------------------
 
 def _unmark(text: str) -> tuple[str, bool]:
-    text = text.strip()
+    text = re.sub(r"\s*\[\d+\]$", "", text.strip())  # the study's reference number
     for mark in (tables.DAGGER, r"\textsuperscript{\dag}"):
         if text.endswith(mark):
             return text[: -len(mark)].strip(), True
@@ -241,23 +241,47 @@ def test_identical_content_gives_byte_identical_files_on_another_day(inputs, tmp
     assert inputs["registry"].read_bytes() == registry
 
 
-def test_version_hash_is_the_csv_sha256_and_new_content_is_registered(inputs):
+def test_version_hash_covers_what_readers_see_and_new_content_is_registered(inputs):
     import hashlib
 
     _, first, registered = build(inputs, today="2026-11-22")
-    csv_bytes = (inputs["outdir"] / "table1.csv").read_bytes()
-    assert registered and first.content_hash == hashlib.sha256(csv_bytes).hexdigest()[:8]
-    assert f"Version 2026-11-22 · {first.content_hash}" in (inputs["outdir"] / "table1.md").read_text()
+    marked_bytes = (inputs["outdir"] / "table1_marked.csv").read_bytes()
+    assert registered and first.content_hash == hashlib.sha256(marked_bytes).hexdigest()[:8]
+    assert ",6†," in marked_bytes.decode()  # Martin Nalda 2006's unverified values carry their mark
+    md = (inputs["outdir"] / "table1.md").read_text()
+    assert f"Version 2026-11-22 · {first.content_hash}" in md and "*First version of the table.*" in md
 
     rows = [dict(row, value="4") if (row["record_id"], row["field"]) == ("pmid:18716733", "n_patients") else row
             for row in extraction_rows()]
     write_tsv(inputs["extraction"], rows, tables.EXTRACTION_COLUMNS)
     _, second, registered = build(inputs, today="2026-12-05")
-    assert registered and second == tables.Version("2026-12-05", second.content_hash)
-    assert second.content_hash != first.content_hash
+    assert registered and second.date == "2026-12-05" and second.content_hash != first.content_hash
+    assert second.changes == f"Changes since version 2026-11-22 · {first.content_hash}: 1 value changed (Hassan 2008)."
     registry = read_tsv(inputs["registry"], required=tables.REGISTRY_COLUMNS)
     assert [(r["version_date"], r["content_hash"], r["studies"], r["patients"]) for r in registry] == [
         ("2026-11-22", first.content_hash, "3", "11"), ("2026-12-05", second.content_hash, "3", "12")]
+
+
+def test_verifying_a_value_gives_a_new_version_and_the_caption_says_so(inputs):
+    _, first, _ = build(inputs, today="2026-11-22")
+    plain = (inputs["outdir"] / "table1.csv").read_bytes()
+    rows = [dict(row, reviewer=REVIEWER)
+            if (row["record_id"], row["field"]) == ("pmid:17169297", "n_patients") else row
+            for row in extraction_rows()]
+    write_tsv(inputs["extraction"], rows, tables.EXTRACTION_COLUMNS)
+    _, second, registered = build(inputs, today="2026-12-05")
+    assert (inputs["outdir"] / "table1.csv").read_bytes() == plain  # same values ...
+    assert registered and second.content_hash != first.content_hash  # ... but not what readers see
+    line = f"Changes since version 2026-11-22 · {first.content_hash}: 1 value verified by a reviewer (Martin Nalda 2006)."
+    assert second.changes == line
+    for name in ("table1.md", "table1.html", "table1.tex"):
+        text = (inputs["outdir"] / name).read_text()
+        assert line.replace("·", "$\\cdot$" if name.endswith(".tex") else "·") in text, name
+    assert line in "\n".join(p.text for p in Document(inputs["outdir"] / "table1.docx").paragraphs)
+    # Rebuilding the first content again shows the first version with its own summary.
+    write_tsv(inputs["extraction"], extraction_rows(), tables.EXTRACTION_COLUMNS)
+    _, again, registered = build(inputs, today="2026-12-06")
+    assert not registered and again == first
 
 
 def test_bad_registry_line_is_named(inputs):
@@ -329,7 +353,19 @@ def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_ta
     assert (workdir / "data/table_versions.tsv").read_bytes() == registry
     run_snakemake(workdir, "--report", "results/report.html", *target)
     report = (workdir / "results/report.html").read_text(encoding="utf-8")
-    assert "table1.html" in report and "4. Table 1" in report
+    assert "table1.html" in report and "1. Table 1" in report
+
+
+def test_the_version_covers_the_unclear_mark(inputs):
+    _, first, _ = build(inputs, today="2026-11-22")
+    rows = [dict(row, value=tables.UNCLEAR) if (row["record_id"], row["field"]) == ("pmid:17169297", "skin_outcome")
+            else row for row in extraction_rows()]
+    write_tsv(inputs["extraction"], rows, tables.EXTRACTION_COLUMNS)
+    _, second, registered = build(inputs, today="2026-12-05")
+    marked = read_csv(inputs["outdir"] / "table1_marked.csv")
+    assert next(r for r in marked if r["pmid"] == "17169297")["skin_outcome"] == "?†"  # as readers see it
+    assert registered and second.content_hash != first.content_hash
+    assert second.changes.endswith("1 value changed (Martin Nalda 2006).")
 
 
 def test_only_studies_included_at_full_text_enter_and_proposals_leave_the_version_alone(inputs, tmp_path):

@@ -1,6 +1,7 @@
 """End-to-end: the Snakemake workflow on a temporary copy, as `make run` runs it."""
 import csv
 import json
+import re
 import shutil
 
 import pytest
@@ -94,12 +95,18 @@ def test_as_of_rebuilds_the_past_without_writing_state(workflow_copy):
     assert not (workflow_copy / "data").exists()
 
 
-def test_report_shows_table_prisma_search_log_and_screening_summary(bundled_run):
-    run_snakemake(bundled_run, "--report", "results/report.html")
+def test_report_opens_on_table1_then_prisma_changes_evidence_search_and_screening(bundled_run):
+    run_snakemake(bundled_run, "--report", "results/report.html",
+                  "--report-metadata", "workflow/report/metadata.yaml")  # as `make report`
     page = (bundled_run / "results/report.html").read_text(encoding="utf-8")
-    for shown in ("table1.html", "prisma.svg", "search_log.html", "screening_summary.html",
-                  "1. Search", "2. Screening", "3. PRISMA flow", "4. Table 1"):
+    categories = ["1. Table 1", "2. PRISMA flow", "3. Changes", "4. Evidence over time", "5. Search", "6. Screening"]
+    for shown in ("table1.html", "prisma.svg", "changes.html", "evidence_over_time.svg", "search_log.html",
+                  "screening_summary.html", *categories):
         assert shown in page, shown
+    assert sorted(categories) == categories  # the report orders its menu by name
+    # A landing page (description + metadata) instead of the workflow graph, linking Table 1 first.
+    assert "Studies in Table 1" in page and "Records screened" in page
+    assert page.index("showResultInfo('results/table1.html')") < page.index("showResultInfo('results/prisma.svg')")
 
 
 @pytest.mark.e2e
@@ -126,10 +133,12 @@ def test_the_shipped_review_builds_with_its_own_files_and_state(repo, tmp_path):
     assert prisma["included_in_review"]["studies"] == len(table)
     total = sum(int(row["n_patients"]) for row in table if row["n_patients"].isdigit())
     assert f"{len(table)} studies, {total} patients" in (workdir / "results/table1.md").read_text(encoding="utf-8")
-    version = living.table_hash((workdir / "results/table1.csv").read_bytes())
+    marked = (workdir / "results/table1_marked.csv").read_bytes()  # the version covers what readers see
+    version = living.table_hash(marked)
     if committed and living.read_log(workdir / "data/history")[-1]["state"] == committed[-1]["state"]:
         assert version in registered, "table changed without data/: run `make run` and commit data/"
         assert f"Version {registered[version]} · " in (workdir / "results/table1.md").read_text(encoding="utf-8")
+        assert (repo / f"data/table_versions/{version}.csv").read_bytes() == marked
 
 
 def test_another_snapshot_runs_with_the_reviewers_files_of_this_review(workflow_copy, repo, tmp_path):
@@ -142,6 +151,50 @@ def test_another_snapshot_runs_with_the_reviewers_files_of_this_review(workflow_
     assert (workflow_copy / "results/table1.csv").read_text().count("\n") == 1
     assert "not applied (18716733 is not among this run's records)" in \
         (workflow_copy / "results/logs/extract.log").read_text()
+
+
+def test_snakemake_lint_is_clean(workflow_copy):
+    """Every rule: a conda environment, params for what its shell uses; rule files hold only rules."""
+    result = run_snakemake(workflow_copy, "--lint", check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "Lints for" not in result.stdout + result.stderr
+
+
+def test_prisma_names_other_sources_as_the_config_does(bundled_run, workflow_copy):
+    flow = json.loads((bundled_run / "results/prisma.json").read_text(encoding="utf-8"))
+    assert flow["other_methods"]["identified"]["by_source"] == {
+        "Other databases and congress abstracts": 5, "Reference lists and hand search": 2}
+    svg = (bundled_run / "results/prisma.svg").read_text(encoding="utf-8")
+    assert "Reference lists and hand search" in svg and ".ris" not in svg
+    # A bare path still works: its file name is shown.
+    run_snakemake(workflow_copy, "results/prisma.json", "--config",
+                  "other_sources=['resources/other_sources/other-sources.ris', "
+                  "'config/other_sources/reviewer-added.ris']")
+    flow = json.loads((workflow_copy / "results/prisma.json").read_text(encoding="utf-8"))
+    assert flow["other_methods"]["identified"]["by_source"] == {"other-sources.ris": 5, "reviewer-added.ris": 2}
+
+
+def test_a_reviewer_confirming_a_value_gives_a_new_version_that_says_so(workflow_copy):
+    """Confirming a machine value removes its dagger: the table's values (table1.csv) stay, the
+    version (what readers see) changes and the caption says what changed, in one line."""
+    run_snakemake(workflow_copy)
+    results = workflow_copy / "results"
+    plain, before = (results / "table1.csv").read_bytes(), (results / "table1.md").read_text(encoding="utf-8")
+    old_version = re.search(r"Version (\S+ · [0-9a-f]{8})", before).group(1)
+    values = workflow_copy / "config/extraction/values/Tester.tsv"     # a new reviewer's own file
+    values.write_text("pmid\tfield\tvalue\treviewer\tsource\tnote\n"
+                      "17169297\tn_patients\t6\tTester\treviewer\tconfirmed: 6 cases in the abstract\n",
+                      encoding="utf-8")
+    run_snakemake(workflow_copy)
+    after = (results / "table1.md").read_text(encoding="utf-8")
+    assert (results / "table1.csv").read_bytes() == plain
+    new_version = re.search(r"Version (\S+ · [0-9a-f]{8})", after).group(1)
+    assert new_version != old_version
+    assert f"*Changes since version {old_version}: 1 value verified by a reviewer (Martin Nalda 2006).*" in after
+    assert "| Martin Nalda 2006 [3] | 17169297 | case series† | 6 |" in after
+    changes = (results / "changes.md").read_text(encoding="utf-8")
+    assert f"# Living review: changes since Table 1 version {old_version}\n" in changes
+    assert "n_patients: 6† -> 6" in changes
 
 
 def test_a_study_the_rules_include_waits_for_a_full_text_decision_outside_table_1(workflow_copy):

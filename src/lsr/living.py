@@ -1,18 +1,21 @@
 """Living-review stage: the review's durable history and results/changes.md.
 
 A review *state* is what the team works from: every record with its screening decision and
-its retraction/erratum flags, plus Table 1 exactly as published. Its id is the first 12 hex
+its retraction/erratum flags, plus Table 1 exactly as readers see it (table1_marked.csv:
+values and verification marks). Its id is the first 12 hex
 of a sha256 over both. The history under data/history/ (committed with the review) holds:
 
 - `log.tsv`: one row per transition to a state different from the one before it
   (date, state, table_version, records, included, studies, patients); rows are only appended;
-- `<date>-<state>/records.tsv` and `<date>-<state>/table1.csv`: each distinct state, stored once,
+- `<date>-<state>/records.tsv` and `<date>-<state>/table1_marked.csv`: each distinct state, stored once,
   under the date it was first seen.
 
-results/changes.md always describes the current state against the latest *different* stored
-state, so rerunning with nothing new reproduces it byte for byte. With `as_of`, the current
-state is compared with the latest different state recorded before that date, and the history is
-not written. `lsr changes --update ...` runs Snakemake and exits 0 when a new state was
+results/changes.md lists everything since the previous Table 1 version: every recorded state
+from the last one that still showed the previous version up to the current one, one section per
+recorded state (newest first), each with the Table 1 version it led to; rerunning with nothing new
+reproduces it byte for byte. `lsr changes --since YYYY-MM-DD` gives the same report for any
+window (from the state current before that day), reading the history without writing it. With
+`as_of`, the history up to that date is used and not written. `lsr changes --update ...` runs Snakemake and exits 0 when a new state was
 published, 3 (NOTHING_CHANGED) when not, and another non-zero code on error: the one command
 schedulers need.
 """
@@ -28,11 +31,13 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cli import iso_date
 from .tsv import InputError, atomic_write_text, format_tsv, read_tsv
+from .versions import table_hash, unmarked
 
 HISTORY_DIR = "data/history"
 TABLE_VERSIONS = "data/table_versions.tsv"
@@ -47,6 +52,8 @@ UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
 SCREENING_REQUIRED = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "exclusion_reason",
                       "full_text"]
 TABLE_KEY_COLUMNS = ("study", "pmid")
+STATE_TABLE = "table1_marked.csv"
+"""Name of a stored state's Table 1 (as readers see it, marks included)."""
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -68,7 +75,7 @@ class State:
 
     @property
     def table_version(self) -> str:
-        """Table 1's content hash: first 8 hex of the sha256 of table1.csv (as in the captions)."""
+        """Table 1's version hash: first 8 hex of the sha256 of table1_marked.csv (as in the captions)."""
         return table_hash(self.table_csv.encode("utf-8"))
 
     @property
@@ -81,13 +88,9 @@ class State:
             "records": len(self.records),
             "included": sum(r["decision"] == "include" for r in self.records),
             "studies": len(rows),
-            "patients": sum(int(r["n_patients"]) for r in rows if (r.get("n_patients") or "").isdigit()),
+            "patients": sum(int(unmarked(r["n_patients"])) for r in rows
+                            if unmarked(r.get("n_patients") or "").isdigit()),
         }
-
-
-def table_hash(table_csv: bytes) -> str:
-    """The table version's content hash: first 8 hex digits of the sha256 of table1.csv's bytes."""
-    return hashlib.sha256(table_csv).hexdigest()[:8]
 
 
 def build_state(unique_records: list[dict[str, str]], screening: list[dict[str, str]],
@@ -139,7 +142,7 @@ def load_state(history: str | os.PathLike, entry: dict[str, str]) -> State:
     folder = folders[0]
     records = [{c: row[c] for c in STATE_COLUMNS}
                for row in read_tsv(folder / "records.tsv", required=STATE_COLUMNS)]
-    return State(records, read_text_exact(folder / "table1.csv"))
+    return State(records, read_text_exact(folder / STATE_TABLE))
 
 
 def recorded_record_ids(history: str | os.PathLike | None) -> set[str]:
@@ -161,7 +164,7 @@ def register_state(history: str | os.PathLike, state: State, date: str) -> bool:
     return True
 
 
-STATE_FILES = ("records.tsv", "table1.csv")
+STATE_FILES = ("records.tsv", STATE_TABLE)
 
 
 def store_state(history: str | os.PathLike, state: State, date: str) -> Path:
@@ -179,7 +182,7 @@ def store_state(history: str | os.PathLike, state: State, date: str) -> Path:
     aside.mkdir(parents=True)
     try:
         atomic_write_text(aside / "records.tsv", state.records_tsv)
-        atomic_write_text(aside / "table1.csv", state.table_csv)
+        atomic_write_text(aside / STATE_TABLE, state.table_csv)
         if existing:
             print(f"{folder}: half-written by a run that stopped (missing "
                   f"{', '.join(n for n in STATE_FILES if not (folder / n).is_file())}); rebuilt from this run, "
@@ -196,21 +199,25 @@ def store_state(history: str | os.PathLike, state: State, date: str) -> Path:
     return folder
 
 
-def previous_entry(log: list[dict[str, str]], current_id: str,
-                   before: str | None = None) -> dict[str, str] | None:
-    """The latest log row (dated before `before`, if given) whose state differs from `current_id`."""
-    for entry in reversed(log):
-        if (before is None or entry["date"] < before) and entry["state"] != current_id:
-            return entry
-    return None
+def window(log: list[dict[str, str]], current: State, as_of: str | None = None,
+           since: str | None = None) -> list[tuple[dict[str, str] | None, dict[str, str]]]:
+    """The transitions changes.md reports, oldest first: (previous log row or None, log row).
 
-
-def current_date(log: list[dict[str, str]], current_id: str, as_of: str | None) -> str | None:
-    """When the current state became current: its latest log row (up to `as_of`), else `as_of`."""
-    for entry in reversed(log):
-        if entry["state"] == current_id and (as_of is None or entry["date"] <= as_of):
-            return entry["date"]
-    return as_of  # a state reproduced with as_of that was never recorded
+    The log is read up to `as_of`; the current state ends it (a row dated `as_of` is made up for a
+    reproduced state the log does not end with). The window starts after the last row dated
+    before `since`, or, without `since`, after the last row whose Table 1 version differs from
+    the current one (the previous version): everything since the previous version.
+    """
+    rows = [row for row in log if as_of is None or row["date"] <= as_of]
+    if not rows or rows[-1]["state"] != current.id:
+        rows.append({"date": as_of or "", "state": current.id, "table_version": current.table_version})
+    if since is not None:
+        start = sum(1 for row in rows if row["date"] < since)
+    else:
+        start = len(rows) - 1
+        while start > 0 and rows[start - 1]["table_version"] == current.table_version:
+            start -= 1
+    return [(rows[index - 1] if index else None, rows[index]) for index in range(start, len(rows))]
 
 
 def table_version_dates(table_versions: list[dict[str, str]], log: list[dict[str, str]]) -> dict[str, str]:
@@ -277,8 +284,8 @@ def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tu
         list[dict[str, str]], list[tuple[dict[str, str], dict[str, str]]], list[dict[str, str]]]:
     """Table 1 rows (added, [(old, new) changed], removed) between two versions.
 
-    Rows are the same study when they share a PMID, else when they share the study label (a
-    study from another source that later turns up in PubMed keeps its row).
+    Rows are the same study when they share a PMID, else when they share the study label, marks
+    aside (a study from another source that later turns up in PubMed keeps its row).
     """
     pairs: dict[int, dict[str, str]] = {}
     by_pmid = {row["pmid"]: row for row in old if row.get("pmid")}
@@ -289,10 +296,10 @@ def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tu
     by_study: dict[str, dict[str, str]] = {}
     for row in old:
         if id(row) not in paired:
-            by_study.setdefault(row.get("study", ""), row)
+            by_study.setdefault(unmarked(row.get("study", "")), row)
     for index, row in enumerate(new):
-        if index not in pairs and row.get("study", "") in by_study:
-            pairs[index] = by_study.pop(row["study"])
+        if index not in pairs and unmarked(row.get("study", "")) in by_study:
+            pairs[index] = by_study.pop(unmarked(row["study"]))
     paired = {id(row) for row in pairs.values()}
     added = [row for index, row in enumerate(new) if index not in pairs]
     changed = [(pairs[index], row) for index, row in enumerate(new) if index in pairs and pairs[index] != row]
@@ -301,7 +308,8 @@ def match_table_rows(old: list[dict[str, str]], new: list[dict[str, str]]) -> tu
 
 
 def _row_label(row: dict[str, str]) -> str:
-    return f"{row.get('study', '')} (PMID {row['pmid']})" if row.get("pmid") else row.get("study", "")
+    study = unmarked(row.get("study", ""))
+    return f"{study} (PMID {row['pmid']})" if row.get("pmid") else study
 
 
 def _plural(count: int, word: str, words: str | None = None) -> str:
@@ -313,12 +321,11 @@ def _version(date: str, version: str) -> str:
 
 
 def changes_markdown(current: State, current_on: str, previous: State | None, previous_on: str | None,
-                     version_dates: dict[str, str], as_of: str | None = None, proposed: list[dict] = ()) -> str:
+                     version_dates: dict[str, str], as_of: str | None = None) -> str:
     """What changed from `previous` (None: no earlier state) to `current`, as Markdown.
 
     `current_on`/`previous_on` are the dates the states became current; `version_dates` maps
-    a Table 1 content hash to the date it was first seen; `proposed` (see `proposed_studies`)
-    are listed apart from Table 1. Pure: same arguments, same text.
+    a Table 1 content hash to the date it was first seen. Pure: same arguments, same text.
     """
     before = {r["record_id"]: r for r in (previous.records if previous else [])}
     now = {r["record_id"]: r for r in current.records}
@@ -366,9 +373,6 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
     if changed or gone:
         lines.append(f"- {_plural(len(changed), 'screening decision')} changed; "
                      f"{_plural(len(gone), 'record')} no longer in the review.")
-    if proposed:
-        lines.append(f"- {_plural(len(proposed), 'study', 'studies')} proposed for Table 1 await a reviewer's "
-                     "full-text decision (not in the table).")
     if flagged:
         lines.append(f"- **WARNING: {_plural(len(flagged), 'included study', 'included studies')} retracted "
                      "or corrected** (see below).")
@@ -409,12 +413,6 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
                   "(see results/duplicates.tsv).", ""]
         lines += [f"- {_record_label(r)}: {r['title']} — was {_decision(r)}" for r in gone]
         lines.append("")
-    if proposed:
-        lines += [f"## Proposed for Table 1, awaiting a reviewer ({len(proposed)})", "",
-                  "Included at title/abstract, with the machine's extracted values; a study enters Table 1 "
-                  "only when a reviewer includes it at the full-text stage (`lsr review`).", ""]
-        lines += [f"- {proposal_line(study)}" for study in proposed]
-        lines.append("")
     if added or edited or removed:
         lines += ["## Table 1", ""]
         for r in added:
@@ -431,13 +429,54 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
     return "\n".join(lines)
 
 
+def changes_report(current: State, steps: list[tuple[State | None, str | None, State, str]],
+                   version_dates: dict[str, str], as_of: str | None = None, since: str | None = None,
+                   proposed: Sequence[dict] = ()) -> str:
+    """changes.md: the current Table 1 version, the studies proposed for it (`proposed`, see
+    `proposed_studies`: not in the table), then one section per step (newest first).
+
+    `steps` are (previous state or None, its date, state, date) pairs from `window`, oldest first.
+    Pure: same arguments, same text.
+    """
+    counts = current.counts()
+    version = _version(version_dates.get(current.table_version, steps[-1][3] if steps else ""), current.table_version)
+    if since is not None:
+        scope = f"since {since}"
+    else:
+        first = steps[0][0] if steps else None
+        scope = (f"since Table 1 version {_version(version_dates.get(first.table_version, steps[0][1] or ''), first.table_version)}"
+                 if first is not None else "since the first recorded state")
+    awaiting = sum(r["decision"] == "needs_review" for r in current.records)
+    lines = [f"# Living review: changes {scope}", "",
+             f"Now: Table 1 version **{version}**, {_plural(counts['studies'], 'study', 'studies')}, "
+             f"{_plural(counts['patients'], 'patient')}; {_plural(awaiting, 'record')} awaiting review. "
+             f"{_plural(len(steps), 'review state')} recorded in this window, newest first.", ""]
+    if as_of:
+        lines += [f"Review state as of {as_of} (reproduced with `as_of`; not recorded in the history).", ""]
+    if proposed:
+        lines += [f"## Proposed for Table 1, awaiting a reviewer ({len(proposed)})", "",
+                  "Included at title/abstract, with the machine's extracted values; a study enters Table 1 "
+                  "only when a reviewer includes it at the full-text stage (`lsr review`).", ""]
+        lines += [f"- {proposal_line(study)}" for study in proposed]
+        lines.append("")
+    for previous, previous_on, state, state_on in reversed(steps):
+        text = changes_markdown(state, state_on, previous, previous_on, version_dates)
+        body = text.split("\n", 2)[2]  # without its title line and the blank line after it
+        step_version = _version(version_dates.get(state.table_version, state_on), state.table_version)
+        lines += [f"## {state_on or as_of}: Table 1 version {step_version}", ""]
+        lines += [("#" + line) if line.startswith("## ") else line for line in body.splitlines()]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 # --- stage entry points ------------------------------------------------------------------------
 
 def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathLike,
                     table1: str | os.PathLike, out: str | os.PathLike, history: str | os.PathLike = HISTORY_DIR,
                     table_versions: str | os.PathLike = TABLE_VERSIONS, as_of: str | None = None,
-                    today: str | None = None, extraction: str | os.PathLike | None = None) -> bool:
-    """Record the current state in the history (unless `as_of`) and write changes.md.
+                    today: str | None = None, since: str | None = None,
+                    extraction: str | os.PathLike | None = None) -> bool:
+    """Record the current state in the history (unless `as_of` or `since`) and write changes.md
+    (to stdout when `out` is None), with the studies proposed for Table 1 (from `extraction`).
 
     Returns True when the state was new (recorded now). `today` is the date a new state is
     recorded under (default: today, UTC).
@@ -449,16 +488,25 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
     if extraction is not None:
         proposed = proposed_studies(screening_rows, read_tsv(extraction, required=["record_id", "field", "value"]))
     recorded = False
-    if as_of is None:
+    if as_of is None and since is None:
         recorded = register_state(history, state, today or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))
     log = read_log(history)
-    entry = previous_entry(log, state.id, before=as_of)
-    previous = load_state(history, entry) if entry else None
+    loaded: dict[str, State] = {state.id: state}
+
+    def load(row: dict[str, str]) -> State:
+        if row["state"] not in loaded:
+            loaded[row["state"]] = load_state(history, row)
+        return loaded[row["state"]]
+
+    steps = [(load(before) if before else None, before["date"] if before else None, load(row), row["date"])
+             for before, row in window(log, state, as_of, since)]
     versions = (read_tsv(table_versions, required=["version_date", "content_hash"])
                 if Path(table_versions).exists() else [])
-    text = changes_markdown(state, current_date(log, state.id, as_of), previous, entry["date"] if entry else None,
-                            table_version_dates(versions, log), as_of, proposed)
-    atomic_write_text(out, text)
+    text = changes_report(state, steps, table_version_dates(versions, log), as_of, since, proposed)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(out, text)
     return recorded
 
 
@@ -485,15 +533,20 @@ def configure_cli(parser) -> None:
                      "--forcerun retrieve")
     parser.add_argument("--unique-records", default="results/unique_records.tsv")
     parser.add_argument("--screening", default="results/screening.tsv")
-    parser.add_argument("--table1", default="results/table1.csv")
+    parser.add_argument("--table1", default="results/table1_marked.csv",
+                        help="Table 1 as readers see it (default: %(default)s)")
     parser.add_argument("--extraction", help="extraction table (results/extraction.tsv): the values of the studies "
                                              "proposed for Table 1, listed apart from it")
-    parser.add_argument("--out", default="results/changes.md", help="changes report to write (Markdown)")
+    parser.add_argument("--out", help="changes report to write (Markdown; default results/changes.md, "
+                                      "with --since the standard output)")
     parser.add_argument("--history", default=HISTORY_DIR, help="the review's history folder (default: %(default)s)")
     parser.add_argument("--table-versions", default=TABLE_VERSIONS,
                         help="Table 1 version registry of the tables stage (default: %(default)s)")
     parser.add_argument("--as-of", type=iso_date, help="compare with the state before this date; write no history")
     parser.add_argument("--date", type=iso_date, help="date to record a new state under (default: today, UTC)")
+    parser.add_argument("--since", type=iso_date,
+                        help="report every recorded change from this day on (YYYY-MM-DD); reads the history, "
+                             "writes none")
     parser.add_argument("--update", nargs=argparse.REMAINDER, metavar="SNAKEMAKE_ARG",
                         help="run the pipeline (Snakemake with these arguments) and report by exit code")
 
@@ -501,7 +554,9 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     if args.update is not None:
         return run_update(args.update, args.history)
-    recorded = publish_changes(args.unique_records, args.screening, args.table1, args.out, args.history,
-                               args.table_versions, args.as_of, args.date, args.extraction)
-    print(f"changes: {'new review state recorded' if recorded else 'review state unchanged'} -> {args.out}")
+    out = args.out if args.out or args.since else "results/changes.md"
+    recorded = publish_changes(args.unique_records, args.screening, args.table1, out, args.history,
+                               args.table_versions, args.as_of, args.date, args.since, args.extraction)
+    if out is not None:
+        print(f"changes: {'new review state recorded' if recorded else 'review state unchanged'} -> {out}")
     return 0

@@ -23,8 +23,8 @@ prisma.json (keys in this fixed order, 2-space indent, UTF-8):
 
 and every column holds:
 
-    identified       {"total": n, "by_source": {name: n}}  (database name; RIS file for other
-                     methods; column name for overall)
+    identified       {"total": n, "by_source": {name: n}}  (database name; for other methods the
+                     name the config gives the RIS file, else its file name; column name for overall)
     duplicates_removed  n   duplicate records removed before screening
     screened         n   rows of screening.tsv
     excluded         {"total": n, "by_reason": {reason: n}}  every exclusion reason of the
@@ -144,8 +144,11 @@ def count_flow(
     exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
     full_text_reasons: Sequence[str] | None = None,
     availability: Sequence[Mapping[str, str]] | None = None,
+    source_names: Mapping[str, str] | None = None,
 ) -> dict:
     """The PRISMA flow (layout in the module docstring) from the rows of the five stage tables.
+
+    `source_names` maps a RIS file name (other_records' source_file) to the name readers see.
 
     records: PubMed records (one per PMID); other_records: every RIS record read (record_id,
     source_file); duplicates: removed records (record_id); unique_records: record_id, source;
@@ -159,7 +162,7 @@ def count_flow(
     by_file: dict[str, int] = {}
     for row in other_records:
         other_ids.add(row["record_id"])
-        name = row["source_file"] or "unnamed source"
+        name = (source_names or {}).get(row["source_file"], row["source_file"]) or "unnamed source"
         by_file[name] = by_file.get(name, 0) + 1
     columns = {
         DATABASES: _empty_column({"PubMed": len(records)}, exclusion_reasons, full_text_reasons),
@@ -663,7 +666,8 @@ def flow_svg(flow: Mapping) -> str:
 
 
 def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
-              full_text_reasons: Sequence[str] | None = None) -> dict:
+              full_text_reasons: Sequence[str] | None = None,
+              source_names: Mapping[str, str] | None = None) -> dict:
     """Read the five stage tables named in `paths` (keys of DEFAULT_PATHS) and count the flow."""
     required = {
         "records": ("pmid",),
@@ -677,7 +681,7 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
         if paths.get("availability") else None
     return count_flow(**tables, paths={name: str(path) for name, path in paths.items() if path},
                       exclusion_reasons=exclusion_reasons, full_text_reasons=full_text_reasons,
-                      availability=availability)
+                      availability=availability, source_names=source_names)
 
 
 def read_exclusion_reasons(eligibility: str | os.PathLike, key: str = "exclusion_reasons") -> list[str]:
@@ -692,9 +696,10 @@ def read_exclusion_reasons(eligibility: str | os.PathLike, key: str = "exclusion
 
 def write_prisma(paths: Mapping[str, str | os.PathLike], json_path: str | os.PathLike,
                  svg_path: str | os.PathLike, exclusion_reasons: Sequence[str] = EXCLUSION_REASONS,
-                 full_text_reasons: Sequence[str] | None = None) -> dict:
+                 full_text_reasons: Sequence[str] | None = None,
+                 source_names: Mapping[str, str] | None = None) -> dict:
     """Count, check, then write prisma.json and prisma.svg atomically; returns the flow."""
-    flow = read_flow(paths, exclusion_reasons, full_text_reasons)
+    flow = read_flow(paths, exclusion_reasons, full_text_reasons, source_names)
     check_flow(flow)
     atomic_write_text(json_path, flow_json(flow))
     atomic_write_text(svg_path, flow_svg(flow))
@@ -710,6 +715,8 @@ def configure_cli(parser) -> None:
     parser.add_argument("--fulltext-availability", dest="availability",
                         help="full texts of the records sought (results/fulltext/availability.tsv): adds reports "
                              "sought and not retrieved")
+    parser.add_argument("--source-name", action="append", default=[], metavar="FILE=NAME",
+                        help="show the other source read from RIS file FILE (its file name) as NAME; repeatable")
     parser.add_argument("--json", default="results/prisma.json", help="flow counts to write")
     parser.add_argument("--svg", default="results/prisma.svg", help="flow diagram to write")
 
@@ -718,8 +725,15 @@ def run_cli(args) -> int:
     paths = {name: getattr(args, name) for name in (*DEFAULT_PATHS, "availability")}
     reasons = read_exclusion_reasons(args.eligibility) if args.eligibility else EXCLUSION_REASONS
     full_text = read_exclusion_reasons(args.eligibility, "full_text_exclusion_reasons") if args.eligibility else None
+    names = {}
+    for pair in args.source_name:
+        file_name, separator, name = pair.partition("=")
+        if not separator or not file_name or not name:
+            print(f"lsr prisma: error: --source-name {pair!r}: expected FILE=NAME", file=sys.stderr)
+            return 2
+        names[file_name] = name
     try:
-        flow = write_prisma(paths, args.json, args.svg, reasons, full_text)
+        flow = write_prisma(paths, args.json, args.svg, reasons, full_text, names)
     except FlowCountError as error:
         print(f"lsr prisma: error: {error}", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ from lxml import etree
 from .tsv import InputError, read_tsv, write_tsv
 
 COLUMNS = [
-    "pmid", "doi", "pmcid", "title", "abstract", "journal", "year", "authors", "first_author",
+    "pmid", "doi", "pmcid", "title", "abstract", "journal", "year", "volume", "issue", "pages", "authors", "first_author",
     "language", "publication_types", "mesh_terms", "keywords", "retracted", "erratum",
     "version", "date_revised", "source_file",
 ]
@@ -264,6 +264,7 @@ def parse_article(element: etree._Element, source_file: str) -> dict[str, str]:
         raise _MissingElement("Article")
 
     title = vernacular_title = iso_abbreviation = journal_title = year = article_year = ""
+    volume = issue = pages = ""
     abstract = None
     author_lists, languages, publication_types, elocation_dois = [], [], [], []
     for part in article:
@@ -276,8 +277,12 @@ def parse_article(element: etree._Element, source_file: str) -> dict[str, str]:
                     journal_title = _text(field)
                 elif field.tag == "JournalIssue":
                     year = next((_pub_year(date) for date in field if date.tag == "PubDate"), "")
+                    volume = _text(field.find("Volume"))
+                    issue = _text(field.find("Issue"))
         elif tag == "ArticleTitle":
             title = _text(part)
+        elif tag == "Pagination":
+            pages = _text(part.find("MedlinePgn"))
         elif tag == "VernacularTitle":
             vernacular_title = _text(part)
         elif tag == "Abstract":
@@ -303,6 +308,7 @@ def parse_article(element: etree._Element, source_file: str) -> dict[str, str]:
         "journal": iso_abbreviation or journal_title or _text(
             journal_info.find("MedlineTA") if journal_info is not None else None),
         "year": year or article_year,
+        "volume": volume, "issue": issue, "pages": pages,
         "authors": LIST_SEP.join(authors),
         "first_author": first_author,
         "language": LIST_SEP.join(languages),

@@ -887,9 +887,14 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
     states = Counter(r["full_text"] for r in rows if r["full_text"])
     lines += [f"| {state} | {states[state]} |" for state in FULL_TEXT_STATES]
     lines += ["", "Only `include` at full text enters Table 1; `awaiting` records are proposed, not published."]
-    lines += ["", "## Decided by", "", "| decided by | records |", "|---|---:|"]
-    deciders = Counter(r["decided_by"] for r in rows)
-    lines += [f"| {who} | {deciders[who]} |" for who in sorted(deciders, key=lambda w: (w != "rules", w))]
+    # One row per decider, split by decision: the rules' include + exclude is the count of records
+    # "decided by the rules without a reviewer" above; their needs_review awaits a reviewer.
+    lines += ["", "## Decided by", "", "| decided by | include | exclude | needs_review | records |",
+              "|---|---:|---:|---:|---:|"]
+    deciders = Counter((r["decided_by"], r["decision"]) for r in rows)
+    for who in sorted({who for who, _ in deciders}, key=lambda w: (w != "rules", w)):
+        counts = [deciders[who, decision] for decision in ("include", "exclude", "needs_review")]
+        lines.append(f"| {who} | {' | '.join(map(str, counts))} | {sum(counts)} |")
     lines += ["", "## Agreement between reviewers", ""]
     votes = [d for d in reviewers.stage_decisions(decisions, reviewers.TITLE_ABSTRACT) if d["final"] != "yes"]
     agreement = reviewers.pairwise_agreement(votes)

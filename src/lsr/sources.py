@@ -22,7 +22,7 @@ from .tsv import InputError, read_tsv, write_tsv
 
 COLUMNS = [
     "record_id", "pmid", "source", "source_file", "doi", "pmcid", "title", "abstract", "journal",
-    "year", "authors", "first_author", "language", "publication_types", "mesh_terms", "keywords",
+    "year", "volume", "issue", "pages", "authors", "first_author", "language", "publication_types", "mesh_terms", "keywords",
     "retracted", "erratum",
 ]
 """Columns of results/unique_records.tsv and results/other_records.tsv."""
@@ -30,7 +30,7 @@ COLUMNS = [
 DUPLICATE_COLUMNS = ["record_id", "duplicate_of", "matched_on", "source_file", "title"]
 """Columns of results/duplicates.tsv; matched_on is doi, pmid or title."""
 
-RECORDS_COLUMNS = ["pmid", "doi", "pmcid", "title", "abstract", "journal", "year", "authors",
+RECORDS_COLUMNS = ["pmid", "doi", "pmcid", "title", "abstract", "journal", "year", "volume", "issue", "pages", "authors",
                    "first_author", "language", "publication_types", "mesh_terms", "keywords",
                    "retracted", "erratum", "source_file"]
 
@@ -299,6 +299,8 @@ def _row(path: Path, record: _Record, entry: Mapping) -> dict:
         "journal": _first(entry, "secondary_title", "journal_name", "alternate_title3",
                           "alternate_title2", "alternate_title1"),
         "year": year_match.group(1) if year_match else "",
+        "volume": _first(entry, "volume"), "issue": _first(entry, "number"),
+        "pages": "-".join(page for page in (_first(entry, "start_page"), _first(entry, "end_page")) if page),
         "authors": LIST_SEP.join(display for display, _ in authors),
         "first_author": authors[0][1] if authors else "",
         "language": _language(_as_list(entry.get("language"))),

@@ -1,7 +1,7 @@
 """`lsr status`: what awaits the review team, read from the last run's outputs in a few lines.
 
 Reads results/screening.tsv (records awaiting review, conflicts, the full-text stage: studies
-proposed for Table 1 that await a reviewer's full-text decision), results/table1.csv with
+proposed for Table 1 that await a reviewer's full-text decision), results/table1_marked.csv with
 data/table_versions.tsv (the published table version), results/search_log.tsv (last search),
 results/extraction.tsv (values no reviewer has checked yet) and data/history/log.tsv (when the
 review state last changed), then says what to do next. Reads only small text files and imports
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .living import PROPOSAL_FIELDS, proposed_studies, table_hash
+from .living import PROPOSAL_FIELDS, proposed_studies
+from .versions import table_hash
 from .tsv import read_tsv
 
 DECISIONS = "config/screening/decisions/<your name>.tsv"
@@ -57,9 +58,9 @@ def status_lines(root: Path) -> list[str]:
         lines.append(f"Last search:      {last['date']} ({last['source']}; {logged} logged)")
     else:
         lines.append("Last search:      none logged (results/search_log.tsv missing)")
-    version = table_version(results / "table1.csv", data / "table_versions.tsv")
+    version = table_version(results / "table1_marked.csv", data / "table_versions.tsv")
     lines.append(f"Table 1 version:  {version[0]} · {version[1]}" if version
-                 else "Table 1 version:  not built yet (results/table1.csv missing)")
+                 else "Table 1 version:  not built yet (results/table1_marked.csv missing)")
     history = _rows(data / "history" / "log.tsv", ["date", "state"])
     if history:
         lines.append(f"Review state:     {history[-1]['state']} since {history[-1]['date']} "

@@ -8,10 +8,13 @@ they are not in the table and do not change its version.
 table1.csv is the machine-readable table: exactly the TABLE1.md columns, `NR` literal, no marks.
 table1.md, .html, .tex and .docx show the same rows, oldest study first, with a caption carrying
 the table version, a total line, abbreviation footnotes and a dagger (†) on every value no reviewer
-has verified (an extraction row with an empty `reviewer`).
+has verified (an extraction row with an empty `reviewer`). Study n carries the number [n] of its
+entry in the reference list that ends each human format (lsr.references, which also writes
+references.ris and references.bib); evidence_over_time.svg (lsr.evidence) charts the same rows.
 
 The version is the date a table content was first published plus the first 8 hex digits of the
-sha256 of table1.csv. Dates come from the version registry (data/table_versions.tsv, durable state
+sha256 of table1_marked.csv (the table as readers see it, marks included: lsr.versions); each
+caption also says in one line what changed since the previous version. Dates come from the version registry (data/table_versions.tsv, durable state
 of the living review): a content already registered keeps its date, so identical content gives
 byte-identical files on any day; new content is registered with today's UTC date (an `as_of` rebuild registers nothing).
 """
@@ -28,19 +31,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cli import iso_date
+# The extraction stage's contract: its columns; the field registry: fields (TABLE1.md order), sources.
 from .extraction import COLUMNS as EXTRACTION_COLUMNS
 from .fields import FIELDS as FIELD_DEFINITIONS, NAMES as FIELDS, NR, SOURCES, UNCLEAR
-from .living import table_hash
+from . import versions
+from .versions import DAGGER, table_hash
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, read_tsv, write_tsv
 
 COLUMNS = ("study", "pmid", *FIELDS[1:], "evidence")
 """Columns of results/table1.csv (TABLE1.md)."""
 
 REGISTRY_COLUMNS = ("version_date", "content_hash", "studies", "patients")
-DAGGER = "†"
 TITLE = "Clinical profile of patients with juvenile dermatomyositis treated with systemic tacrolimus."
-OUTPUT_NAMES = {"csv": "table1.csv", "md": "table1.md", "html": "table1.html",
-                "tex": "table1.tex", "docx": "table1.docx"}
+OUTPUT_NAMES = {"csv": "table1.csv", "marked": "table1_marked.csv", "md": "table1.md", "html": "table1.html",
+                "tex": "table1.tex", "docx": "table1.docx", "ris": "references.ris", "bib": "references.bib",
+                "figure": "evidence_over_time.svg"}
 
 HEADERS = {"pmid": "PMID", "evidence": "Evidence", **{field.name: field.header for field in FIELD_DEFINITIONS}}
 """Column headings of the human-facing formats (same columns and order as the csv)."""
@@ -93,6 +98,8 @@ class Study:
 class Version:
     date: str
     content_hash: str
+    changes: str = ""
+    """One line: what changed since the previous version (versions.change_line)."""
 
     @property
     def label(self) -> str:
@@ -174,6 +181,21 @@ def format_csv(studies: Sequence[Study]) -> str:
     return buffer.getvalue()
 
 
+def marked_row(study: Study) -> dict[str, str]:
+    """The study as readers see it: each value as printed, with its verification mark."""
+    return {column: text + (DAGGER if marked else "")
+            for column, (text, marked) in zip(COLUMNS, display_cells(study))}
+
+
+def format_marked_csv(studies: Sequence[Study]) -> str:
+    """table1_marked.csv: Table 1 as the human formats show it (its hash is the version)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(marked_row(study) for study in studies)
+    return buffer.getvalue()
+
+
 # --- total and footnotes -----------------------------------------------------------------------
 
 def total_patients(studies: Sequence[Study]) -> int:
@@ -231,20 +253,33 @@ def display_cells(study: Study) -> list[tuple[str, bool]]:
 
 # --- human-facing formats ----------------------------------------------------------------------
 
+def _citation(number: int, references: Sequence[str]) -> str:
+    """The study's pointer into the reference list (reference n is row n), if there is a list."""
+    return f" [{number}]" if references else ""
+
+
 def _md_escape(text: str) -> str:
     return re.sub(r"([\\|*_`<>\[\]])", r"\\\1", text)
 
 
-def render_markdown(studies: Sequence[Study], version: Version) -> str:
-    lines = [f"**Table 1.** {TITLE} {version.label}", "",
+def render_markdown(studies: Sequence[Study], version: Version, references: Sequence[str] = ()) -> str:
+    """Markdown: caption, change line, table (study n cites reference [n]), total, notes, references."""
+    lines = [f"**Table 1.** {TITLE} {version.label}", ""]
+    if version.changes:
+        lines += [f"*{_md_escape(version.changes)}*", ""]
+    lines += [
              "| " + " | ".join(HEADERS[c] for c in COLUMNS) + " |",
              "|" + "|".join("---" for _ in COLUMNS) + "|"]
-    for study in studies:
-        lines.append("| " + " | ".join(_md_escape(text) + (DAGGER if marked else "")
-                                       for text, marked in display_cells(study)) + " |")
+    for number, study in enumerate(studies, 1):
+        texts = [_md_escape(text) + (DAGGER if marked else "") for text, marked in display_cells(study)]
+        texts[0] += _citation(number, references)
+        lines.append("| " + " | ".join(texts) + " |")
     lines += ["", f"**{total_line(studies)}.**", ""]
     for note in footnotes(studies):
         lines += [_md_escape(note), ""]
+    if references:
+        lines += ["**References**", ""]
+        lines += [f"{number}. {_md_escape(text)}" for number, text in enumerate(references, 1)] + [""]
     return "\n".join(lines[:-1]) + "\n"
 
 
@@ -258,6 +293,7 @@ main { max-width: 1600px; margin: 0 auto; padding: 16px; }
 table { border-collapse: collapse; width: 100%; min-width: 1200px; font-size: 13px; }
 caption { caption-side: top; text-align: left; padding: 10px 12px; font-size: 15px;
   position: sticky; left: 0; max-width: calc(100vw - 34px); }
+.changes { display: block; margin-top: 2px; color: var(--muted); font-size: 13px; }
 .version { display: inline-block; margin-left: 4px; color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
 th, td { padding: 6px 8px; border-top: 1px solid var(--line); text-align: left; vertical-align: top; }
 thead th { background: var(--band); font-weight: 600; border-top: 0; }
@@ -269,6 +305,13 @@ tfoot td { font-weight: 600; background: var(--band); }
 a { color: var(--accent); }
 .notes { font-size: 13px; color: var(--muted); margin-top: 12px; }
 .notes p { margin: 4px 0; }
+.references { font-size: 13px; margin-top: 16px; }
+.references h2 { font-size: 15px; margin: 8px 0 4px; }
+.evidence figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
+.references li { margin: 2px 0; overflow-wrap: anywhere; }
+a.ref { font-weight: 400; text-decoration: none; }
+.evidence { margin: 16px 0 0; }
+.evidence img { max-width: 100%; height: auto; }
 @media (max-width: 760px) {
   main { padding: 10px; }
   .table-wrap { overflow: visible; border: 0; }
@@ -300,23 +343,29 @@ def _html_value(column: str, text: str, marked: bool) -> str:
     return body
 
 
-def render_html(studies: Sequence[Study], version: Version) -> str:
-    """A standalone page: scrollable table on wide screens, one card per study on phones."""
+def render_html(studies: Sequence[Study], version: Version, references: Sequence[str] = (),
+                figure: str = "") -> str:
+    """A standalone page: scrollable table on wide screens, one card per study on phones; then the
+    numbered references (HTML from the style) and `figure` (an image file name), if given."""
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>Table 1 — systemic tacrolimus in juvenile dermatomyositis ({html.escape(version.label)})</title>",
            f"<style>\n{_HTML_STYLE}</style>", "</head>", "<body>", "<main>", '<div class="table-wrap">',
            "<table>",
            f'<caption><strong>Table 1.</strong> {html.escape(TITLE)} '
-           f'<span class="version">{html.escape(version.label)}</span></caption>',
+           f'<span class="version">{html.escape(version.label)}</span>'
+           + (f'<span class="changes">{html.escape(version.changes)}</span>' if version.changes else "")
+           + "</caption>",
            "<thead><tr>" + "".join(f'<th scope="col">{html.escape(HEADERS[c])}</th>' for c in COLUMNS)
            + "</tr></thead>", "<tbody>"]
-    for study in studies:
+    for number, study in enumerate(studies, 1):
         cells = []
         for column, (text, marked) in zip(COLUMNS, display_cells(study)):
             label = html.escape(HEADERS[column], quote=True)
             value = _html_value(column, text, marked)
             if column == "study":
+                if references:
+                    value += f' <a class="ref" href="#ref-{number}">[{number}]</a>'
                 cells.append(f'<th scope="row" data-label="{label}">{value}</th>')
             else:
                 css = ' class="num"' if column in _NUMERIC else ""
@@ -326,7 +375,17 @@ def render_html(studies: Sequence[Study], version: Version) -> str:
     out += ["</tbody>", f'<tfoot><tr><td colspan="{len(COLUMNS)}">{html.escape(total_line(studies))}</td></tr></tfoot>',
             "</table>", "</div>", '<div class="notes">']
     out += [f"<p>{html.escape(note)}</p>" for note in footnotes(studies)]
-    out += ["</div>", "</main>", "</body>", "</html>"]
+    out.append("</div>")
+    if references:
+        out += ['<section class="references">', "<h2>References</h2>", "<ol>"]
+        out += [f'<li id="ref-{number}">{text}</li>' for number, text in enumerate(references, 1)]
+        out += ["</ol>", "</section>"]
+    if figure:
+        out += ['<figure class="evidence">', f'<img src="{html.escape(figure, quote=True)}" '
+                'alt="Cumulative studies and patients in Table 1 by publication year">',
+                "<figcaption>Evidence over time: cumulative studies and patients in Table 1 by year of "
+                "publication.</figcaption>", "</figure>"]
+    out += ["</main>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
@@ -353,7 +412,7 @@ def tex_escape(text: str) -> str:
     return _TEX_PATTERN.sub(lambda match: _TEX_SPECIAL[match.group(0)], text)
 
 
-def render_latex(studies: Sequence[Study], version: Version) -> str:
+def render_latex(studies: Sequence[Study], version: Version, references: Sequence[str] = ()) -> str:
     """A booktabs longtable fragment to \\input or paste into a manuscript (breaks across pages)."""
     span = len(COLUMNS)
     spec = "".join(rf">{{\raggedright\arraybackslash}}p{{{_TEX_WIDTHS[c]}cm}}" for c in COLUMNS)
@@ -368,24 +427,29 @@ def render_latex(studies: Sequence[Study], version: Version) -> str:
         r"\setlength{\LTcapwidth}{\linewidth}",
         r"\setlength{\parindent}{0pt}",
         rf"\begin{{longtable}}{{@{{}}{spec}@{{}}}}",
-        rf"\caption{{{tex_escape(TITLE)} {tex_escape(version.label)}}}\label{{tab:table1}} \\",
+        rf"\caption{{{tex_escape(TITLE)} {tex_escape(version.label)}"
+        + (rf"\newline {tex_escape(version.changes)}" if version.changes else "") + r"}\label{tab:table1} \\",
         r"\toprule", header, r"\midrule", r"\endfirsthead",
         rf"\multicolumn{{{span}}}{{@{{}}l}}{{\tablename~\thetable{{}} (continued)}} \\",
         r"\toprule", header, r"\midrule", r"\endhead",
     ]
-    for study in studies:
-        lines.append(" & ".join(tex_escape(text) + (r"\textsuperscript{\dag}" if marked else "")
-                                for text, marked in display_cells(study)) + r" \\")
+    for number, study in enumerate(studies, 1):
+        texts = [tex_escape(text) + (r"\textsuperscript{\dag}" if marked else "") for text, marked in display_cells(study)]
+        texts[0] += _citation(number, references)
+        lines.append(" & ".join(texts) + r" \\")
     lines += [r"\midrule",
               rf"\multicolumn{{{span}}}{{@{{}}l}}{{{tex_escape(total_line(studies))}}} \\",
               r"\bottomrule",
               r"\end{longtable}"]
     lines += [tex_escape(note) + r"\par" for note in footnotes(studies)]
+    if references:
+        lines.append(r"\medskip\textbf{References}\par")
+        lines += [f"{number}. {tex_escape(text)}" + r"\par" for number, text in enumerate(references, 1)]
     lines.append(r"\endgroup")
     return "\n".join(lines) + "\n"
 
 
-def render_docx(studies: Sequence[Study], version: Version) -> bytes:
+def render_docx(studies: Sequence[Study], version: Version, references: Sequence[str] = ()) -> bytes:
     """A Word document holding Table 1 as a real table: landscape A4, 7 pt, repeated header row."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -408,6 +472,10 @@ def render_docx(studies: Sequence[Study], version: Version) -> bytes:
     for text, bold in (("Table 1. ", True), (f"{TITLE} ", False), (version.label, False)):
         run = caption.add_run(text)
         run.bold, run.font.size = bold, Pt(9)
+    if version.changes:
+        changes = document.add_paragraph()
+        changes.paragraph_format.space_after = Pt(4)
+        changes.add_run(version.changes).italic = True
 
     table = document.add_table(rows=1, cols=len(COLUMNS))
     table.style = "Table Grid"
@@ -437,18 +505,26 @@ def render_docx(studies: Sequence[Study], version: Version) -> bytes:
     for cell, column, width in zip(header.cells, COLUMNS, widths):
         cell.width = width
         fill(cell, HEADERS[column], bold=True)
-    for study in studies:
+    for number, study in enumerate(studies, 1):
         row = table.add_row()
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        for cell, (text, marked), width in zip(row.cells, display_cells(study), widths):
+        for index, (cell, (text, marked), width) in enumerate(zip(row.cells, display_cells(study), widths)):
             cell.width = width
             fill(cell, text, marked)
+            if index == 0 and references:
+                cell.paragraphs[0].add_run(_citation(number, references))
     total = table.add_row()
     merged = total.cells[0].merge(total.cells[-1])
     fill(merged, total_line(studies), bold=True)
 
     for note in footnotes(studies):
         document.add_paragraph(note).paragraph_format.space_before = Pt(2)
+    if references:
+        heading = document.add_paragraph()
+        heading.paragraph_format.space_before = Pt(6)
+        heading.add_run("References").bold = True
+        for number, text in enumerate(references, 1):
+            document.add_paragraph(f"{number}. {text}")
 
     properties = document.core_properties
     properties.title = "Table 1: systemic tacrolimus in juvenile dermatomyositis"
@@ -510,13 +586,28 @@ def resolve_version(registry: Sequence[Mapping[str, str]], digest: str, studies:
 
 # --- the stage ---------------------------------------------------------------------------------
 
-def render_all(studies: Sequence[Study], version: Version) -> dict[str, bytes]:
-    """The human-facing formats, keyed like OUTPUT_NAMES."""
+def render_all(studies: Sequence[Study], version: Version,
+               records: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, bytes]:
+    """The human-facing formats, the reference files and the evidence figure, keyed like OUTPUT_NAMES.
+
+    `records` (unique_records.tsv rows by record id) give the references' metadata.
+    """
+    from . import evidence, references
+
+    cited = references.build_references([(s.record_id, s.cells["study"].value, s.pmid) for s in studies],
+                                        records or {})
+    plain = references.bibliography(cited) if cited else []
+    marked_up = references.bibliography(cited, html=True) if cited else []
+    figure = evidence.figure_svg(evidence.cumulative_by_year([(s.year, s.patients) for s in studies]),
+                                 f"Table 1 evidence over time ({version.label})")
     return {
-        "md": render_markdown(studies, version).encode("utf-8"),
-        "html": render_html(studies, version).encode("utf-8"),
-        "tex": render_latex(studies, version).encode("utf-8"),
-        "docx": render_docx(studies, version),
+        "md": render_markdown(studies, version, plain).encode("utf-8"),
+        "html": render_html(studies, version, marked_up, OUTPUT_NAMES["figure"]).encode("utf-8"),
+        "tex": render_latex(studies, version, plain).encode("utf-8"),
+        "docx": render_docx(studies, version, plain),
+        "ris": references.format_ris(cited).encode("utf-8"),
+        "bib": references.format_bibtex(cited).encode("utf-8"),
+        "figure": figure.encode("utf-8"),
     }
 
 
@@ -535,20 +626,31 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
     it dates a content the registry does not know with the `as_of` day, and writes no state.
     """
     extraction = read_tsv(extraction_path, required=EXTRACTION_COLUMNS)
+    # Years order the rows; authors, title, journal, doi and pmid (where present) make the references.
     records = read_tsv(records_path, required=("record_id", "year")) if records_path else []
     studies = build_studies(extraction, records, path=str(extraction_path))
     if screening_path is not None:
         admitted = admitted_records(read_tsv(screening_path, required=("record_id", "full_text")))
         studies = [study for study in studies if study.record_id in admitted]
-    csv_text = format_csv(studies)
-    version, registry = resolve_version(read_registry(registry_path), table_hash(csv_text.encode("utf-8")),
+    csv_text, marked_text = format_csv(studies), format_marked_csv(studies)
+    known = read_registry(registry_path)
+    version, registry = resolve_version(known, table_hash(marked_text.encode("utf-8")),
                                         len(studies), total_patients(studies), today)
-    rendered = render_all(studies, version)
+    before = versions.previous_row(known, version.content_hash)
+    changes = versions.change_line(
+        f"{before['version_date']} · {before['content_hash']}" if before else None,
+        versions.load_content(registry_path, before["content_hash"]) if before else None,
+        list(csv.DictReader(io.StringIO(marked_text))))
+    version = Version(version.date, version.content_hash, changes)
+    rendered = render_all(studies, version, {row["record_id"]: row for row in records})
     registered = registry is not None and register
+    if register:
+        versions.store_content(registry_path, version.content_hash, marked_text)
     if registered:
         write_tsv(registry_path, registry, REGISTRY_COLUMNS)
     outdir = Path(outdir)
     atomic_write_text(outdir / OUTPUT_NAMES["csv"], csv_text)
+    atomic_write_text(outdir / OUTPUT_NAMES["marked"], marked_text)
     for key, data in rendered.items():
         atomic_write_bytes(outdir / OUTPUT_NAMES[key], data)
     return studies, version, registered
@@ -562,7 +664,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--records", help="unique records (results/unique_records.tsv): record years for ordering")
     parser.add_argument("--registry", required=True,
                         help="table version registry (data/table_versions.tsv); created or appended when the content is new")
-    parser.add_argument("--outdir", required=True, help="folder for table1.csv, .md, .html, .tex, .docx")
+    parser.add_argument("--outdir", required=True, help="folder for table1.csv, table1_marked.csv, .md, .html, .tex, .docx")
     parser.add_argument("--as-of", type=iso_date,
                         help="rebuild as of that day (YYYY-MM-DD): a table content the registry does not know "
                              "is dated that day and not registered")

@@ -5,21 +5,25 @@ rule extract:
         records="results/unique_records.tsv",
         screening="results/screening.tsv",
         # Every reviewer's file (config/extraction/values/<reviewer>.tsv): a new file reruns the rule.
-        reviewer_values=reviewer_files(config["extraction"]["reviewer_values"]),
+        reviewer_values=lsr_workflow.reviewer_files(config["extraction"]["reviewer_values"]),
         fulltext_values="results/fulltext/values.tsv",
     output:
         extraction="results/extraction.tsv",
     params:
-        reviewer_values=config["extraction"]["reviewer_values"],
+        lsr=LSR,
+        # The folder of the reviewers' files (the rule reads all of them; an empty folder is no decisions).
+        reviewer_values=lambda wildcards: config["extraction"]["reviewer_values"],
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
     log:
         "results/logs/extract.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} --log {log:q} extract --records {input.records} --screening {input.screening} "
-        "--reviewer-values {params.reviewer_values:q} --fulltext-values {input.fulltext_values} --out {output.extraction} "
-        "{params.as_of} --history {params.history:q}"
+        "{params.lsr} --log {log:q} extract --records {input.records} --screening {input.screening} "
+        "--reviewer-values {params.reviewer_values:q} --fulltext-values {input.fulltext_values} "
+        "--out {output.extraction} {params.as_of} --history {params.history:q}"
 
 
 PUBLISHED += [rules.extract.output.extraction]

@@ -1,55 +1,29 @@
-FULLTEXT = config.get("fulltext") or {}
-FULLTEXT_SUPPLIED = FULLTEXT.get("supplied", "config/fulltext/fulltexts.tsv")
-FULLTEXT_STORE = os.path.join(DATA_DIR, "fulltext")
-
-
-def supplied_papers(wildcards):
-    """The files fulltexts.tsv names (so an edited paper reruns the stage); `lsr fulltext` checks them."""
-    from lsr.tsv import InputError, read_tsv
-
-    try:
-        rows = read_tsv(FULLTEXT_SUPPLIED, allow_comments=True)
-    except InputError:
-        return []  # the stage itself reports what is wrong with the file (file, line, field)
-    folder = os.path.dirname(FULLTEXT_SUPPLIED)
-    return [p for p in (os.path.join(folder, row.get("file", "")) for row in rows) if os.path.isfile(p)]
-
-
-def pmc_options():
-    """`--pmc` and the E-utilities settings when fulltext.pmc is on (the e-mail and key come from the
-    environment, see common.smk)."""
-    if not FULLTEXT.get("pmc") or config.get("as_of"):
-        return ""  # a rebuild of a past day (as_of) reads only the stored articles
-    ncbi = config.get("ncbi", {})
-    options = {"--eutils-url": ncbi.get("eutils_url"), "--max-tries": ncbi.get("max_tries"),
-               "--backoff-seconds": ncbi.get("backoff_seconds"), "--timeout-seconds": ncbi.get("timeout_seconds")}
-    return "--pmc " + " ".join(f"{name} {shlex.quote(str(value))}" for name, value in options.items()
-                               if value not in (None, ""))
-
-
 rule fulltext:
     """Full texts of the records included at title/abstract (reviewer-supplied papers, PubMed Central
     articles kept under data/fulltext/) and the Table 1 values read from them, case by case."""
     input:
         records="results/unique_records.tsv",
         screening="results/screening.tsv",
-        supplied=FULLTEXT_SUPPLIED,
-        papers=supplied_papers,
+        supplied=lsr_workflow.fulltext_supplied(config),
+        papers=lsr_workflow.supplied_papers(config),
     output:
         availability="results/fulltext/availability.tsv",
         values="results/fulltext/values.tsv",
         cases="results/fulltext/cases.tsv",
     params:
-        store=FULLTEXT_STORE,
-        pmc=pmc_options(),
+        lsr=LSR,
+        store=lsr_workflow.fulltext_store(config),
+        pmc=lsr_workflow.pmc_options(config),
         # Rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
     log:
         "results/logs/fulltext.log",
+    conda:
+        CONDA_ENV
     # Fetching from PMC needs the internet: run it on the submitting machine.
-    localrule: bool(FULLTEXT.get("pmc"))
+    localrule: lsr_workflow.fulltext_pmc(config)
     shell:
-        "{LSR} --log {log:q} fulltext --records {input.records:q} --screening {input.screening:q} --supplied {input.supplied:q} "
+        "{params.lsr} --log {log:q} fulltext --records {input.records:q} --screening {input.screening:q} --supplied {input.supplied:q} "
         "--store {params.store:q} {params.pmc} --availability {output.availability} --values {output.values} "
         "--cases {output.cases} --history {params.history:q}"
 

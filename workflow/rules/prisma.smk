@@ -11,15 +11,21 @@ rule prisma:
         availability="results/fulltext/availability.tsv",
     output:
         json="results/prisma.json",
-        svg=report("results/prisma.svg", caption="../report/prisma.rst", category="3. PRISMA flow"),
+        svg=report("results/prisma.svg", caption="../report/prisma.rst", category="2. PRISMA flow"),
+    params:
+        lsr=LSR,
+        # The names the config gives the other sources, shown instead of their file names.
+        source_names=lsr_workflow.source_names_option(config),
     log:
         "results/logs/prisma.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} --log {log:q} prisma --records {input.records} --other-records {input.other_records} "
+        "{params.lsr} --log {log:q} prisma --records {input.records} --other-records {input.other_records} "
         "--duplicates {input.duplicates} --unique-records {input.unique_records} "
         "--screening {input.screening} --eligibility {input.eligibility:q} "
         "--fulltext-availability {input.availability} "
-        "--json {output.json} --svg {output.svg}"
+        "{params.source_names} --json {output.json} --svg {output.svg}"
 
 
 PUBLISHED += [rules.prisma.output.json, rules.prisma.output.svg]

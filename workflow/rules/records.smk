@@ -4,8 +4,12 @@ rule records:
         manifest=rules.retrieve.output.manifest,
     output:
         records="results/records.tsv",
+    params:
+        lsr=LSR,
     log:
         "results/logs/records.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} --log {log:q} records --manifest {input.manifest} --out {output.records}"
+        "{params.lsr} --log {log:q} records --manifest {input.manifest} --out {output.records}"
 PUBLISHED += [rules.records.output.records]

@@ -6,20 +6,24 @@ rule screen:
         eligibility=config["screening"]["eligibility"],
         schema="workflow/schemas/eligibility.schema.yaml",
         # Every reviewer's file (config/screening/decisions/<reviewer>.tsv): a new file reruns the rule.
-        decisions=reviewer_files(config["screening"]["decisions"]),
+        decisions=lsr_workflow.reviewer_files(config["screening"]["decisions"]),
     output:
         screening="results/screening.tsv",
         to_review="results/to_review.tsv",
         summary="results/screening_summary.md",
     params:
-        decisions=config["screening"]["decisions"],
+        lsr=LSR,
+        # The folder of the reviewers' files (the rule reads all of them; an empty folder is no decisions).
+        decisions=lambda wildcards: config["screening"]["decisions"],
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
     log:
         "results/logs/screen.log",
+    conda:
+        CONDA_ENV
     shell:
-        "{LSR} --log {log:q} screen --records {input.records:q} --eligibility {input.eligibility:q} "
+        "{params.lsr} --log {log:q} screen --records {input.records:q} --eligibility {input.eligibility:q} "
         "--schema {input.schema:q} --decisions {params.decisions:q} --out {output.screening} "
         "--to-review {output.to_review} --summary {output.summary} {params.as_of} --history {params.history:q}"
 

@@ -37,6 +37,7 @@ review: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python bench/records_bench.py
 	$(VENV)/bin/python bench/evaluate.py
+	$(VENV)/bin/python bench/text_bench.py
 	$(VENV)/bin/python bench/fulltext_eval.py
 	$(VENV)/bin/python bench/pipeline_bench.py
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lsr.extraction import (COLUMNS, FIELDS, NR, build_extraction, canonical_drug, extract_record,
-                            read_reviewer_values, record_sentences, split_sentences)
+from lsr.extraction import (COLUMNS, FIELDS, NR, UNCLEAR, build_extraction, canonical_drug, extract_record,
+                            read_reviewer_values)
+from lsr.tables import build_studies
+from lsr.text import record_sentences, split_sentences
 from lsr.records import collect_records, resolve_inputs
 from lsr.sources import deduplicate, read_ris
 from lsr.tsv import InputError, format_tsv, read_tsv, write_tsv
@@ -88,7 +90,7 @@ def test_sentences_keep_abbreviations_and_decimals_and_carry_sections():
     ("Patients were randomised to tacrolimus (trough 5-10 ng/mL; n = 16) or cyclophosphamide (n = 15). "
      "Thirty-one children were enrolled.", "16"),
     ("Fifty patients were included: 38 adults and 12 children with JDM.", "12"),
-    ("Fifty patients with myositis were included, 38 of them adults, and received tacrolimus.", NR),
+    ("Fifty patients with myositis were included, 38 of them adults, and received tacrolimus.", UNCLEAR),
 ])
 def test_number_of_patients_as_authors_write_it(abstract, n):
     assert values(abstract)["n_patients"] == n
@@ -196,13 +198,13 @@ def test_drug_names_to_canonical_codes(name, code):
     ("A boy with steroid-resistant JDM was treated with tacrolimus.", "CS"),
     ("She had previously been treated with azathioprine and rituximab before tacrolimus.", "AZA;RTX"),
     ("Tacrolimus was given as first-line therapy together with prednisolone.", "none"),
-    ("All three children were corticosteroid dependent and were treated with tacrolimus.", NR),
+    ("All three children were corticosteroid dependent and were treated with tacrolimus.", UNCLEAR),   # steroids before, not said to be a prior treatment
     ("Tacrolimus and prednisolone were given to three children.", NR),
     ("Oral steroids and IVIG proved ineffective. Tacrolimus was started.", "CS;IVIG"),
     ("Cyclosporine had failed, and tacrolimus was given.", "CSA"),
     ("He was given pulse methylprednisolone and rituximab, then tacrolimus was added.", "CS;RTX"),
     ("Her rash was recalcitrant to hydroxychloroquine; tacrolimus was started.", "HCQ"),
-    ("Despite prednisone, MTX, colchicine and tacrolimus, calcinosis progressed.", NR),
+    ("Despite prednisone, MTX, colchicine and tacrolimus, calcinosis progressed.", UNCLEAR),   # given with tacrolimus or before it?
     ("After failure of prednisone and MTX, tacrolimus and IVIG were given.", "CS;MTX"),
 ])
 def test_prior_treatments_only_when_the_text_says_they_came_before(abstract, prior):
@@ -251,7 +253,9 @@ def test_doses_in_mg_per_kg_per_day_and_troughs_in_ng_per_ml(abstract, dose):
     ("Patients were followed up for a mean ± SD of 48 ± 30 months.", "48"),
     ("At the last follow-up, 18 months after the initiation of tacrolimus, the score was 70/100.", "18"),
     ("After 6 months of tacrolimus treatment, the rash had cleared.", "6"),
-    ("Children were followed for 12 months before the start of tacrolimus.", NR),
+    ("Children were followed for 12 months before the start of tacrolimus.", UNCLEAR),   # speaks of follow-up
+    ("Patients were followed up; mean disease duration was 6.8 years.", UNCLEAR),         # not a follow-up
+    ("Patients were followed at our clinic, aged 15 years at last visit.", UNCLEAR),
     ("Disease duration was 0.16-11 years.", NR),
     ("Tacrolimus was started. Mean follow-up was 30 months (range, 6-48).", "6-48"),
     ("Tacrolimus was started. Follow-up was 3 years in case 1 and 10 months in case 2.", "10-36"),
@@ -341,6 +345,8 @@ def test_steroid_sparing_from_a_title():
     ("Tacrolimus can cause nephrotoxicity and hypertension.", NR),
     ("Tacrolimus was well tolerated.", NR),
     ("Tacrolimus was given. Adverse events were not reported.", NR),
+    ("Tacrolimus was given. No serious adverse events occurred.", UNCLEAR),     # the others are left open
+    ("Tacrolimus was given. Adverse effects were mild and transient.", UNCLEAR),  # spoken of, none named
     ("Tacrolimus was given. Infections were more frequent with cyclophosphamide; two children on tacrolimus "
      "developed hypertension.", "hypertension"),
     ("Tacrolimus was stopped because of deranged liver tests.", "hepatotoxicity"),
@@ -378,7 +384,7 @@ def test_unseen_abstracts_never_get_invented_values_and_key_fields_reach_their_f
         got = {field: finding.value for field, finding in extract_record(case).items()}
         for field in FIELDS:
             right[field] += got[field] == case[field]
-            if case[field] == NR and got[field] != NR:
+            if case[field] == NR and got[field] not in (NR, UNCLEAR):    # unclear asserts nothing
                 invented.append(f"{case['id']} {field}={got[field]!r}")
     accuracy = {field: right[field] / len(cases) for field in FIELDS}
     print("\n".join(f"{field:17} {right[field]}/{len(cases)} {accuracy[field]:.0%}" for field in FIELDS))
@@ -404,6 +410,16 @@ SCREENING = [{"record_id": "pmid:111", "decision": "include"}, {"record_id": "pm
              {"record_id": "doi:10.1/x", "decision": "include"}]
 
 
+def test_records_proposed_for_inclusion_get_rows_to_check_but_stay_out_of_table1():
+    screening = [*SCREENING[:2], {"record_id": "doi:10.1/x", "decision": "needs_review", "leaning": "include"}]
+    run = build_extraction(RECORDS, screening)
+    statuses = {(r["record_id"], r["status"]) for r in run.rows}
+    assert statuses == {("pmid:111", "included"), ("doi:10.1/x", "proposed")}
+    assert [s.record_id for s in build_studies(run.rows)] == ["pmid:111"]
+    not_leaning = [*SCREENING[:2], {"record_id": "doi:10.1/x", "decision": "needs_review", "leaning": ""}]
+    assert {r["record_id"] for r in build_extraction(RECORDS, not_leaning).rows} == {"pmid:111"}
+
+
 def write_values(tmp_path: Path, body: str) -> Path:
     """The body's rows in per-reviewer files (values/<reviewer>.tsv, by the reviewer column); the folder."""
     folder = tmp_path / "values"
@@ -422,7 +438,8 @@ def test_rows_for_included_records_in_record_then_field_order():
     assert [(r["record_id"], r["field"]) for r in run.rows] == [
         (record_id, field) for record_id in ("pmid:111", "doi:10.1/x") for field in FIELDS]
     first = {r["field"]: r for r in run.rows if r["record_id"] == "pmid:111"}
-    assert first["n_patients"] == {"record_id": "pmid:111", "pmid": "111", "field": "n_patients", "value": "3",
+    assert first["n_patients"] == {"record_id": "pmid:111", "pmid": "111", "status": "included",
+                                   "field": "n_patients", "value": "3",
                                    "evidence": RECORDS[0]["abstract"].split(" No")[0], "source": "abstract",
                                    "reviewer": ""}
     assert first["age_min"]["value"] == NR and first["age_min"]["evidence"] == ""
@@ -434,7 +451,7 @@ def test_reviewer_values_replace_machine_values_with_their_note(tmp_path):
     run = build_extraction(RECORDS, SCREENING, read_reviewer_values(path, RECORDS))
     rows = {(r["record_id"], r["field"]): r for r in run.rows}
     assert rows[("pmid:111", "n_patients")] | {} == {
-        "record_id": "pmid:111", "pmid": "111", "field": "n_patients", "value": "4",
+        "record_id": "pmid:111", "pmid": "111", "status": "included", "field": "n_patients", "value": "4",
         "evidence": "cases 1-4 in the paper", "source": "full text", "reviewer": "AB"}
     assert rows[("doi:10.1/x", "prior_treatments")]["value"] == "CS;MTX"
     assert rows[("pmid:111", "design")]["reviewer"] == ""
@@ -545,7 +562,7 @@ def test_lsr_extract_cli_writes_the_table_and_never_touches_reviewer_values(tmp_
     command = [sys.executable, "-m", "lsr", "extract", "--records", str(records_path), "--screening",
                str(screening_path), "--reviewer-values", str(values_path), "--out", str(out)]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
-    assert "2 included record(s), 30 values (1 from reviewers" in result.stdout
+    assert "2 included and 0 proposed record(s), 30 values (1 from reviewers" in result.stdout
     assert "CONFLICT pmid:17169297 age_min: AB: 3; CD: 4" in result.stdout
     rows = read_tsv(out, required=COLUMNS)
     assert [r["field"] for r in rows[:15]] == FIELDS and rows[0]["record_id"] == "pmid:17169297"
@@ -576,8 +593,49 @@ def test_lsr_extract_cli_reports_a_bad_reviewer_file_and_writes_nothing(tmp_path
 def test_pipeline_run_publishes_extraction_for_every_included_record(bundled_run):
     rows = read_tsv(bundled_run / "results/extraction.tsv", required=COLUMNS)
     screening = read_tsv(bundled_run / "results/screening.tsv")
-    included = [row["record_id"] for row in screening if row["decision"] == "include"]
-    assert [(r["record_id"], r["field"]) for r in rows] == [(i, f) for i in included for f in FIELDS]
+    extracted = [(row["record_id"], "included" if row["decision"] == "include" else "proposed") for row in screening
+                 if row["decision"] == "include" or row["decision"] == "needs_review" and row["leaning"] == "include"]
+    assert [(r["record_id"], r["status"], r["field"]) for r in rows] == [(i, s, f) for i, s in extracted for f in FIELDS]
     hassan = [r for r in rows if r["record_id"] == "pmid:18716733"]
     assert hassan and all((r["source"], r["reviewer"]) == ("full text", "seed-review") for r in hassan)
     assert "extraction:" in (bundled_run / "results/logs/extract.log").read_text()
+
+
+@pytest.mark.parametrize("abstract, field", [
+    ("Tacrolimus was started. The rash improved in two children and worsened in two.", "skin_outcome"),
+    ("Tacrolimus was started. Muscle strength improved in two children; muscle weakness worsened in two others.",
+     "muscle_outcome"),
+    ("Tacrolimus was started. Prednisolone was tapered in one child and increased in another.", "steroid_sparing"),
+])
+def test_statements_that_contradict_each_other_leave_the_field_to_a_reviewer(abstract, field):
+    findings = extract_record({"title": "Tacrolimus in juvenile dermatomyositis", "abstract": abstract})
+    assert findings[field].value == UNCLEAR and findings[field].evidence
+
+
+def test_every_table1_field_has_one_extractor():
+    from lsr.extraction import EXTRACTORS
+    assert list(EXTRACTORS) == FIELDS
+
+
+def test_a_protocol_reports_no_values_of_patients():
+    got = values("Forty children with JDM will be randomised to oral tacrolimus 0.1 mg/kg/day or cyclophosphamide. "
+                 "Patients will be followed for 12 months.", title="Tacrolimus in JDM: protocol of a randomised trial")
+    assert (got["n_patients"], got["tacrolimus_dose"], got["followup_months"]) == (NR, NR, NR)
+
+
+def test_an_age_or_onset_is_not_read_as_follow_up_or_as_the_age_at_tacrolimus():
+    got = values("JDM was diagnosed at the age of 10 years. At 13 years of age, oral tacrolimus was started.")
+    assert (got["age_min"], got["age_max"], got["followup_months"]) == (UNCLEAR, UNCLEAR, NR)
+    assert values("At 15 years of age, she started tacrolimus; the rash improved.")["followup_months"] == NR
+
+
+def test_a_fall_in_the_steroid_dose_is_not_a_fall_in_the_muscle_score():
+    got = values("Tacrolimus was started. The CMAS was 30/52 at 3 months and the prednisolone dose was reduced.")
+    assert got["muscle_outcome"] != "worsened"
+    got = values("Tacrolimus was started. Muscle strength improved and the prednisolone dose was reduced.")
+    assert (got["muscle_outcome"], got["steroid_sparing"]) == ("improved", "yes")
+
+
+def test_monitoring_for_possible_adverse_events_reports_none():
+    got = values("Tacrolimus was started. Possible adverse events were monitored by blood pressure and creatinine.")
+    assert got["adverse_events"] == NR

@@ -8,7 +8,7 @@ from collections import Counter
 import openpyxl
 import pytest
 
-from lsr import screening
+from lsr import screening, text
 from lsr.records import collect_records
 from lsr.tsv import InputError, read_tsv, write_tsv
 
@@ -44,12 +44,12 @@ def mentions(eligibility, text, concept):
 # --- the matcher ----------------------------------------------------------------------------------
 
 def test_spellings_plurals_and_number_words_fold_to_one_form():
-    norm = screening.normalise_word
+    norm = text.normalise_word
     assert norm("paediatric") == norm("Pediatric")
     assert norm("randomised") == norm("randomized") and norm("tumour") == norm("tumor")
     assert norm("myopathies") == norm("myopathy") and norm("children") != norm("child")
     assert norm("tópico") == "topico" and norm("eleven") == "11"
-    assert [t.norm for t in screening.tokenize("twenty-one patients")] == ["21", "patient"]
+    assert [t.norm for t in text.tokenize("twenty-one patients")] == ["21", "patient"]
 
 
 def test_fk506_spellings_and_word_boundaries(eligibility):
@@ -188,6 +188,29 @@ JDM_ORAL = record("Oral tacrolimus in refractory juvenile dermatomyositis",
             "not used in any patient. Calcinosis developed in 12."), "needs_review", ""),
     (record("Tacrolimus in dermatomyositis lung disease", "We studied 25 adults and 4 children with dermatomyositis "
             "given oral tacrolimus."), "needs_review", ""),
+    # a protocol treats no one yet; a topical formulation binds to its drug even when blood is sampled
+    (record("Oral tacrolimus versus cyclophosphamide in juvenile dermatomyositis: protocol of a randomised trial",
+            "Children with JDM will be randomised to oral tacrolimus or cyclophosphamide. The primary outcome is "
+            "remission at 12 months.", "Clinical Trial Protocol"), "needs_review", ""),
+    (record("Tacrolimus ointment for the rash of juvenile dermatomyositis", "Six children with JDM applied "
+            "tacrolimus ointment twice daily. Tacrolimus was not detectable in whole blood. The rash improved."),
+     "exclude", "topical tacrolimus only"),
+    # tacrolimus only in another population's sentence: the abstract does not say these children got it
+    (record("Juvenile dermatomyositis with calcinosis: a case series", "We report three children with JDM and "
+            "calcinosis. In adults with dermatomyositis, oral tacrolimus has been used. In adults with lung "
+            "disease, tacrolimus improved survival."), "needs_review", ""),
+    # adults and children together: are the children reported separately?
+    (record("Oral tacrolimus in juvenile and adult dermatomyositis", "We treated 20 patients with dermatomyositis "
+            "aged 9-64 years with oral tacrolimus. Strength improved."), "needs_review", ""),
+    # 'childhood' in a history is not the patient's age group
+    (record("Oral tacrolimus in refractory dermatomyositis", "A 45-year-old woman with a history of asthma in "
+            "childhood developed dermatomyositis and received oral tacrolimus."), "exclude", "adult-onset only"),
+    (record("Tacrolimus in juvenile polymyositis", "We describe two children with juvenile polymyositis given "
+            "oral tacrolimus; polymyositis remitted in both."), "exclude", "not dermatomyositis"),
+    # treatment given without its names: tacrolimus may be among the drugs
+    (record("Rituximab for rapidly progressive lung disease in anti-MDA5 juvenile dermatomyositis", "A 14-year-old "
+            "girl with anti-MDA5 JDM received aggressive immunosuppressive therapy and rituximab; the lung disease "
+            "resolved."), "needs_review", ""),
     # an abstract cut off before it says what it is about
     (record("Juvenile dermatomyositis outcomes", "We followed 40 children with JDM and recorded"), "needs_review", ""),
 ])
@@ -277,10 +300,10 @@ def test_another_review_question_is_a_different_eligibility_file(tmp_path, repo,
 
 @pytest.mark.parametrize("edit, field, problem", [
     (("  focus_sentences: 2", "  focus_sentence: 2"), "settings", "focus_sentence"),
-    (("        then: met\n", "        then: accept\n"), "criteria/1/rules/0/then", "accept"),
+    (("        then: met\n", "        then: accept\n"), "criteria/1/rules/1/then", "accept"),
     (("      - if: {any: [{concept: tacrolimus, in: [focus]}]}", "      - if: {any: [{concept: tacrolimu, in: [focus]}]}"),
      "criteria/4", "unknown concept 'tacrolimu'"),
-    (("        reason: no tacrolimus\n", "        reason: not tacrolimus\n"), "criteria/4/rules/4", "exclusion reason"),
+    (("        reason: no tacrolimus\n", "        reason: not tacrolimus\n"), "criteria/4/rules/5", "exclusion reason"),
 ])
 def test_a_bad_eligibility_file_is_named_with_the_field(tmp_path, repo, edit, field, problem):
     text = (repo / "config/eligibility.yaml").read_text(encoding="utf-8")
@@ -419,3 +442,21 @@ def test_cli_screens_records_with_reviewer_decisions_deterministically(tmp_path,
     result = run_screen(tmp_path, repo, records_path, decisions_path, first)
     assert result.returncode == 2
     assert f"{decisions_path / 'cat.tsv'}, line 2, field 'pmid': unknown PMID or record id" in result.stderr
+
+
+def test_an_eligibility_concept_naming_an_unknown_vocabulary_entry_is_named(tmp_path, repo):
+    text = (repo / "config/eligibility.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "eligibility.yaml"
+    path.write_text(text.replace("vocabulary: [drugs.tacrolimus]", "vocabulary: [drugs.tacrolimu]", 1), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        screening.load_eligibility(path, repo / SCHEMA)
+    assert caught.value.field == "concepts/tacrolimus/vocabulary" and "drugs.tacrolimus" in str(caught.value)
+
+
+def test_a_drug_named_only_for_another_population_does_not_settle_the_intervention(eligibility):
+    rec = record("Juvenile dermatomyositis with calcinosis: a case series", "We report three children with JDM and "
+                 "calcinosis. In adults with dermatomyositis, oral tacrolimus has been used. In adults with lung "
+                 "disease, tacrolimus improved survival.")
+    result = screening.screen_record(rec, eligibility)
+    assert status(result, "intervention") == "unclear"
+    assert "intervention: unclear, named only in other population statements" in result.reasons

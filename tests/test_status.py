@@ -54,6 +54,18 @@ def test_status_counts_what_awaits_review_and_names_the_next_step(tmp_path):
     assert "Full text:        0 studies proposed" in text
 
 
+def test_status_lists_unclear_values_and_proposed_records(tmp_path):
+    write_review(tmp_path, [("pmid:1", "include", "no"), ("pmid:2", "needs_review", "no")], unverified=4)
+    rows = [{"record_id": "pmid:1", "status": "included", "field": "age_min", "value": "unclear"},
+            {"record_id": "pmid:1", "status": "included", "field": "design", "value": "case report"},
+            {"record_id": "pmid:2", "status": "proposed", "field": "design", "value": "cohort"}]
+    (tmp_path / "results/extraction.tsv").write_text(format_tsv(
+        rows, ["record_id", "pmid", "status", "field", "value", "evidence", "source", "reviewer"]))
+    text = "\n".join(status_lines(tmp_path))
+    assert "Unclear:          1 value the machine could not settle, for a reviewer (`?` in Table 1): pmid:1 age_min" in text
+    assert "Proposed:         1 record awaiting review with values extracted to check" in text
+
+
 def test_status_flags_retracted_included_studies_and_moves_on_to_verification(tmp_path):
     write_review(tmp_path, [("pmid:1", "include", "no"), ("pmid:3", "include", "no")], unverified=2)
     text = "\n".join(status_lines(tmp_path))

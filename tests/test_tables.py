@@ -122,6 +122,18 @@ def test_total_sums_patients_and_says_when_some_are_not_reported():
         "Total: 4 studies, 11 patients (number of patients not reported in 1 study)")
 
 
+def test_unclear_values_show_as_a_question_mark_with_a_note_and_count_no_patients():
+    studies = dict(STUDIES)
+    studies["ris:abc"] = ("Modesto 2007", ["case series", "unclear", *STUDIES["pmid:17169297"][1][2:]])
+    built = tables.build_studies(extraction_rows(studies))
+    modesto = next(study for study in built if study.record_id == "ris:abc")
+    assert tables.display_cells(modesto)[tables.COLUMNS.index("n_patients")][0] == "?"
+    assert tables.csv_row(modesto)["n_patients"] == "unclear"
+    assert tables.UNCLEAR_NOTE in tables.footnotes(built)
+    assert tables.total_line(built) == "Total: 4 studies, 11 patients (number of patients not reported in 1 study)"
+    assert tables.UNCLEAR_NOTE not in tables.footnotes(tables.build_studies(extraction_rows()))
+
+
 def test_footnotes_explain_the_dagger_and_only_the_codes_the_table_uses():
     notes = tables.footnotes(tables.build_studies(extraction_rows()))
     assert notes[0].startswith(tables.DAGGER)
@@ -326,8 +338,8 @@ def test_cli_writes_every_format_and_reports_bad_input(inputs):
     assert "Total: 3 studies, 11 patients; Version 2026-11-22 · " in result.stdout
     assert "not registered: as_of rebuild" in result.stdout and not inputs["registry"].exists()
     assert all((inputs["outdir"] / name).stat().st_size > 0 for name in tables.OUTPUT_NAMES.values())
-    inputs["extraction"].write_text("record_id\tpmid\tfield\tvalue\tevidence\tsource\treviewer\n"
-                                    "pmid:1\t1\tstudy\tYamada 2004\t\tblog\t\n")
+    inputs["extraction"].write_text("record_id\tpmid\tstatus\tfield\tvalue\tevidence\tsource\treviewer\n"
+                                    "pmid:1\t1\tincluded\tstudy\tYamada 2004\t\tblog\t\n")
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "line 2, field 'source'" in result.stderr
 

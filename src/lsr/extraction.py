@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 
 from .cli import iso_date
@@ -24,192 +24,37 @@ from .fields import DRUG_CODES, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules
 from .living import recorded_record_ids
 from .reviewers import (RecordLookup, applicable_rows, check_file_reviewer, check_known, check_vocabulary,
                         latest_rows, read_reviewer_file, record_lookup, reviewer_files)
+from .text import (DASH as _DASH, NUMBER, Sentence, entry_lexicon, entry_pattern, format_number, format_range,
+                   load_vocabularies, parse_number, record_sentences, tokenize)
 from .tsv import InputError, Problems, read_tsv, write_tsv
 
 FIELDS = NAMES
-COLUMNS = ["record_id", "pmid", "field", "value", "evidence", "source", "reviewer"]
+COLUMNS = ["record_id", "pmid", "status", "field", "value", "evidence", "source", "reviewer"]
+"""Columns of results/extraction.tsv; `status` is `included` (screening decision include) or
+`proposed` (awaiting a reviewer, the rules leaning to include: values to check, not published)."""
 REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
 
-# --------------------------------------------------------------------------- text units
+# --------------------------------------------------------------------------- drugs (config/vocabularies/drugs.yaml)
 
-_ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "i.v.", "p.o.", "approx.", "Dr.", "Fig.", "no.", "ca.", "b.i.d.")
-_LABEL = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][A-Z0-9 ,&/()\-]{2,60}):\s")
-_LITERATURE = re.compile(
-    r"\bliterature\b|\bpreviously (?:reported|published|described)\b|\bpublished (?:cases|reports|studies)\b"
-    r"|\breview of (?:the )?(?:literature|published)|\bsystematic review\b|\bmeta-analys|\bet al\b", re.I)
-_BACKGROUND_SECTIONS = ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "AIM", "PURPOSE", "CONTEXT")
-_CONCLUSION_SECTIONS = ("CONCLUSION", "INTERPRETATION", "DISCUSSION")
-_METHODS_SECTIONS = ("METHOD", "DESIGN", "MATERIAL", "SETTING", "MEASURE")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence of the title or abstract, with the abstract section it belongs to."""
-
-    text: str
-    index: int
-    section: str = ""
-    in_title: bool = False
-
-    @property
-    def is_background(self) -> bool:
-        return any(self.section.startswith(word) for word in _BACKGROUND_SECTIONS)
-
-    @property
-    def is_conclusion(self) -> bool:
-        return any(self.section.startswith(word) for word in _CONCLUSION_SECTIONS)
-
-    @property
-    def is_methods(self) -> bool:
-        return any(word in self.section for word in _METHODS_SECTIONS)
-
-    @property
-    def about_literature(self) -> bool:
-        return bool(_LITERATURE.search(self.text))
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of running text; abbreviations and decimals do not end a sentence."""
-    pieces = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'])", " ".join(text.split()))
-    sentences: list[str] = []
-    for piece in pieces:
-        if sentences and (sentences[-1].endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", sentences[-1])):
-            sentences[-1] += " " + piece
-        elif piece:
-            sentences.append(piece)
-    return sentences
-
-
-def record_sentences(title: str, abstract: str) -> list[Sentence]:
-    """The title (brackets of translated titles removed) and the abstract's sentences, by section."""
-    title = title.strip()
-    if title.startswith("[") and title.endswith(("]", "].")):
-        title = title.rstrip(".")[1:-1]
-    sentences = [Sentence(title.rstrip("."), 0, "TITLE", True)] if title else []
-    section = ""
-    for chunk in split_sentences(abstract):
-        label = _LABEL.match(chunk)
-        if label:
-            section = label.group(1).strip().upper()
-            chunk = chunk[label.end():]
-        for inner in _split_inner_labels(chunk):
-            if isinstance(inner, tuple):
-                section = inner[0]
-                continue
-            sentences.append(Sentence(inner, len(sentences), section))
-    return sentences
-
-
-def _split_inner_labels(chunk: str) -> Iterable[str | tuple[str]]:
-    """A sentence may start with a section label mid-text ('... done. RESULTS: The study ...')."""
-    position = 0
-    for match in _LABEL.finditer(chunk):
-        if match.start() == 0:
-            continue
-        before = chunk[position:match.start()].strip()
-        if before:
-            yield before
-        yield (match.group(1).strip().upper(),)
-        position = match.end()
-    rest = chunk[position:].strip()
-    if rest:
-        yield rest
-
-
-# --------------------------------------------------------------------------- numbers
-
-_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-          "nineteen"]
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-         "ninety": 90}
-WORD_NUMBERS = {word: value for value, word in enumerate(_UNITS)}
-for _tens_word, _tens_value in _TENS.items():
-    WORD_NUMBERS[_tens_word] = _tens_value
-    for _unit_value, _unit_word in enumerate(_UNITS[1:10], start=1):
-        WORD_NUMBERS[f"{_tens_word}-{_unit_word}"] = _tens_value + _unit_value
-        WORD_NUMBERS[f"{_tens_word} {_unit_word}"] = _tens_value + _unit_value
-WORD_NUMBERS.update({"a single": 1, "single": 1, "a couple of": 2, "a pair of": 2})
-
-_WORD_ALTERNATIVES = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
-NUMBER = rf"(?:\d+(?:\.\d+)?|{_WORD_ALTERNATIVES})"
-_DASH = r"\s*(?:-|–|—|to)\s*"
-
-
-def parse_number(text: str) -> float:
-    """'7', '8.5', 'seven', 'Forty-nine', 'a couple of' -> a number."""
-    cleaned = " ".join(text.lower().replace("–", "-").split())
-    if cleaned in WORD_NUMBERS:
-        return float(WORD_NUMBERS[cleaned])
-    return float(cleaned.replace(",", "."))
-
-
-def format_number(value: float, decimals: int = 2) -> str:
-    """A number as people write it: 12, 8.5, 0.075 (no trailing zeros)."""
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
-
-
-def format_range(low: float, high: float | None = None, decimals: int = 2) -> str:
-    if high is None or format_number(low, decimals) == format_number(high, decimals):
-        return format_number(low, decimals)
-    return f"{format_number(low, decimals)}-{format_number(high, decimals)}"
-
-
-# --------------------------------------------------------------------------- drugs
-
-TACROLIMUS = r"(?:tacrolimus|fk[- ]?506|prograf|advagraf|envarsus|fujimycin|tac)"
-_TACROLIMUS_RE = re.compile(rf"\b{TACROLIMUS}\b", re.I)
-
-# Canonical code (or drug name) -> spellings, as abstracts write them. Longer spellings are tried
-# first so 'methylprednisolone pulses' is one CS mention, not two.
-DRUG_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "CS": ("corticosteroids?", "glucocorticoids?", "steroids?", "corticotherapy", "prednisolone", "prednisone",
-           "methyl-?prednisolone(?: pulses?| pulse therapy)?", "dexamethasone", "hydrocortisone", "deflazacort",
-           "ivmp", "psl", "gcs?"),
-    "MTX": ("methotrexate", "mtx"),
-    "IVIG": ("intravenous immunoglobulins?", "intravenous immune globulins?", "immunoglobulins?",
-             "immune globulins?", "ivig", "ivigs"),
-    "CYC": ("cyclophosphamide", "cyc", "endoxan"),
-    "CSA": ("ciclosporin(?: a)?", "cyclosporin(?:e)?(?: a)?", "cyclosporine a", "csa", "cya", "neoral",
-            "sandimmun(?:e)?"),
-    "MMF": ("mycophenolate(?: mofetil| sodium)?", "mycophenolic acid", "mmf"),
-    "RTX": ("rituximab", "rtx"),
-    "HCQ": ("hydroxychloroquine", "hydroxy-chloroquine", "hydrochloroquine", "hcq"),
-    "AZA": ("azathioprine", "aza"),
-    "TNFi": ("infliximab", "etanercept", "adalimumab", "golimumab", "certolizumab",
-             r"anti-?tnf(?:[- ]?α|[- ]?alpha)?(?: agents?| therapy| antibod(?:y|ies))?",
-             r"tnf(?:-?α|-?alpha)? (?:antagonists?|inhibitors?|blockers?|blockade)"),
-    "JAKi": ("tofacitinib", "baricitinib", "ruxolitinib", "upadacitinib", "jak inhibitors?", "jakinibs?"),
-    "PLEX": ("plasma exchange", "plasmapheresis", "plex"),
-    "abatacept": ("abatacept",), "anakinra": ("anakinra",), "tocilizumab": ("tocilizumab",),
-    "sirolimus": ("sirolimus", "rapamycin"), "leflunomide": ("leflunomide",), "thalidomide": ("thalidomide",),
-    "dapsone": ("dapsone",), "chloroquine": ("chloroquine",), "colchicine": ("colchicine",),
-    "sulfasalazine": ("sulfasalazine", "sulphasalazine"), "bortezomib": ("bortezomib",),
-    "basiliximab": ("basiliximab",), "stem cell transplantation": ("(?:autologous )?stem cell transplant(?:ation)?",),
-}
-_DRUG_PATTERNS = sorted(((code, spelling) for code, spellings in DRUG_SYNONYMS.items() for spelling in spellings),
-                        key=lambda item: len(item[1]), reverse=True)
-_DRUG_RE = re.compile(r"\b(?:" + "|".join(f"(?P<d{i}>{spelling})" for i, (_, spelling) in enumerate(_DRUG_PATTERNS))
-                      + r")\b", re.I)
-_ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|\b{TACROLIMUS}\b", re.I)
+_VOCABULARIES = load_vocabularies()
+_TACROLIMUS_ENTRY = _VOCABULARIES.entry("drugs.tacrolimus")
+_OTHER_DRUGS = [e for e in _VOCABULARIES.of("drugs") if e is not _TACROLIMUS_ENTRY and e.kind != "class"]
+TACROLIMUS = entry_pattern([_TACROLIMUS_ENTRY])
+_TACROLIMUS_RE = re.compile(TACROLIMUS, re.I)
+_DRUGS = entry_lexicon(_OTHER_DRUGS)
+_DRUG_RE = re.compile(entry_pattern(_OTHER_DRUGS), re.I)
+_ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
 
 
 def drug_mentions(text: str) -> list[tuple[int, int, str]]:
     """(start, end, canonical code or drug name) for every drug other than tacrolimus."""
-    found = []
-    for match in _DRUG_RE.finditer(text):
-        index = int(match.lastgroup[1:])
-        found.append((match.start(), match.end(), _DRUG_PATTERNS[index][0]))
-    return found
+    tokens = tokenize(text)
+    return [(tokens[first].start, tokens[last].end, code) for code, first, last in _DRUGS.find(tokens)]
 
 
 def canonical_drug(name: str) -> str:
     """'ciclosporin' -> 'CSA', 'methylprednisolone pulses' -> 'CS'; unknown names are returned lower-cased."""
-    match = _DRUG_RE.fullmatch(name.strip())
-    if match:
-        return _DRUG_PATTERNS[int(match.lastgroup[1:])][0]
-    return " ".join(name.lower().split())
+    return _DRUGS.fullmatch(name.strip()) or " ".join(name.lower().split())
 
 
 def _tacrolimus_segments(text: str) -> list[tuple[int, int]]:
@@ -250,8 +95,7 @@ _SUBSET_RE = re.compile(rf"(?:\b(?:in|among|remaining|other|additional|all but)|
 _COUNTED_THING_RE = re.compile(r"\b(?:to|than|least|most)\s*$", re.I)
 _ADULT_COUNT_RE = re.compile(
     rf"(?<![\w.\-]){NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
-_JUVENILE_RE = re.compile(r"\b(?:children|child|juvenile|jdm|p(?:a)?ediatric|girls?|boys?|adolescents?|infants?)\b",
-                          re.I)
+_JUVENILE_RE = re.compile(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
 _N_EQUALS_RE = re.compile(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
 _SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n|sisters?|brothers?)"
 _SEX_PAIR_RE = re.compile(
@@ -320,7 +164,7 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
     """JDM patients treated with tacrolimus: the best-placed count statement (reports, tacrolimus, title).
 
     In a study that also counts adults, only a count of children (juvenile patients) is the
-    table's number; without one the number is NR.
+    table's number; without one the number is unclear.
     """
     candidates = []
     mixed = False
@@ -332,7 +176,11 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
             if count < 10000:
                 candidates.append((priority, sentence.index, position, count, sentence.text, wording))
     if mixed:
+        counted = candidates
         candidates = [c for c in candidates if _JUVENILE_RE.search(c[5])]
+        if counted and not candidates:
+            # Adults and children counted together: how many were juvenile is for a reviewer.
+            return Finding(UNCLEAR, list(dict.fromkeys(c[4] for c in counted)))
     if not candidates:
         return Finding()
     best = min(candidates)
@@ -342,8 +190,11 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
 
 
 _TRIAL_TYPES = re.compile(r"\btrial\b", re.I)
-_HEDGE = re.compile(r"\b(?:needed|need|should|warrant\w*|future|further|larger|required|require|ongoing|would|will|"
-                    r"might|may|could|confirm\w*|literature|previous|anecdotal)\b", re.I)
+
+
+def _hedged(text: str) -> bool:
+    """A sentence that plans, proposes or hedges (text layer cues: 'larger trials are needed')."""
+    return bool({"hypothetical", "uncertain"} & _VOCABULARIES.modifiers.cues_in(text))
 
 
 def extract_design(sentences: Sequence[Sentence], publication_types: str, n_patients: Finding) -> Finding:
@@ -353,12 +204,12 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
     if trial_types:
         return Finding("trial", [f"publication type: {'; '.join(trial_types)}"])
     for sentence in sentences:
-        if sentence.about_literature or _HEDGE.search(sentence.text):
+        if sentence.about_literature or _hedged(sentence.text):
             continue
         if re.search(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
                      r"(?:trial|study)\b|\btrial\b", sentence.text.replace("non-random", ""), re.I):
             return Finding("trial", [sentence.text])
-    n = int(n_patients.value) if n_patients.value != NR else None
+    n = _count(n_patients)
     if n == 1:
         return Finding("case report", list(n_patients.evidence))
     wording = {}
@@ -370,7 +221,7 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
                                 ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|"
                                           r"\bregistry\b|\bobservational\b|\bchart review\b"),
                                 ("case report", r"\bcase reports?\b")):
-            if design not in wording and re.search(pattern, text, re.I) and not _HEDGE.search(text):
+            if design not in wording and re.search(pattern, text, re.I) and not _hedged(text):
                 wording[design] = text
     if "cohort" in wording and (n is None or n >= 2):
         return Finding("cohort", [wording["cohort"]])
@@ -469,11 +320,22 @@ def _age_mentions(sentence: Sentence) -> list[tuple[str, float, str]]:
     return ages
 
 
+_BARE_AGE_RE = re.compile(rf"\b(?:at|aged?)\s+(?:the\s+age\s+of\s+)?{NUMBER}\s*(?:years?|yrs?)\b", re.I)
+
+
 def extract_ages(sentences: Sequence[Sentence]) -> tuple[Finding, Finding]:
     """Youngest and oldest age in years: at tacrolimus start if stated, else as reported, else at onset."""
     mentions = [m for s in sentences if not s.about_literature and not s.in_title for m in _age_mentions(s)]
     for kind in ("start", "general", "onset"):
         chosen = [m for m in mentions if m[0] == kind]
+        if chosen and kind == "onset":
+            # 'diagnosed at 10 years; at 13 years tacrolimus was started': another age the rules
+            # do not read may be the one at tacrolimus start.
+            unread = [s.text for s in sentences if not s.about_literature and not s.in_title
+                      and _BARE_AGE_RE.search(s.text) and not any(m[2] == s.text for m in chosen)]
+            if unread:
+                evidence = list(dict.fromkeys([m[2] for m in chosen] + unread))
+                return Finding(UNCLEAR, evidence), Finding(UNCLEAR, evidence)
         if chosen:
             youngest = min(chosen, key=lambda m: m[1])
             oldest = max(chosen, key=lambda m: m[1])
@@ -549,7 +411,7 @@ def extract_sex(sentences: Sequence[Sentence], n_patients: Finding) -> tuple[Fin
     counts, evidence = group if group else (dict(singles[in_title]), single_evidence[in_title])
     if not counts:
         return Finding(), Finding()
-    n = int(n_patients.value) if n_patients.value != NR else None
+    n = _count(n_patients)
     total = sum(counts.values())
     if n is not None and total > n:
         return Finding(), Finding()
@@ -621,7 +483,7 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
             start = cue.start()
             # 'steroid-resistant', 'MTX-refractory': the drug stands just before the cue.
             adjective = re.search(r"([\w\-]+(?: [\w\-]+)?)[- ]$", text[max(0, start - 40):start])
-            if adjective and _DRUG_RE.fullmatch(adjective.group(1).split()[-1].rstrip("-")):
+            if adjective and _DRUGS.fullmatch(adjective.group(1).split()[-1].rstrip("-")):
                 start -= len(adjective.group(0))
             spans.append((start, end))
         for cue in [*_PRIOR_AFTER_RE.finditer(text), *_THEN_TACROLIMUS_RE.finditer(text)]:
@@ -632,21 +494,44 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         if found:
             codes |= found
             finding.add_evidence(text)
+    unexplained = _drugs_before_tacrolimus(sentences) - codes - {"stem cell transplantation"}
+    if unexplained:
+        # Drugs named before tacrolimus that no statement places before it (or beside it): a
+        # reviewer decides whether they were prior treatments.
+        unsettled = Finding(UNCLEAR, list(finding.evidence))
+        for sentence in sentences:
+            if not sentence.in_title and any(code in unexplained for _, _, code in drug_mentions(sentence.text)):
+                unsettled.add_evidence(sentence.text)
+        return unsettled
     if codes:
         finding.value = ";".join(sorted(codes))
     return finding
 
 
-_ROUTE_WORDS = {"oral": "oral", "orally": "oral", "per os": "oral", "p.o.": "oral", "by mouth": "oral",
-                "enteral": "oral", "intravenous": "intravenous", "intravenously": "intravenous",
-                "iv": "intravenous", "i.v.": "intravenous", "infusion": "intravenous",
-                "continuous infusion": "intravenous"}
+def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
+    """Codes of the drugs the abstract (not its background or literature) names before its first
+    mention of tacrolimus, including earlier in that sentence."""
+    found: set[str] = set()
+    for sentence in sentences:
+        if sentence.in_title or sentence.about_literature or sentence.is_background:
+            continue
+        tacrolimus = _TACROLIMUS_RE.search(sentence.text)
+        end = tacrolimus.start() if tacrolimus else len(sentence.text)
+        found |= {code for start, _, code in drug_mentions(sentence.text) if start < end}
+        if tacrolimus:
+            break
+    return found
+
+
+# Route words of config/vocabularies/routes.yaml: the entries whose code is a tacrolimus_route value.
+_ROUTE_ENTRIES = [e for e in _VOCABULARIES.of("routes") if e.code in ("oral", "intravenous")]
+_ROUTES = entry_lexicon(_ROUTE_ENTRIES)
+_ROUTE = entry_pattern(_ROUTE_ENTRIES)
 _ROUTE_BEFORE_RE = re.compile(
-    rf"\b(?P<route>oral|intravenous|iv|i\.v\.|enteral)\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
+    rf"(?P<route>{_ROUTE})\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
     rf"low-dose|low dose|therapy|treatment|form|formulation)\s+(?:of\s+)?|(?:low-dose|daily|systemic)\s+)?"
-    rf"{TACROLIMUS}\b", re.I)
-_ROUTE_AFTER_RE = re.compile(r"(?<![\w.])(?P<route>orally|intravenously|per os|p\.o\.|by mouth|i\.v\.|iv|oral|"
-                             r"intravenous|continuous infusion|infusion)(?![\w])", re.I)
+    rf"{TACROLIMUS}", re.I)
+_ROUTE_AFTER_RE = re.compile(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
 
 
 def extract_route(sentences: Sequence[Sentence]) -> Finding:
@@ -657,7 +542,7 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
         if sentence.about_literature:
             continue
         text = sentence.text
-        found = {_ROUTE_WORDS[m["route"].lower()] for m in _ROUTE_BEFORE_RE.finditer(text)}
+        found = {_ROUTES.fullmatch(m["route"]) for m in _ROUTE_BEFORE_RE.finditer(text)}
         for start, end in _tacrolimus_segments(text):
             for match in _ROUTE_AFTER_RE.finditer(text, start, end):
                 after = text[match.end():match.end() + 25]
@@ -666,7 +551,8 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
                 if _DRUG_RE.match(after.strip()) or re.search(r"\b(?:grade|stage|class|type|phase)\s*$",
                                                                text[:match.start()], re.I):
                     continue
-                found.add(_ROUTE_WORDS[match["route"].lower()])
+                found.add(_ROUTES.fullmatch(match["route"]))
+        found.discard(None)
         if found:
             routes |= found
             finding.add_evidence(text)
@@ -687,7 +573,6 @@ _LEVEL_RE = re.compile(
 _LEVEL_CUE_RE = re.compile(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
 
 
-_RECOMMENDATION_RE = re.compile(r"\b(?:may|might|should|could|would)\s+be\b|\brecommend\w*|\bsuggest\w*", re.I)
 
 
 def extract_dose(sentences: Sequence[Sentence]) -> Finding:
@@ -701,7 +586,7 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
     finding = Finding()
     for sentence in sentences:
         # 'A target trough of 5-10 ng/mL may be appropriate' recommends a dose; nobody was given it.
-        if sentence.about_literature or _RECOMMENDATION_RE.search(sentence.text):
+        if sentence.about_literature or _hedged(sentence.text):
             continue
         text = sentence.text
         segments = _tacrolimus_segments(text)
@@ -762,7 +647,7 @@ _TIME_POINT_RE = re.compile(
     rf"(?:at|after|during|over)\s+(?:the\s+)?(?:(?:next|following|first|subsequent)\s+)?"
     rf"(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\b"
     rf"(?:\s+of\s+(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy))?"
-    rf"\s*(?:,|\s(?!before|prior))",
+    rf"\s*(?:,|\s(?!before|prior|of age|old))",
     re.I)
 
 
@@ -799,12 +684,18 @@ def _followup_value(window: str, duration: re.Match) -> str:
     return _months(duration)
 
 
+_FOLLOWUP_OTHER_RE = re.compile(r"\d|\b(?:age|aged|old|duration|onset|diagnos\w*|disease|evolution|born)\b", re.I)
+
+
 def extract_followup(sentences: Sequence[Sentence]) -> Finding:
     """Follow-up after tacrolimus start in months ('7 to 9 months' -> 7-9; weeks and years converted).
 
     Stated follow-up first, then time on tacrolimus ('after 6 months of tacrolimus'), then the
     latest time point results are reported at ('At 12 months, ...') once tacrolimus is introduced.
+    A follow-up statement whose duration is not plainly the follow-up after tacrolimus (an age or a
+    disease duration in between, time before tacrolimus) makes the field unclear.
     """
+    unsettled = Finding(UNCLEAR)
     for sentence in sentences:
         if sentence.about_literature or sentence.is_background:
             continue
@@ -815,10 +706,16 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
                 return Finding(_months(before), [text])
             window = text[cue.end():cue.end() + 120]
             duration = _DURATION_RE.search(window[:80])
-            # Time followed before the drug was started is not follow-up after tacrolimus.
-            if duration and not re.search(r"\b(?:before|prior)\b", window[:duration.start()], re.I) \
-                    and not re.match(r"\s*(?:before|prior to)\b", window[duration.end():], re.I):
+            unsettled.add_evidence(text)
+            # Time followed before the drug was started is not follow-up after tacrolimus; a number or
+            # an age, onset or disease duration between cue and duration belongs to something else.
+            between = window[:duration.start()] if duration else ""
+            if duration and not re.search(r"\b(?:before|prior)\b", between, re.I) \
+                    and not re.match(r"\s*(?:before|prior to)\b", window[duration.end():], re.I) \
+                    and not _FOLLOWUP_OTHER_RE.search(between) and len(between) <= 45:
                 return Finding(_followup_value(window, duration), [text])
+    if unsettled.evidence:
+        return unsettled
     for sentence in sentences:
         if sentence.about_literature or sentence.is_background or not _TACROLIMUS_RE.search(sentence.text):
             continue
@@ -867,8 +764,13 @@ _OUTCOME_TRIGGERS = [
     (r"\bdecreas\w*|\breduc\w*|\bdeclin\w*|\bdrop\w*|\bfell\b|\bfall\w*|\blower\w*|\bdiminish\w*|\bsubsid\w*", "down"),
     (r"\bincreas\w*|\brose\b|\brise\b|\bgain\w*|\bhigher\b|\bregain\w*", "up"),
 ]
-_NEGATION_RE = re.compile(r"\b(?:no|not|none|without|neither|nor|never|failed to|fail to|lack of|absence of|unable to|"
-                          r"cannot|could not|did not|didn['’]t|n['’]t)\b(?:\W+\w+){0,4}\W*$", re.I)
+# Outcome statements put adverbs between a negation and its verb ('did not fully resolve').
+_OUTCOME_NEGATION_WINDOW = {"negated": 4}
+
+
+def _negated(clause: str, match: re.Match) -> bool:
+    """Whether a negation cue (config/vocabularies/modifiers.yaml) applies to a matched word."""
+    return _VOCABULARIES.modifiers.modifies(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
 _CLAUSE_SPLIT_RE = re.compile(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
                               r"\bwhich\b", re.I)
 _BASELINE_RE = re.compile(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
@@ -876,7 +778,7 @@ _BASELINE_RE = re.compile(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis
 
 
 def _trigger_class(clause: str, trigger: re.Match, label: str) -> str | None:
-    negated = _NEGATION_RE.search(clause[:trigger.start()])
+    negated = _negated(clause, trigger)
     if label in ("improved", "resolved") and negated:
         # 'did not resolve completely' says only that it is not resolved: no class of its own.
         if label == "resolved" or re.search(r"\bcomplete(?:ly)?\b|\bfull(?:y)?\b", clause[trigger.start():][:40]):
@@ -932,17 +834,24 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     def distance(mention, trigger) -> int:
         return max(trigger[0] - mention[1], mention[0] - trigger[1], 0)
 
-    pairs = {(m, min(triggers, key=lambda t: distance(m, t))) for m in mentions}
+    def attached(mention, trigger) -> bool:
+        # 'CMAS 30/52 ... and the steroid dose reduced': a fall or rise across a drug is the drug's.
+        between = clause[min(mention[1], trigger[1]):max(mention[0], trigger[0])]
+        return trigger[3] not in ("down", "up") or not _ANY_DRUG_RE.search(between)
+
+    pairs = {(m, t) for m in mentions for t in [min(triggers, key=lambda t: distance(m, t))] if attached(m, t)}
     for trigger in triggers:
         # A verb after its subject ('rash resolved in two and improved in one'); a verb before the
         # domain word belongs to an earlier subject ('lung disease improved and the rash resolved').
         before = [m for m in mentions if m[1] <= trigger[0]]
         if before:
-            pairs.add((min(before, key=lambda m: distance(m, trigger)), trigger))
+            subject = min(before, key=lambda m: distance(m, trigger))
+            if attached(subject, trigger):
+                pairs.add((subject, trigger))
     results = []
     for (_, _, domain, tier, polarity), (_, _, match, label) in sorted(pairs, key=lambda p: (p[0][0], p[1][0])):
         if label in ("down", "up"):
-            if polarity == 0 or _NEGATION_RE.search(clause[:match.start()]):
+            if polarity == 0 or _negated(clause, match):
                 continue
             direction = -1 if label == "down" else 1
             results.append((domain, tier, "improved" if direction * polarity > 0 else "worsened"))
@@ -994,8 +903,12 @@ def extract_outcome(sentences: Sequence[Sentence], domain: str, n_patients: int 
     if set(classes) == {"resolved", "improved"}:
         value = "improved"
     else:
-        order = {outcome: min(s[2] for s in chosen if s[3] == outcome) for outcome in classes}
-        value = max(classes, key=lambda outcome: (classes[outcome], -order[outcome]))
+        ranked = classes.most_common()
+        # Better and worse both stated, or two classes stated equally often: for a reviewer.
+        if ("worsened" in classes and classes.keys() & {"improved", "resolved"}) or (
+                len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+            return Finding(UNCLEAR, list(dict.fromkeys(statement[4] for statement in chosen)))
+        value = ranked[0][0]
     finding = Finding(value)
     for statement in chosen:
         if statement[3] == value or (value == "improved" and statement[3] == "resolved"):
@@ -1047,15 +960,17 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
             if not steroid:
                 continue
             for match in _SPARING_YES_RE.finditer(clause):
-                negated = _NEGATION_RE.search(clause[:match.start()])
+                negated = _negated(clause, match)
                 answers.append(("no" if negated else "yes", sentence.index, text))
             for match in _SPARING_NO_RE.finditer(clause):
-                if not _NEGATION_RE.search(clause[:match.start()]):
+                if not _negated(clause, match):
                     answers.append(("no", sentence.index, text))
     if not answers:
         return Finding()
     counts = Counter(answer for answer, _, _ in answers)
-    value = "yes" if counts["yes"] >= counts["no"] else "no"
+    if counts["yes"] == counts["no"]:
+        return Finding(UNCLEAR, list(dict.fromkeys(text for _, _, text in answers)))
+    value = "yes" if counts["yes"] > counts["no"] else "no"
     return Finding(value, list(dict.fromkeys(text for answer, _, text in answers if answer == value)))
 
 
@@ -1066,6 +981,8 @@ _AE_NONE_RE = re.compile(
     rf"|{_AE_CUE}\s+(?:\w+\s+){{0,3}}?(?:were|was|have been|had been)\s+(?:not|never)\s+(?:\w+\s+)?"
     rf"(?:observed|seen|noted|detected|found|encountered)"
     rf"|\bnone of the patients (?:had|developed|experienced)\s+(?:any\s+)?{_AE_CUE}", re.I)
+_AE_QUALIFIED_RE = re.compile(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
+                              r"relevant|important)\b", re.I)
 _AE_TERMS = {
     "hypertension": r"hypertension|high blood pressure",
     "nephrotoxicity": r"nephrotoxicity|renal (?:dysfunction|impairment|toxicity|insufficiency|failure)|"
@@ -1092,7 +1009,7 @@ _AE_TERMS_RE = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern 
 _AE_GENERIC_RE = re.compile(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
                             r"are reported|include[sd]? [a-z]+ such)\b", re.I)
 _AE_EVENT_RE = re.compile(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
-                          r"\bobserved\b|\bnoted\b|\bencountered\b|\b(?:stopped|ceased)\b|"
+                          r"\bobserved\b|\bnoted\b|\bencountered\b|\bseen\b|\b(?:stopped|ceased)\b|"
                           r"\b(?:minor|mild|moderate|transient|other) (?:events|effects)\b", re.I)
 
 
@@ -1104,13 +1021,22 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
     """Adverse events under tacrolimus: 'none' when the text says none occurred, else the events named."""
     events: list[str] = []
     none_evidence: list[str] = []
+    unsettled = Finding(UNCLEAR)
     finding = Finding()
     for sentence in _after_tacrolimus(sentences):
         text = sentence.text
         if _AE_GENERIC_RE.search(text):
             continue
-        if _AE_NONE_RE.search(text):
-            none_evidence.append(text)
+        for none in _AE_NONE_RE.finditer(text):
+            # 'no serious adverse events' leaves the others open.
+            (unsettled.evidence if _AE_QUALIFIED_RE.search(none.group(0)) else none_evidence).append(text)
+        spoken = [m for m in re.finditer(_AE_CUE, text, re.I)
+                  # 'monitoring of possible adverse events' and 'side effects may occur' report none.
+                  if not _VOCABULARIES.modifiers.modifies(text, m.start(), m.end(), "uncertain")
+                  and not re.search(r"\bmonitor\w*\s+(?:\w+\s+){0,2}$", text[:m.start()], re.I)]
+        if (spoken and not _AE_NONE_RE.search(text)
+                and not re.search(r"\bnot (?:reported|described|mentioned|available|assessed)\b", text, re.I)):
+            unsettled.add_evidence(text)
         named = []
         for clause in text.split(";"):
             # 'infections were more frequent with cyclophosphamide': another drug's events.
@@ -1119,7 +1045,7 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
                 continue
             for name, pattern in _AE_TERMS_RE.items():
                 for match in pattern.finditer(clause):
-                    if not _NEGATION_RE.search(clause[:match.start()][-40:]):
+                    if not _negated(clause, match):
                         named.append(name)
                         break
         if named:
@@ -1128,6 +1054,9 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
     if events:
         finding.value = "; ".join(sorted(events))
         return finding
+    if unsettled.evidence:
+        # Adverse events spoken of (or only serious ones denied) without one the rules can name.
+        return unsettled
     if none_evidence:
         return Finding("none", none_evidence)
     return finding
@@ -1143,32 +1072,70 @@ def extract_study(record: Mapping[str, str]) -> Finding:
 
 
 def _count(finding: Finding) -> int | None:
-    return int(finding.value) if finding.value != NR else None
+    return int(finding.value) if finding.value.isdigit() else None
+
+
+class Source:
+    """What a field's extractor reads: the record, its sentences, and the other fields' findings
+    (each extracted once, on first use: the design reads the number of patients)."""
+
+    def __init__(self, record: Mapping[str, str]):
+        self.record = record
+        # What is planned or proposed ('120 children will be randomised') reports no patient's values.
+        self.sentences = [sentence for sentence in record_sentences(record.get("title", ""), record.get("abstract", ""))
+                          if sentence.in_title or "hypothetical" not in _VOCABULARIES.modifiers.cues_in(sentence.text)]
+        self._found: dict[str, Finding] = {}
+        self._pairs: dict[Callable, tuple[Finding, Finding]] = {}
+
+    def finding(self, field_name: str) -> Finding:
+        if field_name not in self._found:
+            self._found[field_name] = EXTRACTORS[field_name](self)
+        return self._found[field_name]
+
+    def count(self) -> int | None:
+        """The number of patients, when it is a number."""
+        return _count(self.finding("n_patients"))
+
+    def pair(self, extract: Callable[["Source"], tuple[Finding, Finding]], index: int) -> Finding:
+        """One finding of an extractor that reads two fields at once (youngest and oldest age)."""
+        if extract not in self._pairs:
+            self._pairs[extract] = extract(self)
+        return self._pairs[extract][index]
+
+
+def _ages(source: Source) -> tuple[Finding, Finding]:
+    return extract_ages(source.sentences)
+
+
+def _sexes(source: Source) -> tuple[Finding, Finding]:
+    return extract_sex(source.sentences, source.finding("n_patients"))
+
+
+EXTRACTORS: dict[str, Callable[[Source], Finding]] = {
+    "study": lambda source: extract_study(source.record),
+    "design": lambda source: extract_design(source.sentences, source.record.get("publication_types", ""),
+                                            source.finding("n_patients")),
+    "n_patients": lambda source: extract_n_patients(source.sentences),
+    "age_min": lambda source: source.pair(_ages, 0),
+    "age_max": lambda source: source.pair(_ages, 1),
+    "sex_m": lambda source: source.pair(_sexes, 0),
+    "sex_f": lambda source: source.pair(_sexes, 1),
+    "prior_treatments": lambda source: extract_prior_treatments(source.sentences),
+    "tacrolimus_route": lambda source: extract_route(source.sentences),
+    "tacrolimus_dose": lambda source: extract_dose(source.sentences),
+    "followup_months": lambda source: extract_followup(source.sentences),
+    "skin_outcome": lambda source: extract_outcome(source.sentences, "skin", source.count()),
+    "muscle_outcome": lambda source: extract_outcome(source.sentences, "muscle", source.count()),
+    "steroid_sparing": lambda source: extract_steroid_sparing(source.sentences),
+    "adverse_events": lambda source: extract_adverse_events(source.sentences),
+}
+"""The extractor of each Table 1 field (the field registry's names): a new field is one entry here."""
 
 
 def extract_record(record: Mapping[str, str]) -> dict[str, Finding]:
     """All Table 1 fields of one record from its title and abstract (machine values)."""
-    sentences = record_sentences(record.get("title", ""), record.get("abstract", ""))
-    n_patients = extract_n_patients(sentences)
-    age_min, age_max = extract_ages(sentences)
-    sex_m, sex_f = extract_sex(sentences, n_patients)
-    return {
-        "study": extract_study(record),
-        "design": extract_design(sentences, record.get("publication_types", ""), n_patients),
-        "n_patients": n_patients,
-        "age_min": age_min,
-        "age_max": age_max,
-        "sex_m": sex_m,
-        "sex_f": sex_f,
-        "prior_treatments": extract_prior_treatments(sentences),
-        "tacrolimus_route": extract_route(sentences),
-        "tacrolimus_dose": extract_dose(sentences),
-        "followup_months": extract_followup(sentences),
-        "skin_outcome": extract_outcome(sentences, "skin", _count(n_patients)),
-        "muscle_outcome": extract_outcome(sentences, "muscle", _count(n_patients)),
-        "steroid_sparing": extract_steroid_sparing(sentences),
-        "adverse_events": extract_adverse_events(sentences),
-    }
+    source = Source(record)
+    return {field_name: source.finding(field_name) for field_name in FIELDS}
 
 
 # --------------------------------------------------------------------------- reviewer values
@@ -1283,18 +1250,23 @@ class ExtractionRun:
     not_applied: list[str] = dataclass_field(default_factory=list)
 
 
-def included_records(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
-                     screening_path="screening") -> list[Mapping[str, str]]:
-    """Records whose screening decision is include, in records order."""
+def extracted_records(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
+                      screening_path="screening") -> list[tuple[Mapping[str, str], str]]:
+    """(record, status) of the records to extract, in records order: `included` (decision include)
+    and `proposed` (needs_review, the rules leaning to include)."""
     known = {record["record_id"] for record in records}
-    included = set()
+    status = {}
     for row in screening:
         if row.get("decision") == "include":
-            if row["record_id"] not in known:
-                raise InputError(screening_path, row.get("_line"), "record_id",
-                                 f"included record '{row['record_id']}' is not in the records table")
-            included.add(row["record_id"])
-    return [record for record in records if record["record_id"] in included]
+            status[row["record_id"]] = "included"
+        elif row.get("decision") == "needs_review" and row.get("leaning") == "include":
+            status[row["record_id"]] = "proposed"
+        else:
+            continue
+        if row["record_id"] not in known:
+            raise InputError(screening_path, row.get("_line"), "record_id",
+                             f"{status[row['record_id']]} record '{row['record_id']}' is not in the records table")
+    return [(record, status[record["record_id"]]) for record in records if record["record_id"] in status]
 
 
 def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
@@ -1313,8 +1285,7 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
     for value in reviewer_values:
         by_record.setdefault((value["record_id"], value["field"]), []).append(value)
     run = ExtractionRun(rows=[])
-    included = included_records(records, screening)
-    included_ids = {record["record_id"] for record in included}
+    included_ids = {record["record_id"] for record, _ in extracted_records(records, screening)}
     decisions = {row["record_id"]: row.get("decision", "") for row in screening}
     waiting = Counter(record_id for record_id, _ in by_record if record_id not in included_ids)
     for record_id, count in sorted(waiting.items()):
@@ -1322,11 +1293,12 @@ def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[M
         run.not_applied.append(f"{record_id}: {count} reviewer value(s) wait until the record is included "
                                f"(screening decision: {decision})")
     from_paper = {(row["record_id"], row["field"]): row for row in fulltext_values}
-    for record in included:
+    for record, status in extracted_records(records, screening):
         findings = extract_record(record)
         for field_name in FIELDS:
             finding = findings[field_name]
-            row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "field": field_name,
+            row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "status": status,
+                   "field": field_name,
                    "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
                    "reviewer": ""}
             paper = from_paper.get((record["record_id"], field_name))
@@ -1393,16 +1365,19 @@ def run_cli(args) -> int:
                                                "publication_types"])
     screening = read_tsv(args.screening, required=["record_id", "decision"])
     values = read_reviewer_values(args.reviewer_values, records, args.as_of, recorded_record_ids(args.history))
-    included_records(records, screening, args.screening)
+    extracted_records(records, screening, args.screening)
     paper_values = read_tsv(args.fulltext_values, required=["record_id", "field", "value", "evidence"]) \
         if args.fulltext_values else []
     run = build_extraction(records, screening, values, paper_values)
     write_tsv(args.out, run.rows, COLUMNS)
     unverified = [row for row in run.rows if not row["reviewer"]]
     not_reported = sum(row["value"] == NR for row in unverified)
-    print(f"extraction: {len(run.rows) // len(FIELDS)} included record(s), {len(run.rows)} values "
-          f"({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
-          f"{not_reported} of them NR, {run.unclear} implausible ones made unclear) -> {args.out}")
+    statuses = Counter(row["status"] for row in run.rows if row["field"] == FIELDS[0])
+    unclear = sum(row["value"] == UNCLEAR for row in unverified)
+    print(f"extraction: {statuses['included']} included and {statuses['proposed']} proposed record(s), "
+          f"{len(run.rows)} values ({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
+          f"{not_reported} of them NR, {unclear} unclear for a reviewer: {run.unclear} implausible ones made "
+          f"unclear) -> {args.out}")
     for conflict in run.conflicts:
         print(f"CONFLICT {conflict}")
     for note in run.not_applied:

@@ -455,7 +455,7 @@ def split_cases(document: Document) -> list[Case]:
     the rows of a patients table (first column the patient or case) are the cases. Text outside
     case sections belongs to no case.
     """
-    from .extraction import split_sentences
+    from .text import split_sentences
 
     cases: list[Case] = []
     current: Case | None = None
@@ -597,7 +597,7 @@ def _without_citations(text: str) -> str:
 
 def _own_statements(text: str) -> str:
     """A paragraph without its sentences that cite references: those speak of other studies."""
-    from .extraction import split_sentences
+    from .text import split_sentences
 
     text = _CITATION_AFTER_END_RE.sub(r"\2\1", text)  # 'disorders.[9] No' -> 'disorders[9]. No'
     return " ".join(sentence for sentence in split_sentences(text) if not _CITATION_RE.search(sentence))
@@ -630,7 +630,8 @@ def _case_parts(case: Case) -> tuple[str, str]:
 
 def _history_treatments(history: str) -> tuple[set[str], list[str]]:
     """Drugs a case's history names before tacrolimus is started, and the sentences naming them."""
-    from .extraction import drug_mentions, split_sentences
+    from .extraction import drug_mentions
+    from .text import split_sentences
 
     codes, evidence = set(), []
     for sentence in split_sentences(history):
@@ -644,7 +645,7 @@ def _history_treatments(history: str) -> tuple[set[str], list[str]]:
 def _patient_sentences(text: str) -> str:
     """The sentences of a case that give the patient's age: the one introducing the patient and those
     about tacrolimus (age at its start); other ages in a case (a parent's, a sibling's) are not hers."""
-    from .extraction import split_sentences
+    from .text import split_sentences
 
     sentences = split_sentences(text)
     if not any(PATIENT_INTRODUCTION_RE.match(s) for s in sentences):

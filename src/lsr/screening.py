@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,12 +26,17 @@ import yaml
 from .cli import iso_date
 from .living import recorded_record_ids
 from . import reviewers
+from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
+                   load_vocabularies, stated_ages, tokenize)
 from .tsv import InputError, atomic_write_text, read_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
-                     "evidence", "exclusion_reason", "priority", "full_text", "full_text_reason", "full_text_by"]
-"""Columns of results/screening.tsv: `decision` is the title/abstract stage; `full_text` the
-full-text stage of the records included there (FULL_TEXT_STATES): only `include` enters Table 1."""
+                     "evidence", "exclusion_reason", "priority", "leaning", "full_text", "full_text_reason",
+                     "full_text_by"]
+"""Columns of results/screening.tsv. `decision` is the title/abstract stage. `leaning` is `include`
+for a record the rules send to a reviewer while leaning to include it (see screen_record):
+extraction proposes its values for checking. `full_text` is the full-text stage of the records
+included at title/abstract (FULL_TEXT_STATES): only `include` enters Table 1."""
 
 TO_REVIEW_COLUMNS = ["priority", "record_id", "title", "abstract", "conflict", "reasons", "evidence", "pmid"]
 """Columns of results/to_review.tsv, the team's overview of what awaits a reviewer (votes included);
@@ -45,92 +49,6 @@ DEFAULT_SCHEMA = "workflow/schemas/eligibility.schema.yaml"
 TEXT_FIELDS = ("title", "abstract", "keywords", "journal")
 FIELD_NAMES = {"title": "title", "abstract": "abstract", "keywords": "keywords", "journal": "journal",
                "mesh": "MeSH", "publication_types": "publication type"}
-
-# --- text normalisation: the same folding for the criteria's terms and the records' text -------
-
-_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[%/#]")
-_NUMBER_WORDS = {w: n for n, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * n for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
-# British to American spellings (and other harmless foldings), applied to both sides.
-_SPELLING = [(re.compile(p), r) for p, r in (
-    (r"ae", "e"), (r"oe", "e"), (r"(?<=\w)our$", "or"), (r"(?<=\w\w)is(e|ed|es|ing|ation|ations)$", r"iz\1"),
-    (r"ys(e|ed|es|ing)$", r"yz\1"), (r"(?<=\w\w)tre$", "ter"), (r"ogue$", "og"))]
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def normalise_word(word: str) -> str:
-    """One token as matched: folded case and accents, digits for number words, American
-    spelling, singular (simple plurals)."""
-    word = _fold(word)
-    if word[0].isdigit():
-        return word.replace(",", ".")
-    if word in _NUMBER_WORDS:
-        return str(_NUMBER_WORDS[word])
-    if word in _TENS:
-        return str(_TENS[word])
-    for pattern, replacement in _SPELLING:
-        word = pattern.sub(replacement, word)
-    if len(word) > 3:
-        if word.endswith("ies"):
-            word = word[:-3] + "y"
-        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    return word
-
-
-@dataclass(frozen=True)
-class Token:
-    norm: str
-    text: str
-    start: int
-    end: int
-
-
-def tokenize(text: str, offset: int = 0) -> list[Token]:
-    """Word tokens with character offsets; letters and digits are split ('FK506' = 'FK 506'),
-    and 'twenty one' becomes one token '21'."""
-    tokens: list[Token] = []
-    for match in _TOKEN.finditer(text):
-        word = match.group()
-        norm = normalise_word(word)
-        if (norm.isdigit() and 0 < int(norm) < 10 and tokens and tokens[-1].norm.isdigit()
-                and _fold(tokens[-1].text) in _TENS and match.start() - tokens[-1].end <= 1):
-            last = tokens.pop()
-            tokens.append(Token(str(int(last.norm) + int(norm)), text[last.start - offset:match.end()],
-                                last.start, match.end() + offset))
-            continue
-        tokens.append(Token(norm, word, match.start() + offset, match.end() + offset))
-    return tokens
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"“])")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of an abstract."""
-    spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, match.start()))
-        start = match.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
-
-
-def abstract_is_complete(abstract: str) -> bool:
-    """False for a missing abstract, or one that is cut off (no closing punctuation, or
-    MEDLINE's 'ABSTRACT TRUNCATED' note)."""
-    text = abstract.strip()
-    if not text or "ABSTRACT TRUNCATED" in text.upper():
-        return False
-    return text.endswith((".", "!", "?", ")", "]", '"', "”", "’", "'")) and not text.endswith("...")
-
 
 # --- the criteria -----------------------------------------------------------------------------
 
@@ -171,11 +89,12 @@ class Concept:
     name: str
     label: str
     drug: bool
-    terms: list[tuple[str, ...]]
-    abbreviations: list[tuple[str, ...]]
+    terms: list[str]
+    abbreviations: list[str]
     mesh: set[str]
     publication_types: set[str]
     ages: str | None
+    ignore: frozenset[str] = frozenset({"negated"})
 
 
 @dataclass
@@ -185,29 +104,16 @@ class Eligibility:
     exclusion_reasons: list[str]
     concepts: dict[str, Concept]
     criteria: list[Criterion]
+    modifiers: ModifierLexicon
     window: int = 6
     focus_sentences: int = 2
     juvenile_age_below: float = 18
-    negation_before: list[tuple[str, ...]] = field(default_factory=list)
-    negation_after: list[tuple[str, ...]] = field(default_factory=list)
-    negation_unless_followed_by: list[tuple[str, ...]] = field(default_factory=list)
-    negation_carried_by: list[tuple[str, ...]] = field(default_factory=list)
+    unsettled_by: frozenset[str] = frozenset()
     full_text_exclusion_reasons: list[str] = field(default_factory=list)
 
     def __post_init__(self):
-        # Phrases by first word (normalised for terms, as written for abbreviations): matching
-        # then looks only at the phrases that can start at a token.
-        self.term_index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        self.abbreviation_index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for concept in self.concepts.values():
-            for phrase in concept.terms:
-                self.term_index.setdefault(phrase[0], []).append((concept.name, phrase))
-            for phrase in concept.abbreviations:
-                self.abbreviation_index.setdefault(phrase[0], []).append((concept.name, phrase))
-
-
-def _phrase(text: str) -> tuple[str, ...]:
-    return tuple(t.norm for t in tokenize(text))
+        self.lexicon = Lexicon({c.name: c.terms for c in self.concepts.values()},
+                               {c.name: c.abbreviations for c in self.concepts.values()})
 
 
 def _reference(value) -> Reference:
@@ -223,7 +129,8 @@ def _condition(value) -> Condition | None:
 
 
 def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA) -> Eligibility:
-    """Read, validate (JSON schema, then references and reasons) and compile the criteria."""
+    """Read, validate (JSON schema, then references and reasons) and compile the criteria, with
+    the vocabularies its concepts name (`vocabularies`: a folder, relative to the file)."""
     path = Path(path)
     data = read_yaml(path, "the eligibility criteria (YAML)")
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
@@ -231,16 +138,25 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
     if problem is not None:
         where = "/".join(str(p) for p in problem.absolute_path) or None
         raise InputError(path, None, where, f"{problem.message} (see {schema_path})")
+    folder = path.parent / data["vocabularies"] if "vocabularies" in data else VOCABULARY_DIR
+    vocabularies = load_vocabularies(folder, Path(schema_path).parent / "vocabulary.schema.yaml")
 
     concepts = {}
     for name, spec in data["concepts"].items():
+        terms, abbreviations = list(spec.get("terms", [])), list(spec.get("abbreviations", []))
+        for reference in spec.get("vocabulary", []):
+            if reference not in vocabularies.entries:
+                raise InputError(path, None, f"concepts/{name}/vocabulary",
+                                 f"unknown vocabulary entry {reference!r}; expected one of "
+                                 f"{', '.join(sorted(vocabularies.entries))}")
+            entry = vocabularies.entry(reference)
+            terms += entry.terms
+            abbreviations += entry.abbreviations
         concepts[name] = Concept(
-            name=name, label=spec["label"], drug=spec.get("kind") == "drug",
-            terms=[_phrase(t) for t in spec.get("terms", []) if _phrase(t)],
-            abbreviations=[tuple(t.text for t in tokenize(a)) for a in spec.get("abbreviations", [])],
-            mesh={m.casefold() for m in spec.get("mesh", [])},
+            name=name, label=spec["label"], drug=spec.get("kind") == "drug", terms=terms,
+            abbreviations=abbreviations, mesh={m.casefold() for m in spec.get("mesh", [])},
             publication_types={p.casefold() for p in spec.get("publication_types", [])},
-            ages=spec.get("ages"))
+            ages=spec.get("ages"), ignore=frozenset(spec.get("ignore", ["negated"])))
     reasons = data["exclusion_reasons"]
     criteria = []
     for number, spec in enumerate(data["criteria"]):
@@ -266,15 +182,12 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
     if len(set(names)) != len(names):
         raise InputError(path, None, "criteria", f"criterion names must be unique: {', '.join(names)}")
     settings = data.get("settings", {})
-    negation = data.get("negation", {})
     return Eligibility(
         question=data["question"], exclusion_reasons=reasons, concepts=concepts, criteria=criteria,
-        window=settings.get("window", 6), focus_sentences=settings.get("focus_sentences", 2),
+        modifiers=vocabularies.modifiers, window=settings.get("window", 6),
+        focus_sentences=settings.get("focus_sentences", 2),
         juvenile_age_below=settings.get("juvenile_age_below", 18),
-        negation_before=[_phrase(p) for p in negation.get("before", [])],
-        negation_after=[_phrase(p) for p in negation.get("after", [])],
-        negation_unless_followed_by=[_phrase(p) for p in negation.get("unless_followed_by", [])],
-        negation_carried_by=[_phrase(p) for p in negation.get("carried_by", [])],
+        unsettled_by=frozenset(settings.get("unsettled_by", [])),
         full_text_exclusion_reasons=data.get("full_text_exclusion_reasons", reasons))
 
 
@@ -288,41 +201,14 @@ class Mention:
     sentence: int = -1          # index into the record's sentences; -1 for MeSH / publication types
     first: int = 0              # token span within the sentence
     last: int = 0
-    negated: bool = False
+    modifiers: frozenset[str] = frozenset()     # ConText modifiers in whose scope the mention lies
 
-
-@dataclass
-class Sentence:
-    field: str
-    text: str                   # the whole field's text (offsets refer to it)
-    start: int
-    end: int
-    tokens: list[Token]
+    @property
+    def negated(self) -> bool:
+        return "negated" in self.modifiers
 
 
 _ABBREVIATION = re.compile(r"\s*\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*[),;]")
-_AGE_UNITS = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365, "ano": 1.0}
-_AGE_BEFORE = {"age", "aged", "onset", "idade"}
-# An age at onset or diagnosis ("diagnosed at the age of 15 years", "aged 9 years at onset"):
-# a cue among the words since the previous number, or 'at onset' right after the unit.
-_ONSET_BEFORE = {"onset", "diagnosed", "diagnosis", "began", "begun"}
-_ONSET_AFTER = {("at", "onset"), ("at", "diagnosis"), ("at", "disease"), ("at", "presentation")}
-_ONSET_WINDOW = 8
-# Words after a number that make it a measure, not an age ('at 15 mg', 'at 40%').
-_MEASURES = {"%", "mg", "g", "kg", "ml", "l", "ng", "mm", "cm", "m", "h", "hour", "min", "minute", "time",
-             "dose", "u", "iu", "mmol", "umol", "µg", "mcg", "patient", "case", "child", "center", "centre",
-             "site", "hospital", "week", "month", "day", "/"}
-# '3 years earlier', '5 years ago': a time interval, not an age.
-_INTERVAL_AFTER = {("ago",), ("earlier",), ("before",), ("after",), ("later",), ("previously",), ("prior",)}
-_YOUNGER = {("or", "younger"), ("or", "less"), ("and", "under"), ("or", "below"), ("and", "younger")}
-_OLDER = {("or", "older"), ("or", "more"), ("and", "over"), ("or", "above"), ("and", "older")}
-_RANGE_JOINERS = {"to", "and", "or", "a"}
-
-
-def _is_number(norm: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:\.\d+)?", norm))
-
-
 class RecordText:
     """A record's text cut into sentences, with every concept mention found in it."""
 
@@ -330,154 +216,19 @@ class RecordText:
         self.record = record
         self.eligibility = eligibility
         self.abstract_complete = abstract_is_complete(record.get("abstract", ""))
-        self.sentences: list[Sentence] = []
-        for name in TEXT_FIELDS:
-            text = record.get(name, "") or ""
-            if name == "abstract":
-                spans = split_sentences(text)
-            elif name == "keywords":
-                spans, start = [], 0
-                for part in text.split(";"):
-                    spans.append((start, start + len(part)))
-                    start += len(part) + 1
-            else:
-                spans = [(0, len(text))]
-            for start, end in spans:
-                tokens = tokenize(text[start:end], start)
-                if tokens:
-                    self.sentences.append(Sentence(name, text, start, end, tokens))
+        self.sentences: list[TextSpan] = field_spans(record, TEXT_FIELDS)
         self.mentions = self._find()
 
-    # matching ---------------------------------------------------------------------------------
-    def _match_at(self, tokens: list[Token], i: int, phrase: tuple[str, ...], exact: bool) -> bool:
-        if i + len(phrase) > len(tokens):
-            return False
-        for token, word in zip(tokens[i:i + len(phrase)], phrase):
-            if exact:
-                if token.text != word and token.text != word + "s":
-                    return False
-            elif word == "#":
-                if not _is_number(token.norm):
-                    return False
-            elif token.norm != word:
-                return False
-        return True
-
-    def _candidates(self, tokens: list[Token], i: int, defined: Mapping[str, list[tuple[str, ...]]]):
-        """(concept, phrase, exact) that may match at token i."""
-        index = self.eligibility
-        token = tokens[i]
-        for name, phrase in index.term_index.get(token.norm, []) + (
-                index.term_index.get("#", []) if _is_number(token.norm) else []):
-            yield name, phrase, False
-        for word in (token.text, token.text[:-1] if token.text.endswith("s") else None):
-            for name, phrase in index.abbreviation_index.get(word, []) if word else []:
-                yield name, phrase, True
-        for name, phrases in defined.items():
-            for phrase in phrases:
-                if phrase[0] in (token.text, token.text[:-1]):
-                    yield name, phrase, True
-
-    def _defined_abbreviations(self) -> dict[str, list[tuple[str, ...]]]:
+    def _defined_abbreviations(self) -> Lexicon:
         """'tacrolimus (TAC)': abbreviations this record defines for a concept."""
-        found: dict[str, list[tuple[str, ...]]] = {}
+        found = Lexicon()
         for sentence in self.sentences:
             if sentence.field not in ("title", "abstract"):
                 continue
-            for i in range(len(sentence.tokens)):
-                for name, phrase, exact in self._candidates(sentence.tokens, i, {}):
-                    if self._match_at(sentence.tokens, i, phrase, exact):
-                        end = sentence.tokens[i + len(phrase) - 1].end
-                        match = _ABBREVIATION.match(sentence.text, end)
-                        if match and any(c.isupper() for c in match.group(1)):
-                            abbreviation = tuple(t.text for t in tokenize(match.group(1)))
-                            if abbreviation not in found.setdefault(name, []):
-                                found[name].append(abbreviation)
-        return found
-
-    def _negated(self, tokens: list[Token], first: int, last: int) -> bool:
-        words = [t.norm for t in tokens]
-
-        def followed_by(cue: tuple[str, ...]) -> bool:
-            return tuple(words[last + 1:last + 1 + len(cue)]) == cue
-
-        # 'no tacrolimus-related toxicity' denies the toxicity, not the drug
-        if not any(followed_by(cue) for cue in self.eligibility.negation_unless_followed_by):
-            for cue in self.eligibility.negation_before:
-                for gap in (0, 1):
-                    end = first - gap
-                    if end - len(cue) >= 0 and tuple(words[end - len(cue):end]) == cue:
-                        return True
-        return any(followed_by(cue) for cue in self.eligibility.negation_after)
-
-    def _carry_negation(self, tokens: list[Token], spans: list[tuple[str, int, int, bool]]):
-        """'without tacrolimus or other calcineurin inhibitors': a mention joined to a negated
-        one by a carrying word ('or', 'nor') is negated too."""
-        words = [t.norm for t in tokens]
-        carried = []
-        for name, first, last, negated in sorted(spans, key=lambda span: (span[1], span[2])):
-            if not negated:
-                for cue in self.eligibility.negation_carried_by:
-                    for gap in (0, 1):    # one word between: 'or other', 'nor any'
-                        end = first - gap - len(cue)
-                        negated = negated or (end > 0 and tuple(words[end:end + len(cue)]) == cue and any(
-                            n and l == end - 1 for _, _, l, n in carried))
-            carried.append((name, first, last, negated))
-        return carried
-
-    def _ages(self, tokens: list[Token]) -> list[tuple[int, int, str]]:
-        """Stated ages: (first token, last token, 'juvenile' or 'adult')."""
-        words = [t.norm for t in tokens]
-        found, i = [], 0
-        while i < len(words):
-            if not _is_number(words[i]):
-                i += 1
-                continue
-            first, values = i, [float(words[i])]
-            j = i + 1
-            while j + 1 < len(words) and (_is_number(words[j]) or
-                                          (words[j] in _RANGE_JOINERS and _is_number(words[j + 1]))):
-                if _is_number(words[j]):
-                    values.append(float(words[j]))
-                j += 1
-            has_unit = j < len(words) and words[j] in _AGE_UNITS
-            # 'aged 16', 'at the age of 16', 'diagnosed at 16': an age without a unit
-            bare = (not has_unit and len(values) == 1 and values[0] < 100 and first > 0
-                    and (words[first - 1] in ("aged", "at") or tuple(words[first - 2:first]) == ("age", "of"))
-                    and (j >= len(words) or words[j] not in _MEASURES and not _is_number(words[j])))
-            if has_unit or bare:
-                unit = _AGE_UNITS[words[j]] if has_unit else 1.0
-                if bare:
-                    j -= 1      # the number is the last word of the age
-                after = tuple(words[j + 1:j + 3])
-                since = max([k + 1 for k in range(max(0, first - _ONSET_WINDOW), first)
-                             if _is_number(words[k])], default=max(0, first - _ONSET_WINDOW))
-                at_onset = after in _ONSET_AFTER or (bool(_ONSET_BEFORE & set(words[since:first]))
-                                                     and first > 0 and words[first - 1] in ("at", "age", "of"))
-                in_context = after[:1] not in _INTERVAL_AFTER and (
-                    after[:1] == ("old",) or after == ("of", "age") or at_onset
-                    or any(w in _AGE_BEFORE for w in words[max(0, first - 4):first]))
-                if bare:    # with no unit, only an explicit age: 'aged 16', 'age of 16', onset 'at 16'
-                    in_context = in_context and (at_onset or words[first - 1] != "at")
-                if in_context:
-                    before = words[max(0, first - 2):first]
-                    ages = [v * unit for v in values]
-                    limit = self.eligibility.juvenile_age_below
-                    if after in _YOUNGER or {"under", "below", "younger", "before"} & set(before):
-                        groups = ["juvenile"]
-                    elif after in _OLDER or {"over", "above", "older"} & set(before):
-                        groups = ["adult"]
-                    else:   # a range reaching the limit ('12-18 years') is still a children's range
-                        groups = ["juvenile"] if min(ages) < limit else []
-                        if (max(ages) > limit) if len(ages) > 1 else ages[0] >= limit:
-                            groups.append("adult")
-                    last = j + 1 if after[:1] == ("old",) else j + 2 if after == ("of", "age") else j
-                    if at_onset and len(groups) == 1:
-                        groups.append(groups[0] + "_onset")
-                    found += [(first, last, group) for group in groups]
-                i = j + 1
-            else:
-                i = j
+            for name, first, last in self.eligibility.lexicon.find(sentence.tokens):
+                match = _ABBREVIATION.match(sentence.text, sentence.tokens[last].end)
+                if match and any(c.isupper() for c in match.group(1)):
+                    found.add(name, tuple(t.text for t in tokenize(match.group(1))), exact=True)
         return found
 
     def _find(self) -> list[Mention]:
@@ -486,25 +237,14 @@ class RecordText:
         mentions: list[Mention] = []
         for index, sentence in enumerate(self.sentences):
             tokens = sentence.tokens
-            longest: dict[tuple[str, int], int] = {}     # (concept, first token) -> last token
-            for i in range(len(tokens)):
-                for name, phrase, exact in self._candidates(tokens, i, defined):
-                    if self._match_at(tokens, i, phrase, exact):
-                        last = i + len(phrase) - 1
-                        longest[name, i] = max(longest.get((name, i), last), last)
-            spans: list[tuple[str, int, int]] = []
-            covered: dict[str, int] = {}
-            for (name, first), last in sorted(longest.items(), key=lambda item: item[0][1]):
-                if first > covered.get(name, -1):    # 'cyclosporin A' once, not also 'cyclosporin'
-                    spans.append((name, first, last))
-                    covered[name] = last
-            ages = self._ages(tokens)
+            spans = self.eligibility.lexicon.find(tokens) + defined.find(tokens)
+            ages = stated_ages(tokens, self.eligibility.juvenile_age_below)
             for concept in concepts.values():
                 spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
-            negated = [(name, first, last, self._negated(tokens, first, last)) for name, first, last in spans]
-            for name, first, last, denied in self._carry_negation(tokens, negated):
+            scopes = self.eligibility.modifiers.scope(tokens, [(first, last) for _, first, last in spans])
+            for (name, first, last), modifiers in zip(spans, scopes):
                 text = sentence.text[tokens[first].start:tokens[last].end]
-                mentions.append(Mention(name, sentence.field, text, index, first, last, denied))
+                mentions.append(Mention(name, sentence.field, text, index, first, last, modifiers))
         headings = [(h.rstrip("*").strip(), "mesh") for h in self.record.get("mesh_terms", "").split(";")]
         headings += [(p.strip(), "publication_types") for p in self.record.get("publication_types", "").split(";")]
         for heading, field_name in headings:
@@ -516,8 +256,9 @@ class RecordText:
 
     # references ------------------------------------------------------------------------------
     def found(self, ref: Reference) -> list[Mention]:
-        """The (not negated) mentions a reference finds."""
-        mentions = [m for m in self.mentions if m.concept == ref.concept and not m.negated]
+        """The mentions a reference finds (those under a modifier the concept ignores left out)."""
+        ignore = self.eligibility.concepts[ref.concept].ignore
+        mentions = [m for m in self.mentions if m.concept == ref.concept and not (m.modifiers & ignore)]
         if ref.near is not None:
             mentions = [m for m in mentions if self._qualifies(m, ref.near)]
         if ref.fields is None:
@@ -612,6 +353,7 @@ class Screened:
     reasons: str
     evidence: str
     priority: int
+    leaning: str = ""
 
 
 def _evaluate(text: RecordText, criterion: Criterion) -> CriterionResult:
@@ -624,6 +366,11 @@ def _evaluate(text: RecordText, criterion: Criterion) -> CriterionResult:
         refs = (rule.condition.any + rule.condition.all) if rule.condition else ()
         near = {ref.concept: ref.near for ref in refs}
         evidence = [(m, near.get(m.concept)) for m in mentions]
+        unsettled = [m for m in mentions if m.modifiers & text.eligibility.unsettled_by]
+        if rule.outcome == "met" and mentions and len(unsettled) == len(mentions):
+            which = sorted(set().union(*(m.modifiers & text.eligibility.unsettled_by for m in unsettled)))
+            note = f"named only in {' or '.join(w.replace('_', ' ') for w in which)} statements"
+            return CriterionResult(criterion.name, criterion.label, "unclear", note, "", evidence)
         if rule.outcome == "fail" and rule.needs_full_abstract and not text.abstract_complete:
             note = (rule.note + "; " if rule.note else "") + "but the abstract is missing or cut off"
             return CriterionResult(criterion.name, criterion.label, "unclear", note, "", evidence)
@@ -705,10 +452,14 @@ def _screen(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screen
             if mention.sentence >= 0 and mention.sentence not in snippets and len(snippets) < MAX_SNIPPETS:
                 snippets[mention.sentence] = f"[{FIELD_NAMES[mention.field]}] {text.snippet(mention)}"
     priority = 0
+    leaning = ""
     if decision == "needs_review":
         priority = 1 + sum({"met": 2, "unclear": 1}.get(r.status, 0) for r in results)
+        # Leaning to include: an abstract, no criterion failing and at most one not settled.
+        if has_abstract and not failed and sum(r.status == "unclear" for r in results) <= 1:
+            leaning = "include"
     return Screened(record["record_id"], decision, reason, results, "; ".join(reasons),
-                    " | ".join(snippets.values()), priority), text, results
+                    " | ".join(snippets.values()), priority, leaning), text, results
 
 
 # --- reviewer decisions on top of the rules ----------------------------------------------------
@@ -754,7 +505,8 @@ def combine(records: Sequence[Mapping[str, str]], screened: Sequence[Screened],
         row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
                "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
                "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
-               "priority": rules.priority, "full_text": "", "full_text_reason": "", "full_text_by": ""}
+               "priority": rules.priority, "leaning": rules.leaning, "full_text": "", "full_text_reason": "",
+               "full_text_by": ""}
         human = by_stage.get((record["record_id"], reviewers.TITLE_ABSTRACT), [])
         if human:
             row["reasons"] = f"reviewers: {_said(human)}; rules: {rules.decision}; {rules.reasons}"

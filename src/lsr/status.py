@@ -3,7 +3,8 @@
 Reads results/screening.tsv (records awaiting review, conflicts, the full-text stage: studies
 proposed for Table 1 that await a reviewer's full-text decision), results/table1_marked.csv with
 data/table_versions.tsv (the published table version), results/search_log.tsv (last search),
-results/extraction.tsv (values no reviewer has checked yet) and data/history/log.tsv (when the
+results/extraction.tsv (values no reviewer has checked yet, those left unclear, records proposed
+for inclusion) and data/history/log.tsv (when the
 review state last changed), then says what to do next. Reads only small text files and imports
 no heavy library, so it answers at once; a missing file means that stage has not run yet.
 """
@@ -71,11 +72,11 @@ def status_lines(root: Path) -> list[str]:
     lines.append(f"Awaiting review:  {_count(len(awaiting), 'record')} (decision needs_review)")
     lines.append(f"Conflicts:        {_count(len(conflicts), 'record')} where reviewers disagree (conflict=yes)")
     extraction = _rows(results / "extraction.tsv", ["record_id", "field", "reviewer"])
-    proposed = proposed_studies([{"pmid": "", "title": "", "full_text": "", **row} for row in screening],
-                                extraction or [])
-    lines.append(f"Full text:        {_count(len(proposed), 'study', 'studies')} proposed for Table 1, awaiting a "
-                 "reviewer's full-text decision (not in the table)")
-    for study in proposed:
+    at_full_text = proposed_studies([{"pmid": "", "title": "", "full_text": "", **row} for row in screening],
+                                    extraction or [])
+    lines.append(f"Full text:        {_count(len(at_full_text), 'study', 'studies')} proposed for Table 1, awaiting "
+                 "a reviewer's full-text decision (not in the table)")
+    for study in at_full_text:
         values = study["values"]
         shown = ", ".join(f"{field} {values[field]}" for field in PROPOSAL_FIELDS if field in values)
         state = " (reviewers disagree)" if study["full_text"] == "conflict" else ""
@@ -88,16 +89,26 @@ def status_lines(root: Path) -> list[str]:
     if flagged:
         lines.append(f"WARNING:          {_count(len(flagged), 'included study', 'included studies')} retracted "
                      "or corrected: " + ", ".join(row["record_id"] for row in flagged))
-    unverified = [row for row in extraction or [] if not row["reviewer"]]
+    unchecked = [row for row in extraction or [] if not row["reviewer"]]
+    unverified = [row for row in unchecked if row.get("status") != "proposed"]
     if extraction is not None:
         studies = len({row["record_id"] for row in unverified})
         lines.append(f"Unverified:       {_count(len(unverified), 'Table 1 value')} in "
                      f"{_count(studies, 'study', 'studies')} that no reviewer has checked")
+        unclear = [row for row in unchecked if row.get("value") == "unclear"]
+        if unclear:
+            shown = ", ".join(f"{row['record_id']} {row['field']}" for row in unclear[:5])
+            lines.append(f"Unclear:          {_count(len(unclear), 'value')} the machine could not settle, for a "
+                         f"reviewer (`?` in Table 1): {shown}{', ...' if len(unclear) > 5 else ''}")
+        proposed = {row["record_id"] for row in extraction if row.get("status") == "proposed"}
+        if proposed:
+            lines.append(f"Proposed:         {_count(len(proposed), 'record')} awaiting review with values extracted "
+                         "to check (status proposed in results/extraction.tsv)")
     lines.append("")
     if flagged:
         lines.append("First: read the retraction or erratum notices (results/changes.md) and decide whether "
                      f"those studies stay in Table 1 (record the decision in {DECISIONS}).")
-    if awaiting or conflicts or proposed:
+    if awaiting or conflicts or at_full_text:
         lines.append(f"Next step: screen in the workspace, {WORKSPACE}: title/abstract queue, conflicts and "
                      f"full-text decisions, written to {DECISIONS}; then rebuild (its button, or `make run`).")
     elif unverified:

@@ -119,12 +119,15 @@ def build_studies(extraction: Sequence[Mapping[str, str]], records: Iterable[Map
 
     Order: year parsed from the study label, else the record's year (from `records`, rows of
     unique_records.tsv), studies without a year last; then study label; then record id.
+    Rows of records only proposed for inclusion (status `proposed`) are left out.
     Raises InputError (naming `path` and the line) on an unknown field or source, an empty value,
-    a field given twice or missing for a record, or a patient count that is neither digits nor NR.
+    a field given twice or missing for a record, or a patient count that is neither digits, NR nor unclear.
     """
     record_years = {row.get("record_id", ""): _year_of(row.get("year", "")) for row in records}
     grouped: dict[str, dict[str, Mapping[str, str]]] = {}
     for row in extraction:
+        if row.get("status") == "proposed":
+            continue    # values for reviewers to check; the study is not included yet
         line = row.get("_line")
         record_id, field, value = row.get("record_id", ""), row.get("field", ""), row.get("value", "")
         if not record_id:

@@ -152,6 +152,13 @@ def pmc_options(config: Mapping) -> str:
                                if value not in (None, ""))
 
 
+def vocabulary_files() -> list[str]:
+    """The vocabulary files the text layer reads (config/vocabularies/*.yaml) and their schema."""
+    from .text import VOCABULARY_DIR, VOCABULARY_SCHEMA
+
+    return sorted(str(path) for path in VOCABULARY_DIR.glob("*.yaml")) + [str(VOCABULARY_SCHEMA)]
+
+
 def reviewer_files(folder: str) -> list[str]:
     """The per-reviewer files of a folder (`<reviewer>.tsv`), as a rule's inputs: an edit or a new
     reviewer's file reruns the rule."""

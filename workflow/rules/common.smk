@@ -31,3 +31,7 @@ AS_OF_OPTION = lsr_workflow.as_of_option(config)
 # The review's durable state (committed): PubMed snapshots, table versions, history of states.
 HISTORY = lsr_workflow.history_dir(config)
 TABLE_VERSIONS = lsr_workflow.table_versions(config)
+
+# The words screening and extraction read (drugs, routes, populations, modifier cues) and their
+# schema: inputs of both stages, so a change to them reruns both.
+VOCABULARIES = lsr_workflow.vocabulary_files()

@@ -7,6 +7,7 @@ rule extract:
         # Every reviewer's file (config/extraction/values/<reviewer>.tsv): a new file reruns the rule.
         reviewer_values=lsr_workflow.reviewer_files(config["extraction"]["reviewer_values"]),
         fulltext_values="results/fulltext/values.tsv",
+        vocabularies=VOCABULARIES,
     output:
         extraction="results/extraction.tsv",
     params:

@@ -7,6 +7,7 @@ rule screen:
         schema="workflow/schemas/eligibility.schema.yaml",
         # Every reviewer's file (config/screening/decisions/<reviewer>.tsv): a new file reruns the rule.
         decisions=lsr_workflow.reviewer_files(config["screening"]["decisions"]),
+        vocabularies=VOCABULARIES,
     output:
         screening="results/screening.tsv",
         to_review="results/to_review.tsv",

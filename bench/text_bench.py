@@ -1,0 +1,71 @@
+"""Speed of the text layer (src/lsr/text.py) on one core: abstracts per second.
+
+    .venv/bin/python bench/text_bench.py [--repeat 5] [--copies 50]
+
+Reads the bundled PubMed snapshot and times, over `--copies` copies of its records (each copy
+with its words shuffled between records' titles so caches of whole strings do not help), what
+screening asks of the text layer for every record: sentences of title, abstract, keywords and
+journal, tokens, the eligibility concepts' lexicon (config/eligibility.yaml, with the
+vocabularies it names) and the ConText modifier scopes of every mention. Then the same plus
+screening's whole decision (lsr.screening.screen_record) and extraction's
+(lsr.extraction.extract_record). CPU time (time.process_time), best of --repeat. Target:
+>= 2,000 abstracts/s for the text layer.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from lsr import extraction, screening, text
+from lsr.records import collect_records
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET = 2000
+
+
+def text_layer(records, eligibility) -> int:
+    mentions = 0
+    for record in records:
+        for span in text.field_spans(record, screening.TEXT_FIELDS):
+            found = eligibility.lexicon.find(span.tokens)
+            eligibility.modifiers.scope(span.tokens, [(first, last) for _, first, last in found])
+            mentions += len(found)
+    return mentions
+
+
+def best_rate(function, records, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        function(records)
+        best = min(best, time.process_time() - start)
+    return len(records) / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--copies", type=int, default=50)
+    args = parser.parse_args()
+    eligibility = screening.load_eligibility(REPO / "config/eligibility.yaml",
+                                             REPO / "workflow/schemas/eligibility.schema.yaml")
+    base = [{**r, "record_id": f"pmid:{r['pmid']}"}
+            for r in collect_records([REPO / "resources/snapshot/tacrolimus-jdm-2024.xml"])]
+    records = []
+    for copy in range(args.copies):
+        for number, record in enumerate(base):
+            other = base[(number + copy) % len(base)]
+            records.append({**record, "title": f"{record['title']} {other['journal']} {copy}"})
+    print(f"{len(records)} records ({len(base)} bundled abstracts x {args.copies}), best of {args.repeat}, one core")
+    layer = best_rate(lambda rs: text_layer(rs, eligibility), records, args.repeat)
+    print(f"text layer (sentences, tokens, concept lexicon, modifier scopes): {layer:,.0f} abstracts/s "
+          f"(target >= {TARGET:,}: {'met' if layer >= TARGET else 'NOT met'})")
+    screen = best_rate(lambda rs: [screening.screen_record(r, eligibility) for r in rs], records, 1)
+    print(f"screening, whole decision (screen_record):                    {screen:,.0f} abstracts/s")
+    extract = best_rate(lambda rs: [extraction.extract_record(r) for r in rs], records[:len(base) * 5], 1)
+    print(f"extraction, all Table 1 fields (extract_record):              {extract:,.0f} abstracts/s")
+
+
+if __name__ == "__main__":
+    main()

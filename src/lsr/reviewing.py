@@ -209,11 +209,15 @@ class Review:
 
     def studies(self, reviewer: str) -> list[dict]:
         """Records included at title/abstract (Table 1's and the proposed), with their full-text
-        state; not those still waiting for `reviewer` at title/abstract (blind screening)."""
+        state, not those still waiting for `reviewer` at title/abstract (blind screening); and the
+        records the rules lean to include (extraction status `proposed`), whose values can be
+        checked before the decision."""
         unscreened = set(self.queue(reviewer, TITLE_ABSTRACT))
+        leaning = {row["record_id"] for row in self.extraction if row.get("status") == "proposed"}
         return [{"record_id": row["record_id"], "title": row["title"], "full_text": row["full_text"],
                  "label": self.field_cells(row["record_id"])["study"]["value"]}
-                for row in self.rows() if row["decision"] == "include" and row["record_id"] not in unscreened]
+                for row in self.rows() if (row["decision"] == "include" and row["record_id"] not in unscreened)
+                or (row["decision"] == "needs_review" and row["record_id"] in leaning)]
 
     def field_cells(self, record_id: str) -> dict[str, dict]:
         """Each Table 1 field of a study: machine value, its evidence, reviewers' values and state

@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 CORES ?= 2
+PORT ?= 8765
 
-.PHONY: run test test-fast report status bench clean
+.PHONY: run test test-fast report status review bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,11 @@ report: run
 
 status: $(STAMP)
 	$(VENV)/bin/lsr status
+
+# The reviewer workspace in the browser: make review REVIEWER=yourname [PORT=8765]
+review: $(STAMP)
+	@test -n "$(REVIEWER)" || { echo "usage: make review REVIEWER=yourname [PORT=$(PORT)]" >&2; exit 2; }
+	$(VENV)/bin/lsr review --reviewer '$(REVIEWER)' --port $(PORT) --cores $(CORES)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/records_bench.py

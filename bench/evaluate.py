@@ -7,7 +7,7 @@
 Sets:
 - gold: the bundled records (resources/snapshot + other sources, deduplicated as the pipeline
   does) against ../shared/gold (screening labels; extraction rows of level `abstract`), plus the
-  gold's `full text` rows against extraction with config/extraction/reviewer_values.tsv applied;
+  gold's `full text` rows against extraction with the reviewers' values (config/extraction/values/) applied;
 - tuning, heldout: the development corpus tests/data/corpus (real records; see its README), split
   once by a rule on the record id. Tune on `tuning`; report `heldout`;
 - made-up: the made-up records of tests/data/unseen_screening.tsv and unseen_extraction.tsv.
@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the development corpus folder")
     parser.add_argument("--eligibility", type=Path, default=REPO / "config" / "eligibility.yaml")
     parser.add_argument("--schema", type=Path, default=REPO / "workflow" / "schemas" / "eligibility.schema.yaml")
-    parser.add_argument("--reviewer-values", type=Path, default=REPO / "config" / "extraction" / "reviewer_values.tsv")
+    parser.add_argument("--reviewer-values", type=Path, default=REPO / "config" / "extraction" / "values")
     parser.add_argument("--limit", type=int, help="evaluate only the first N records (by record id) of each set")
     args = parser.parse_args(argv)
     sets = [name.strip() for name in args.sets.split(",") if name.strip()]

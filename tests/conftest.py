@@ -79,7 +79,14 @@ def bundled_run(tmp_path_factory) -> Path:
     return workdir
 
 
-E2E_FIXTURES = {"workflow_copy", "bundled_run"}
+@pytest.fixture
+def built_review(bundled_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the bundled run (workflow, config, results): reviewers may write in it."""
+    return Path(shutil.copytree(bundled_run, tmp_path / "review", symlinks=True,
+                                ignore=shutil.ignore_patterns("locks", "incomplete", "__pycache__")))
+
+
+E2E_FIXTURES = {"workflow_copy", "bundled_run", "built_review"}
 
 
 def pytest_collection_modifyitems(items) -> None:

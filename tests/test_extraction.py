@@ -422,9 +422,16 @@ def test_records_proposed_for_inclusion_get_rows_to_check_but_stay_out_of_table1
 
 
 def write_values(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "reviewer_values.tsv"
-    path.write_text("# reviewer values\n" + REVIEWER_HEADER + body, encoding="utf-8")
-    return path
+    """The body's rows in per-reviewer files (values/<reviewer>.tsv, by the reviewer column); the folder."""
+    folder = tmp_path / "values"
+    folder.mkdir(exist_ok=True)
+    by_reviewer: dict[str, list[str]] = {}
+    for line in body.splitlines(keepends=True):
+        by_reviewer.setdefault(line.split("\t")[3] or "AB", []).append(line)
+    for reviewer, lines in by_reviewer.items():
+        (folder / f"{reviewer}.tsv").write_text("# reviewer values\n" + REVIEWER_HEADER + "".join(lines),
+                                               encoding="utf-8")
+    return folder
 
 
 def test_rows_for_included_records_in_record_then_field_order():
@@ -494,16 +501,22 @@ def test_bad_reviewer_rows_name_file_line_and_field(tmp_path, line, field, expec
     path = write_values(tmp_path, "111\tdesign\tcase series\tAB\tfull text\tok\n" + line + "\n")
     with pytest.raises(InputError) as error:
         read_reviewer_values(path, RECORDS)
-    assert (error.value.path, error.value.line, error.value.field) == (str(path), 4, field)
+    assert (error.value.path, error.value.line, error.value.field) == (str(path / "AB.tsv"), 4, field)
     assert expected in str(error.value)
 
 
-def test_duplicate_reviewer_row_is_an_error(tmp_path):
+def test_a_later_value_replaces_the_reviewers_earlier_one(tmp_path):
     path = write_values(tmp_path, "111\tdesign\tcase series\tAB\tfull text\t\n"
-                                  "pmid:111\tdesign\tcohort\tAB\tfull text\t\n")
-    with pytest.raises(InputError, match="duplicate") as error:
+                                  "pmid:111\tdesign\tcohort\tAB\tfull text\tcorrected\n")
+    assert [(v["record_id"], v["value"], v["_line"]) for v in read_reviewer_values(path, RECORDS)] == [
+        ("pmid:111", "cohort", 4)]
+
+
+def test_a_value_in_another_reviewers_file_is_an_error(tmp_path):
+    path = write_values(tmp_path, "111\tdesign\tcase series\tAB\tfull text\t\n")
+    (path / "CD.tsv").write_text(REVIEWER_HEADER + "111\tdesign\tcohort\tAB\tfull text\t\n")
+    with pytest.raises(InputError, match=r"CD\.tsv, line 2, field 'reviewer': 'AB' in CD's file"):
         read_reviewer_values(path, RECORDS)
-    assert error.value.line == 4
 
 
 # --------------------------------------------------------------------------- the shipped reviewer values
@@ -517,7 +530,7 @@ def bundled_unique_records(repo):
 
 
 def test_shipped_reviewer_values_are_valid_and_agree_with_the_full_text_gold(repo, shared, bundled_unique_records):
-    values_path = repo / "tests/fixtures/review/config/extraction/reviewer_values.tsv"
+    values_path = repo / "tests/fixtures/review/config/extraction/values"
     checked = read_reviewer_values(values_path, bundled_unique_records)
     gold = [row for row in read_tsv(shared / "gold/extraction.tsv") if row["level"] == "full text"]
     given = {(v["record_id"], v["field"]): v for v in checked}
@@ -544,7 +557,8 @@ def test_lsr_extract_cli_writes_the_table_and_never_touches_reviewer_values(tmp_
     values_path = write_values(tmp_path, "17169297\tstudy\tMartin Nalda 2006\tseed-review\treviewer\tseeds\n"
                                          "17169297\tage_min\t3\tAB\tfull text\t\n"
                                          "17169297\tage_min\t4\tCD\tfull text\t\n")
-    before = values_path.read_bytes(), values_path.stat().st_mtime_ns
+    files = sorted(values_path.iterdir())
+    before = [(f.read_bytes(), f.stat().st_mtime_ns) for f in files]
     out = tmp_path / "results" / "extraction.tsv"
     command = [sys.executable, "-m", "lsr", "extract", "--records", str(records_path), "--screening",
                str(screening_path), "--reviewer-values", str(values_path), "--out", str(out)]
@@ -559,7 +573,7 @@ def test_lsr_extract_cli_writes_the_table_and_never_touches_reviewer_values(tmp_
     first = hashlib.sha256(out.read_bytes()).hexdigest()
     subprocess.run(command, capture_output=True, text=True, check=True)
     assert hashlib.sha256(out.read_bytes()).hexdigest() == first
-    assert (values_path.read_bytes(), values_path.stat().st_mtime_ns) == before
+    assert [(f.read_bytes(), f.stat().st_mtime_ns) for f in sorted(values_path.iterdir())] == before
 
 
 def test_lsr_extract_cli_reports_a_bad_reviewer_file_and_writes_nothing(tmp_path):
@@ -573,7 +587,7 @@ def test_lsr_extract_cli_reports_a_bad_reviewer_file_and_writes_nothing(tmp_path
                              "--screening", str(screening_path), "--reviewer-values", str(values_path),
                              "--out", str(out)], capture_output=True, text=True)
     assert result.returncode == 2
-    assert f"{values_path}, line 3, field 'value': 'RCT' is not allowed for design" in result.stderr
+    assert f"{values_path / 'AB.tsv'}, line 3, field 'value': 'RCT' is not allowed for design" in result.stderr
     assert not out.exists()
 
 

@@ -24,14 +24,17 @@ def review(tmp_path):
     record = {"record_id": "pmid:111", "pmid": "111", "source": "PubMed", "title": "Tacrolimus in JDM.",
               "abstract": ABSTRACT, "year": "2020", "first_author": "Doe", "publication_types": "Case Reports"}
     write_tsv(tmp_path / "unique_records.tsv", [record], UNIQUE_COLUMNS)
-    write_tsv(tmp_path / "screening.tsv", [{"record_id": "pmid:111", "decision": "include"}], ["record_id", "decision"])
+    write_tsv(tmp_path / "screening.tsv", [{"record_id": "pmid:111", "decision": "include", "full_text": "include"}],
+              ["record_id", "decision", "full_text"])
     return tmp_path
 
 
 def extract(review, values_text):
-    (review / "values.tsv").write_text(HEADER + values_text, encoding="utf-8")
+    """`lsr extract` with ann's values file (config/extraction/values/ann.tsv in a review)."""
+    (review / "values").mkdir(exist_ok=True)
+    (review / "values/ann.tsv").write_text(HEADER + values_text, encoding="utf-8")
     return lsr("extract", "--records", "unique_records.tsv", "--screening", "screening.tsv",
-               "--reviewer-values", "values.tsv", "--out", "extraction.tsv", cwd=review)
+               "--reviewer-values", "values", "--out", "extraction.tsv", cwd=review)
 
 
 @pytest.mark.parametrize("rows, message", [
@@ -47,7 +50,7 @@ def extract(review, values_text):
 def test_implausible_reviewer_values_stop_the_run_naming_file_line_field_and_rule(review, rows, message):
     result = extract(review, rows)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "values.tsv, line" in result.stderr and message in result.stderr
+    assert "ann.tsv, line" in result.stderr and message in result.stderr
     assert not (review / "extraction.tsv").exists()
 
 
@@ -61,8 +64,8 @@ def test_implausible_machine_values_are_unclear_in_extraction_and_question_marks
     assert (rows["sex_m"]["value"], rows["sex_f"]["value"]) == (fields.UNCLEAR, fields.UNCLEAR)
     assert rows["n_patients"]["value"] == "2"  # the reviewer's value stands
     assert "3 implausible ones made unclear" in result.stdout
-    table = lsr("table1", "--extraction", "extraction.tsv", "--registry", "table_versions.tsv", "--outdir", "out",
-                "--topic", "a review", "--caption", "A table.", cwd=review)
+    table = lsr("table1", "--extraction", "extraction.tsv", "--screening", "screening.tsv", "--registry",
+                "table_versions.tsv", "--outdir", "out", "--topic", "a review", "--caption", "A table.", cwd=review)
     assert table.returncode == 0, table.stderr
     csv_text = (review / "out/table1.csv").read_text(encoding="utf-8")
     assert csv_text.count(",unclear") == 3 and "?" not in csv_text

@@ -507,7 +507,8 @@ def test_seed_papers_as_text_and_pdf_give_table1_values(shared, workflow_copy):
 def test_prisma_counts_reports_sought_and_not_retrieved():
     from lsr import prisma
 
-    screening = [{"record_id": r, "decision": d, "conflict": "no", "exclusion_reason": e}
+    screening = [{"record_id": r, "decision": d, "conflict": "no", "exclusion_reason": e,
+                  "full_text": "awaiting" if d == "include" else "", "full_text_reason": ""}
                  for r, d, e in (("pmid:1", "include", ""), ("pmid:2", "include", ""), ("pmid:3", "exclude", "other"))]
     unique = [{"record_id": r, "source": "PubMed"} for r in ("pmid:1", "pmid:2", "pmid:3")]
     tables = dict(records=[{"pmid": "1"}, {"pmid": "2"}, {"pmid": "3"}], other_records=[], duplicates=[],
@@ -516,7 +517,9 @@ def test_prisma_counts_reports_sought_and_not_retrieved():
     flow = prisma.count_flow(**tables, availability=availability)
     prisma.check_flow(flow)
     assert flow["reports"] == {"sought": 2, "not_retrieved": 1}
-    assert "Reports not retrieved (n = 1)" in prisma.flow_svg(flow)
+    # the diagram's boxes count the reviewers' full-text decisions: none yet, both reports awaiting
+    assert "Reports not retrieved (n = 0)" in prisma.flow_svg(flow)
+    assert flow["overall"]["reports_awaiting"]["not_yet_assessed"] == 2
     assert "reports" not in prisma.count_flow(**tables)
     for rows, problem in (([availability[0]], "missing"), (availability + [{"record_id": "pmid:3", "full_text": "no"}],
                                                            "not one row per record")):

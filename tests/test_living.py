@@ -20,10 +20,11 @@ TABLE_COLUMNS = ["study", "pmid", "design", "n_patients", "age_min", "age_max", 
                  "muscle_outcome", "steroid_sparing", "adverse_events", "evidence"]
 UNIQUE_COLUMNS = ["record_id", "pmid", "source", "title", "retracted", "erratum"]
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
-                     "evidence", "exclusion_reason", "priority"]
+                     "evidence", "exclusion_reason", "priority", "full_text"]
 
 
-def record(pmid, decision, title=None, reason="", by="rules", conflict="no", retracted="no", erratum=""):
+def record(pmid, decision, title=None, reason="", by="rules", conflict="no", retracted="no", erratum="",
+           full_text=None):
     """One record as (unique_records row, screening row)."""
     record_id = f"pmid:{pmid}" if pmid.isdigit() else pmid
     title = title or f"Title of {record_id}"
@@ -31,7 +32,8 @@ def record(pmid, decision, title=None, reason="", by="rules", conflict="no", ret
     return ({"record_id": record_id, "pmid": number, "source": "PubMed" if number else "other", "title": title,
              "retracted": retracted, "erratum": erratum},
             {"record_id": record_id, "pmid": number, "title": title, "decision": decision, "decided_by": by,
-             "conflict": conflict, "reasons": "", "evidence": "", "exclusion_reason": reason, "priority": "1"})
+             "conflict": conflict, "reasons": "", "evidence": "", "exclusion_reason": reason, "priority": "1",
+             "full_text": full_text if full_text is not None else ("include" if decision == "include" else "")})
 
 
 def table_row(study, pmid, n, **values):
@@ -324,8 +326,8 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     older, newer = workflow_copy / "searches/to-2007.xml", workflow_copy / "searches/to-2024.xml"
     old_pmids = split_snapshot(repo / "resources/snapshot/tacrolimus-jdm-2024.xml", older, newer, 2007, "17169297")
     # The first week's reviewer files: nothing yet about PubMed records the older search cannot find.
-    reviewer_files = [workflow_copy / "config/screening/decisions.tsv",
-                      workflow_copy / "config/extraction/reviewer_values.tsv",
+    reviewer_files = [workflow_copy / "config/screening/decisions/seed-review.tsv",
+                      workflow_copy / "config/extraction/values/seed-review.tsv",
                       workflow_copy / "config/fulltext/fulltexts.tsv"]
     later = {path: path.read_text() for path in reviewer_files}
     for path, text in later.items():
@@ -340,11 +342,13 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
                    if row["decision"] == "needs_review")
 
     # A week later: new records, and meanwhile the team included a pending record and entered a value.
-    decisions, values, supplied = reviewer_files
-    supplied.write_text(later[supplied])
-    decisions.write_text(later[decisions] + f"{pending['pmid'] or pending['record_id']}\tTester\tinclude\t\t"
-                                            "full text read\t2026-01-05\n")
-    values.write_text(later[values] + "17169297\tage_min\t5\tTester\tfull text\tcase 1\n")
+    for path, text in later.items():
+        path.write_text(text)
+    decisions, values = (path.with_name("Tester.tsv") for path in reviewer_files[:2])
+    decisions.write_text("pmid\treviewer\tstage\tdecision\texclusion_reason\tnote\tdate\n"
+                         f"{pending['pmid'] or pending['record_id']}\tTester\ttitle_abstract\tinclude\t\t"
+                         "full text read\t2026-01-05\n")
+    values.write_text("pmid\tfield\tvalue\treviewer\tsource\tnote\n17169297\tage_min\t5\tTester\tfull text\tcase 1\n")
     snapshot = f"search={{snapshot: {newer.relative_to(workflow_copy)}}}"
     second = update(workflow_copy, "--config", snapshot)
     assert second.returncode == 0, second.stdout + second.stderr
@@ -357,6 +361,9 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
         assert f" | {row['decision']}" in line
     label = f"PMID {pending['pmid']}" if pending["pmid"] else pending["record_id"]
     assert f"- {label}: needs_review -> include (by Tester)" in changes
+    # included at title/abstract only: proposed for Table 1 with its values, not in it
+    assert "## Proposed for Table 1, awaiting a reviewer (1)" in changes
+    assert f"({label}; awaiting a full-text decision)" in changes
     assert f"- Changed **Martin Nalda 2006 (PMID 17169297)**: age_min: {martin['age_min']} -> 5" in changes
     assert "**RETRACTED**: PMID 17169297" in changes and "WARNING: 1 included study retracted" in changes
     table = list(csv.DictReader((workflow_copy / "results/table1_marked.csv").open()))

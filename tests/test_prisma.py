@@ -31,19 +31,20 @@ def make_tables():
                       + [{"record_id": rid, "source": "other"}
                          for rid in ("doi:10.1/seed", "ris:3f2a9c0d1e4b", "ris:review")])
     decisions = {
-        "pmid:101": ("include", "no", ""),
+        "pmid:101": ("include", "no", "", "include"),
         "pmid:102": ("exclude", "no", "non-human"),
         "pmid:103": ("exclude", "no", "adult-onset only"),
         "pmid:104": ("needs_review", "yes", ""),
         "pmid:105": ("needs_review", "no", ""),
         "pmid:106": ("exclude", "no", "non-human"),
-        "doi:10.1/seed": ("include", "no", ""),
+        "doi:10.1/seed": ("include", "no", "", "include"),
         "ris:3f2a9c0d1e4b": ("exclude", "no", ""),
         "ris:review": ("exclude", "no", "review/editorial/guideline"),
     }
     screening = [{"record_id": row["record_id"], "decision": decisions[row["record_id"]][0],
                   "conflict": decisions[row["record_id"]][1],
-                  "exclusion_reason": decisions[row["record_id"]][2], "_line": line}
+                  "exclusion_reason": decisions[row["record_id"]][2],
+                  "full_text": (decisions[row["record_id"]] + ("",))[3], "full_text_reason": "", "_line": line}
                  for line, row in enumerate(unique_records, start=2)]
     return {"records": records, "other_records": other_records, "duplicates": duplicates,
             "unique_records": unique_records, "screening": screening, "exclusion_reasons": REASONS}
@@ -68,7 +69,7 @@ def test_counts_per_column_and_overall(flow):
     for column in (databases, other, overall):
         assert column["identified"]["total"] - column["duplicates_removed"] == column["screened"]
         assert column["screened"] == (column["excluded"]["total"] + column["awaiting_review"]["total"]
-                                      + column["included"])
+                                      + column["reports_sought"])
         assert sum(column["excluded"]["by_reason"].values()) == column["excluded"]["total"]
     prisma.check_flow(flow)
 
@@ -78,6 +79,26 @@ def test_exclusions_are_counted_per_reason_in_vocabulary_order(flow):
     assert list(reasons) == [*REASONS, prisma.NOT_RECORDED]
     assert {reason: count for reason, count in reasons.items() if count} == {
         "adult-onset only": 1, "review/editorial/guideline": 1, "non-human": 2, prisma.NOT_RECORDED: 1}
+
+
+def test_full_text_decisions_give_the_reports_boxes():
+    tables = make_tables()
+    rows = {row["record_id"]: row for row in tables["screening"]}
+    for record_id, state, reason in (("pmid:102", "not_retrieved", ""), ("pmid:103", "exclude", "other"),
+                                     ("pmid:106", "conflict", ""), ("ris:review", "awaiting", "")):
+        rows[record_id].update(decision="include", exclusion_reason="", full_text=state, full_text_reason=reason)
+    flow = prisma.count_flow(**tables)
+    databases, other = flow["databases"], flow["other_methods"]
+    assert (databases["reports_sought"], databases["reports_not_retrieved"], databases["reports_assessed"]) == (4, 1, 3)
+    assert databases["reports_excluded"]["total"] == 1 and databases["reports_excluded"]["by_reason"]["other"] == 1
+    assert databases["reports_awaiting"] == {"total": 1, "conflicts": 1, "not_yet_assessed": 0}
+    assert other["reports_awaiting"] == {"total": 1, "conflicts": 0, "not_yet_assessed": 1}
+    assert flow["included_in_review"]["studies"] == 2
+    prisma.check_flow(flow)
+    rows["pmid:103"]["full_text_reason"] = "too dull"
+    with pytest.raises(InputError) as error:
+        prisma.count_flow(**tables)
+    assert error.value.field == "full_text_reason"
 
 
 def test_duplicate_goes_to_the_column_of_the_removed_record():
@@ -106,7 +127,10 @@ def _break(flow, path, delta):
 
 @pytest.mark.parametrize("path, message", [
     (("databases", "screened"), "databases: identified - duplicates removed = screened"),
-    (("other_methods", "included"), "other_methods: screened = excluded + awaiting review + included"),
+    (("other_methods", "reports_sought"), "other_methods: screened = excluded + awaiting review + reports sought"),
+    (("other_methods", "reports_assessed"), "other_methods: reports sought = not retrieved + assessed"),
+    (("databases", "included"), "databases: reports assessed = excluded + awaiting + included"),
+    (("databases", "reports_excluded", "by_reason", "other"), "databases: reports excluded = sum over reasons"),
     (("databases", "excluded", "by_reason", "non-human"), "databases: excluded = sum over reasons"),
     (("overall", "duplicates_removed"), "overall: identified - duplicates removed = screened"),
     (("databases", "awaiting_review", "conflicts"), "awaiting review = conflicts + not yet reviewed"),
@@ -122,7 +146,8 @@ def test_check_raises_when_overall_is_not_the_sum_of_the_columns(flow):
     broken["overall"]["identified"]["by_source"]["databases"] += 1
     broken["overall"]["identified"]["total"] += 1
     broken["overall"]["screened"] += 1
-    broken["overall"]["included"] += 1
+    for key in ("reports_sought", "reports_assessed", "included"):
+        broken["overall"][key] += 1
     broken["included_in_review"] = {"studies": 3, "reports": 3}
     with pytest.raises(prisma.FlowCountError, match="overall screened = sum over columns"):
         prisma.check_flow(broken)
@@ -166,7 +191,8 @@ def test_json_has_a_fixed_documented_layout(flow):
     data = json.loads(text)
     assert list(data) == ["diagram", "screening", "databases", "other_methods", "overall", "included_in_review"]
     assert list(data["databases"]) == ["identified", "duplicates_removed", "screened", "excluded",
-                                       "awaiting_review", "included"]
+                                       "awaiting_review", "reports_sought", "reports_not_retrieved",
+                                       "reports_assessed", "reports_excluded", "reports_awaiting", "included"]
     assert text.endswith("}\n") and '\n  "databases": {\n    "identified"' in text
 
 
@@ -190,12 +216,13 @@ def test_svg_is_well_formed_and_shows_the_flow(flow):
                    "Identification of studies via other methods", "Identification", "Screening", "Included",
                    "PubMed (n = 6)", "other-sources.ris (n = 3)", "Duplicate records (n = 1)",
                    "Records screened (title and abstract) (n = 6)", "Records excluded (n = 3)", "non-human (n = 2)", "Reviewer conflicts (n = 1)",
-                   "Studies included in review (n = 2)", "full-text eligibility assessment"]:
+                   "Studies included in review (n = 2)", "Reports sought for retrieval (n = 1)",
+                   "Reports assessed for eligibility (full text) (n = 1)", "assessed in full text by reviewers"]:
         assert phrase in " ".join(text.split()), phrase
     assert "reason not recorded (n = 1)" in text
     assert "other calcineurin inhibitor only" not in text  # reasons with no record are left out
     arrows = [e for e in root.iter() if e.get("marker-end") == "url(#arrowhead)"]
-    assert len(arrows) == 10 and root.find(f".//{SVG}marker[@id='arrowhead']") is not None
+    assert len(arrows) == 20 and root.find(f".//{SVG}marker[@id='arrowhead']") is not None
     assert float(root.get("font-size")) >= 12 and "sans-serif" in root.get("font-family")
     assert all(float(t.get("font-size", root.get("font-size"))) >= 12 for t in root.iter(f"{SVG}text"))
 
@@ -226,7 +253,8 @@ def _write_inputs(folder, tables):
     write_tsv(paths["other_records"], tables["other_records"], ["record_id", "source", "source_file"])
     write_tsv(paths["duplicates"], tables["duplicates"], ["record_id", "duplicate_of", "matched_on"])
     write_tsv(paths["unique_records"], tables["unique_records"], ["record_id", "source"])
-    write_tsv(paths["screening"], tables["screening"], ["record_id", "decision", "conflict", "exclusion_reason"])
+    write_tsv(paths["screening"], tables["screening"], ["record_id", "decision", "conflict", "exclusion_reason",
+                                                        "full_text", "full_text_reason"])
     return paths
 
 

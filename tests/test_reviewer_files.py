@@ -10,6 +10,9 @@ from conftest import run_snakemake
 from lsr.tsv import InputError, read_tsv
 
 SCHEMA = "workflow/schemas/eligibility.schema.yaml"
+VALUES = "config/extraction/values/seed-review.tsv"
+DECISIONS = "config/screening/decisions/seed-review.tsv"
+DECISION_HEADER = "pmid\treviewer\tstage\tdecision\texclusion_reason\tnote\tdate\n"
 
 
 def lsr(*args, cwd):
@@ -31,7 +34,7 @@ def screen(run, decisions, out):
     return lsr("--log", out / "screen.log", "screen", "--records", run / "results/unique_records.tsv",
                "--eligibility", run / "config/eligibility.yaml", "--schema", run / SCHEMA, "--decisions", decisions,
                "--out", out / "screening.tsv", "--to-review", out / "to_review.tsv",
-               "--to-review-xlsx", out / "to_review.xlsx", "--summary", out / "summary.md", cwd=run)
+               "--summary", out / "summary.md", cwd=run)
 
 
 def with_quote_before_first_note(path, target):
@@ -47,8 +50,8 @@ def with_quote_before_first_note(path, target):
 
 
 def test_a_quote_in_a_reviewer_value_note_is_a_character_and_no_row_is_lost(bundled_run, tmp_path):
-    shipped = bundled_run / "config/extraction/reviewer_values.tsv"
-    quoted = with_quote_before_first_note(shipped, tmp_path / "values.tsv")
+    shipped = bundled_run / VALUES
+    quoted = with_quote_before_first_note(shipped, tmp_path / "seed-review.tsv")
     assert extract(bundled_run, quoted, tmp_path / "quoted.tsv").returncode == 0
     log = (tmp_path / "quoted.log").read_text()
     assert f"{quoted}: {len(data_lines(shipped))} row(s) read" in log
@@ -60,8 +63,8 @@ def test_a_quote_in_a_reviewer_value_note_is_a_character_and_no_row_is_lost(bund
 
 
 def test_a_quote_in_a_decision_note_is_a_character_and_no_decision_is_lost(bundled_run, tmp_path):
-    shipped = bundled_run / "config/screening/decisions.tsv"
-    quoted = with_quote_before_first_note(shipped, tmp_path / "decisions.tsv")
+    shipped = bundled_run / DECISIONS
+    quoted = with_quote_before_first_note(shipped, tmp_path / "seed-review.tsv")
     result = screen(bundled_run, quoted, tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"{quoted}: {len(data_lines(shipped))} row(s) read" in (tmp_path / "screen.log").read_text()
@@ -71,32 +74,33 @@ def test_a_quote_in_a_decision_note_is_a_character_and_no_decision_is_lost(bundl
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16-le", "utf-16-be"])
 def test_reviewer_files_saved_with_a_bom_read_as_utf8(bundled_run, tmp_path, encoding):
-    shipped = bundled_run / "config/extraction/reviewer_values.tsv"
+    shipped = bundled_run / VALUES
     text = shipped.read_text(encoding="utf-8").replace("\n", "\r\n")  # as Excel saves it
-    saved = tmp_path / "values.tsv"
+    saved = tmp_path / "seed-review.tsv"
     saved.write_bytes(("\ufeff" + text).encode(encoding.replace("-sig", "")))  # with a byte order mark
     assert extract(bundled_run, saved, tmp_path / "out.tsv").returncode == 0
     assert (tmp_path / "out.tsv").read_bytes() == (bundled_run / "results/extraction.tsv").read_bytes()
 
 
 def test_a_byte_that_is_not_utf8_is_an_error_naming_file_line_and_byte(bundled_run, tmp_path):
-    shipped = bundled_run / "config/extraction/reviewer_values.tsv"
+    shipped = bundled_run / VALUES
     lines = shipped.read_bytes().split(b"\n")
-    lines[9] = lines[9].replace(b"full text", b"full text caf\xe9", 1)  # Latin-1 'é'
-    saved = tmp_path / "values.tsv"
+    at = next(number for number, line in enumerate(lines) if line.startswith(b"18716733\t"))
+    lines[at] = lines[at].replace(b"full text", b"full text caf\xe9", 1)  # Latin-1 'é'
+    saved = tmp_path / "seed-review.tsv"
     saved.write_bytes(b"\n".join(lines))
     result = extract(bundled_run, saved, tmp_path / "out.tsv")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert f"{saved}, line 10: byte 0xE9" in result.stderr and "UTF-8" in result.stderr
+    assert f"{saved}, line {at + 1}: byte 0xE9" in result.stderr and "UTF-8" in result.stderr
     assert not (tmp_path / "out.tsv").exists()
 
 
 def test_every_problem_of_a_reviewer_file_is_reported_at_once_with_suggestions(bundled_run, tmp_path):
-    shipped = bundled_run / "config/extraction/reviewer_values.tsv"
+    shipped = bundled_run / VALUES
     text = shipped.read_text(encoding="utf-8")
     text = text.replace("18716733\tstudy\t", "18716783\tstudy\t", 1).replace("18716733\tage_max\t", "18716733\tage_maxx\t", 1)
     text = text.replace("18716733\tage_min\t4\tseed-review\tfull text", "18716733\tage_min\t4\tseed-review\tfull txt", 1)
-    bad = tmp_path / "values.tsv"
+    bad = tmp_path / "seed-review.tsv"
     bad.write_text(text, encoding="utf-8")
     result = extract(bundled_run, bad, tmp_path / "out.tsv")
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -107,10 +111,13 @@ def test_every_problem_of_a_reviewer_file_is_reported_at_once_with_suggestions(b
 
 
 def test_a_mistyped_exclusion_reason_gets_a_suggestion(bundled_run, tmp_path):
-    decisions = tmp_path / "decisions.tsv"
-    shipped = (bundled_run / "config/screening/decisions.tsv").read_text(encoding="utf-8")
-    decisions.write_text(shipped + "2566009\tann\texclude\tother calcineurin inhibitor\t\t2026-11-23\n"
-                                   "2566009\tbob\texcluded\t\t\t2026-11-23\n", encoding="utf-8")
+    decisions = tmp_path / "decisions"
+    decisions.mkdir()
+    (decisions / "seed-review.tsv").write_text((bundled_run / DECISIONS).read_text(encoding="utf-8"), encoding="utf-8")
+    (decisions / "ann.tsv").write_text(DECISION_HEADER + "2566009\tann\ttitle_abstract\texclude\t"
+                                       "other calcineurin inhibitor\t\t2026-11-23\n", encoding="utf-8")
+    (decisions / "bob.tsv").write_text(DECISION_HEADER + "2566009\tbob\ttitle_abstract\texcluded\t\t\t2026-11-23\n",
+                                       encoding="utf-8")
     result = screen(bundled_run, decisions, tmp_path)
     assert result.returncode == 2
     assert "(did you mean 'other calcineurin inhibitor only'?)" in result.stderr
@@ -118,7 +125,7 @@ def test_a_mistyped_exclusion_reason_gets_a_suggestion(bundled_run, tmp_path):
 
 
 def test_a_failing_stage_shows_its_own_message_on_the_terminal(workflow_copy):
-    values = workflow_copy / "config/extraction/reviewer_values.tsv"
+    values = workflow_copy / VALUES
     values.write_text(values.read_text(encoding="utf-8").replace("\tn_patients\t3\t", "\tn_patients\tthree\t", 1),
                       encoding="utf-8")
     result = run_snakemake(workflow_copy, check=False)

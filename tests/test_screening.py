@@ -317,8 +317,9 @@ def test_a_bad_eligibility_file_is_named_with_the_field(tmp_path, repo, edit, fi
 
 # --- reviewers on top of the rules -----------------------------------------------------------------
 
-def decision(record_id, reviewer, verdict, reason=""):
-    return {"record_id": record_id, "reviewer": reviewer, "decision": verdict, "exclusion_reason": reason}
+def decision(record_id, reviewer, verdict, reason="", stage="title_abstract", final=""):
+    return {"record_id": record_id, "reviewer": reviewer, "decision": verdict, "exclusion_reason": reason,
+            "stage": stage, "final": final}
 
 
 def test_reviewer_decisions_override_the_rules_and_disagreement_is_a_conflict(bundled, eligibility):
@@ -339,6 +340,34 @@ def test_reviewer_decisions_override_the_rules_and_disagreement_is_a_conflict(bu
     queue = screening.review_queue(records, rows)
     assert [q["record_id"] for q in queue] == ["pmid:35280444"]    # the conflict; others are decided
     assert queue[0]["priority"] > screening.CONFLICT_PRIORITY
+    # included at title/abstract: awaiting the full-text decision, the gate before Table 1
+    assert [r["full_text"] for r in rows] == ["awaiting", "awaiting", "", ""]
+
+
+def test_a_final_decision_settles_a_conflict_and_names_who_resolved_it(bundled, eligibility):
+    records = [r for r in bundled if r["pmid"] == "35280444"]
+    screened = [screening.screen_record(r, eligibility) for r in records]
+    votes = [decision("pmid:35280444", "bob", "include"), decision("pmid:35280444", "ann", "exclude", "no tacrolimus")]
+    final = decision("pmid:35280444", "cat", "include", final="yes")
+    row = screening.combine(records, screened, votes + [final])[0]
+    assert (row["decision"], row["decided_by"], row["conflict"]) == ("include", "cat (final)", "no")
+    assert "cat (final): include" in row["reasons"]
+
+
+def test_full_text_decisions_are_the_gate_and_can_conflict(bundled, eligibility):
+    records = [r for r in bundled if r["pmid"] in ("18716733", "17169297", "2566009")]
+    screened = [screening.screen_record(r, eligibility) for r in records]
+    ft = dict(stage="full_text")
+    rows = screening.combine(records, screened, [
+        decision("pmid:18716733", "ann", "include", **ft), decision("pmid:18716733", "bob", "include", **ft),
+        decision("pmid:17169297", "ann", "exclude", "other", **ft), decision("pmid:17169297", "bob", "include", **ft),
+        decision("pmid:2566009", "ann", "include", **ft)])     # excluded at title/abstract: not applied
+    by_pmid = {r["pmid"]: r for r in rows}
+    assert [(by_pmid[p]["full_text"], by_pmid[p]["full_text_by"]) for p in ("18716733", "17169297", "2566009")] == [
+        ("include", "ann; bob"), ("conflict", "ann: exclude (other); bob: include"), ("", "")]
+    assert screening.unapplied_full_text(rows, [decision("pmid:2566009", "ann", "include", **ft)]) == [
+        "ann's full-text decision on pmid:2566009 waits until the record is included at title/abstract "
+        "(now: exclude)"]
 
 
 def test_summary_counts_and_kappa(bundled, eligibility):
@@ -375,7 +404,7 @@ def run_screen(tmp_path, repo, records_path, decisions_path, out):
     command = [sys.executable, "-m", "lsr", "screen", "--records", str(records_path),
                "--eligibility", str(repo / "config/eligibility.yaml"), "--schema", str(repo / SCHEMA),
                "--decisions", str(decisions_path), "--out", str(out / "screening.tsv"),
-               "--to-review", str(out / "to_review.tsv"), "--to-review-xlsx", str(out / "to_review.xlsx"),
+               "--to-review", str(out / "to_review.tsv"),
                "--summary", str(out / "screening_summary.md")]
     return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
 
@@ -384,17 +413,19 @@ def test_cli_screens_records_with_reviewer_decisions_deterministically(tmp_path,
     from lsr.sources import COLUMNS
     records_path = tmp_path / "unique_records.tsv"
     write_tsv(records_path, bundled, COLUMNS)
-    decisions_path = tmp_path / "decisions.tsv"
-    shipped = (repo / "tests/fixtures/review/config/screening/decisions.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
-    header_and_comments = "".join(shipped[:5])  # these records are PubMed only: no other-source decisions
-    decisions_path.write_text(header_and_comments
-                              + "19479872\tann\tinclude\t\tfull text shows tacrolimus\t2024-06-01\n"
-                              + "19479872\tbob\texclude\tno tacrolimus\t\t2024-06-02\n", encoding="utf-8")
+    decisions_path = tmp_path / "decisions"
+    decisions_path.mkdir()
+    header = "pmid\treviewer\tstage\tdecision\texclusion_reason\tnote\tdate\n"  # no `final` column: optional
+    (decisions_path / "ann.tsv").write_text(
+        "# ann's decisions\n" + header + "19479872\tann\ttitle_abstract\tinclude\t\tfull text shows tacrolimus\t"
+        "2024-06-01\n", encoding="utf-8")
+    (decisions_path / "bob.tsv").write_text(
+        header + "19479872\tbob\ttitle_abstract\texclude\tno tacrolimus\t\t2024-06-02\n", encoding="utf-8")
     first, second = tmp_path / "first", tmp_path / "second"
     for out in (first, second):
         result = run_screen(tmp_path, repo, records_path, decisions_path, out)
         assert result.returncode == 0, result.stderr
-    for name in ("screening.tsv", "to_review.tsv", "to_review.xlsx", "screening_summary.md"):
+    for name in ("screening.tsv", "to_review.tsv", "screening_summary.md"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
     rows = read_tsv(first / "screening.tsv", required=screening.SCREENING_COLUMNS)
@@ -403,14 +434,14 @@ def test_cli_screens_records_with_reviewer_decisions_deterministically(tmp_path,
     assert (conflict["decision"], conflict["conflict"], conflict["decided_by"]) == ("needs_review", "yes", "ann; bob")
     queue = read_tsv(first / "to_review.tsv", required=screening.TO_REVIEW_COLUMNS)
     assert queue[0]["pmid"] == "19479872"                                # conflicts first
-    assert {q["decision"] for q in queue} == {""} and all(q["abstract"] or q["pmid"] == "28864644" for q in queue)
+    assert all(q["abstract"] or q["pmid"] == "28864644" for q in queue)
     assert "| ann / bob | 1 | 0.0% | 0.000 |" in (first / "screening_summary.md").read_text(encoding="utf-8")
 
-    decisions_path.write_text(decisions_path.read_text(encoding="utf-8") + "123\tcat\tinclude\t\t\t2024-06-03\n",
-                              encoding="utf-8")
+    (decisions_path / "cat.tsv").write_text(header + "123\tcat\ttitle_abstract\tinclude\t\t\t2024-06-03\n",
+                                            encoding="utf-8")
     result = run_screen(tmp_path, repo, records_path, decisions_path, first)
     assert result.returncode == 2
-    assert f"{decisions_path}, line 8, field 'pmid': unknown PMID or record id" in result.stderr
+    assert f"{decisions_path / 'cat.tsv'}, line 2, field 'pmid': unknown PMID or record id" in result.stderr
 
 
 def test_an_eligibility_concept_naming_an_unknown_vocabulary_entry_is_named(tmp_path, repo):

@@ -74,24 +74,16 @@ def test_one_pmid_version_with_two_contents_names_both_files(bundled_run, tmp_pa
     assert rows["18716733"]["title"].endswith("(corrected).")
 
 
-def test_a_title_longer_than_an_excel_cell_says_it_was_cut(bundled_run, tmp_path):
-    records = (bundled_run / "results/unique_records.tsv").read_text(encoding="utf-8")
-    queued = read_tsv(bundled_run / "results/to_review.tsv")[0]["title"]
-    long_title = queued + " " + "with a very long subtitle " * 2000
-    records = records.replace(queued, long_title.strip(), 1)
-    (tmp_path / "unique_records.tsv").write_text(records, encoding="utf-8")
-    result = lsr("screen", "--records", tmp_path / "unique_records.tsv", "--eligibility",
-                 bundled_run / "config/eligibility.yaml", "--schema", bundled_run / SCHEMA,
-                 "--decisions", bundled_run / "config/screening/decisions.tsv", "--out", tmp_path / "s.tsv",
-                 "--to-review", tmp_path / "q.tsv", "--to-review-xlsx", tmp_path / "q.xlsx",
-                 "--summary", tmp_path / "sum.md", cwd=bundled_run)
+def test_a_title_longer_than_an_excel_cell_says_it_was_cut(built_review):
+    records_path = built_review / "results/unique_records.tsv"
+    records = records_path.read_text(encoding="utf-8")
+    queued = read_tsv(built_review / "results/to_review.tsv")[0]["title"]
+    long_title = (queued + " " + "with a very long subtitle " * 2000).strip()
+    records_path.write_text(records.replace(queued, long_title, 1), encoding="utf-8")
+    result = lsr("queue", "--reviewer", "ann", cwd=built_review)
     assert result.returncode == 0, result.stderr
-    queue = read_tsv(tmp_path / "q.tsv")
-    row = next(number for number, r in enumerate(queue) if r["title"].startswith(queued))
-    assert queue[row]["title"] == long_title.strip()  # the TSV keeps every character
-    sheet = openpyxl.load_workbook(tmp_path / "q.xlsx").active
-    titles = [cell.value for cell in sheet["C"]] if sheet["C1"].value == "title" else \
-        [cell.value for cell in next(col for col in sheet.iter_cols() if col[0].value == "title")]
-    cut = titles[row + 1]
-    assert len(cut) <= 32767 and cut.endswith(f"[cut at Excel's cell limit: {len(long_title.strip())} characters; "
-                                              "the full text is in to_review.tsv]")
+    sheet = openpyxl.load_workbook(built_review / "reviewing/ann-title_abstract.xlsx").active
+    title = next(col for col in sheet.iter_cols() if col[0].value == "title")
+    cut = next(cell.value for cell in title[1:] if cell.value.startswith(queued))
+    assert len(cut) <= 32767 and cut.endswith(f"[cut at Excel's cell limit: {len(long_title)} characters; "
+                                              "the full text is in results/unique_records.tsv]")

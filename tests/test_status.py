@@ -9,14 +9,16 @@ from lsr.status import status_lines
 from lsr.tsv import format_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons", "evidence",
-                     "exclusion_reason", "priority"]
+                     "exclusion_reason", "priority", "full_text"]
 
 
 def write_review(root: Path, decisions: list[tuple[str, str, str]], unverified: int = 0) -> None:
     """A review folder after one run: (record_id, decision, conflict) rows and the files around them."""
     results = root / "results"
     results.mkdir(parents=True)
-    rows = [{"record_id": r, "pmid": r.split(":")[1], "decision": d, "conflict": c} for r, d, c in decisions]
+    rows = [{"record_id": r, "pmid": r.split(":")[1], "decision": d, "conflict": c,
+             "full_text": ("awaiting" if r == "pmid:6" else "include") if d == "include" else ""}
+            for r, d, c in decisions]
     (results / "screening.tsv").write_text(format_tsv(rows, SCREENING_COLUMNS))
     (results / "unique_records.tsv").write_text(format_tsv(
         [{"record_id": r, "retracted": "yes" if r == "pmid:3" else "no", "erratum": ""} for r, _, _ in decisions],
@@ -47,7 +49,9 @@ def test_status_counts_what_awaits_review_and_names_the_next_step(tmp_path):
     assert "Conflicts:        1 record where reviewers disagree" in text
     assert "Unverified:       3 Table 1 values in 1 study" in text
     assert "WARNING" not in text
-    assert "Next step: open results/to_review.xlsx" in text and "config/screening/decisions.tsv" in text
+    assert "Next step: screen in the workspace, `lsr review --reviewer <your name>`" in text
+    assert "config/screening/decisions/<your name>.tsv" in text
+    assert "Full text:        0 studies proposed" in text
 
 
 def test_status_lists_unclear_values_and_proposed_records(tmp_path):
@@ -67,7 +71,20 @@ def test_status_flags_retracted_included_studies_and_moves_on_to_verification(tm
     text = "\n".join(status_lines(tmp_path))
     assert "WARNING:          1 included study retracted or corrected: pmid:3" in text
     assert "Awaiting review:  0 records" in text
-    assert "Next step: check the unverified values" in text and "config/extraction/reviewer_values.tsv" in text
+    assert "Next step: check the unverified values" in text and "config/extraction/values/<your name>.tsv" in text
+
+
+def test_status_lists_the_studies_proposed_for_table_1_with_their_values(tmp_path):
+    write_review(tmp_path, [("pmid:1", "include", "no"), ("pmid:6", "include", "no")])
+    extraction = tmp_path / "results/extraction.tsv"
+    extraction.write_text(format_tsv([{"record_id": "pmid:6", "field": "study", "value": "Lee 2021"},
+                                      {"record_id": "pmid:6", "field": "n_patients", "value": "4"}],
+                                     ["record_id", "field", "value", "reviewer"]))
+    text = "\n".join(status_lines(tmp_path))
+    assert "Records:          2 screened, 2 included at title/abstract, 1 at full text (Table 1)" in text
+    assert "Full text:        1 study proposed for Table 1" in text
+    assert "- Lee 2021 (pmid:6): n_patients 4" in text
+    assert "Next step: screen in the workspace" in text
 
 
 def test_status_before_any_run_says_what_to_do_without_importing_pandas(tmp_path):
@@ -87,10 +104,10 @@ def test_status_reads_the_data_folder_and_reviewer_files_the_config_names(tmp_pa
     (tmp_path / "data").rename(tmp_path / "state")
     (tmp_path / "config").mkdir()
     (tmp_path / "config/config.yaml").write_text(
-        "data_dir: state\nscreening:\n  decisions: config/screening/decisions/\n")
+        "data_dir: state\nscreening:\n  decisions: config/screening/votes/\n")
     done = subprocess.run([sys.executable, "-m", "lsr", "status", "--root", str(tmp_path)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "Table 1 version:  2024-05-01 · d6088946" in done.stdout
     assert "Review state:     abcdef123456 since 2024-05-08" in done.stdout
-    assert "add one row per record to config/screening/decisions/ " in done.stdout
+    assert "written to config/screening/votes/<your name>.tsv" in done.stdout

@@ -1,11 +1,17 @@
 """The package's layering: stages talk through files, and import only the modules below them."""
 import ast
+import re
 from pathlib import Path
 
 from lsr.cli import SUBCOMMANDS
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "lsr"
-STAGES = {module for module, _ in SUBCOMMANDS.values()}
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "src" / "lsr"
+# The pipeline's stages: the modules of the subcommands the workflow's rules run. Commands around
+# the workflow (the reviewer workspace, `lsr update`, `lsr status`) may use the stages.
+RUN_BY_RULES = {match.group(1) for path in (REPO / "workflow/rules").glob("*.smk")
+                for match in re.finditer(r"\{params\.lsr\} --log \{log:q\} ([a-z0-9-]+)", path.read_text())}
+STAGES = {SUBCOMMANDS[command][0] for command in RUN_BY_RULES}
 # Stage pairs the text engine (issue 9) separates: the full-text stage still borrows the
 # extraction stage's sentence splitter and record extractor until they live in a shared module.
 PENDING = {("fulltext", "extraction")}
@@ -29,6 +35,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_no_stage_imports_another_stage():
+    assert {"records", "sources", "screening", "extraction", "tables", "living", "prisma"} <= STAGES
     crossings = {(path.stem, module) for path in PACKAGE.glob("*.py") if path.stem in STAGES
                  for module in imported_modules(path) if module in STAGES and module != path.stem}
     assert crossings <= PENDING, sorted(crossings - PENDING)

@@ -57,8 +57,17 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
     write_tsv(extraction, extraction_rows(), tables.EXTRACTION_COLUMNS)
     records = tmp_path / "results/unique_records.tsv"
     write_tsv(records, [{"record_id": "pmid:17169297", "year": "2006"}], ["record_id", "year"])
+    screening = tmp_path / "results/screening.tsv"
+    write_screening(screening)
     return {"extraction": extraction, "records": records, "registry": tmp_path / "data/table_versions.tsv",
-            "outdir": tmp_path / "results"}
+            "outdir": tmp_path / "results", "screening": screening}
+
+
+def write_screening(path: Path, proposed=()) -> None:
+    """Every fixture study included at full text; `proposed` ones only at title/abstract."""
+    write_tsv(path, [{"record_id": record_id, "decision": "include",
+                      "full_text": "awaiting" if record_id in proposed else "include"} for record_id in STUDIES],
+              ["record_id", "decision", "full_text"])
 
 
 WORDING = tables.Wording("systemic tacrolimus in juvenile dermatomyositis",
@@ -327,7 +336,7 @@ def test_missing_or_repeated_field_is_named():
 
 def test_cli_writes_every_format_and_reports_bad_input(inputs):
     command = [sys.executable, "-m", "lsr", "table1", "--extraction", str(inputs["extraction"]),
-               "--records", str(inputs["records"]), "--registry", str(inputs["registry"]),
+               "--screening", str(inputs["screening"]), "--records", str(inputs["records"]), "--registry", str(inputs["registry"]),
                "--outdir", str(inputs["outdir"]), "--as-of", "2026-11-22", "--topic", WORDING.topic,
                "--caption", WORDING.caption]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -347,6 +356,7 @@ def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_ta
     write_tsv(workdir / "results/extraction.tsv", extraction_rows(), tables.EXTRACTION_COLUMNS)
     write_tsv(workdir / "results/unique_records.tsv", [{"record_id": "pmid:17169297", "year": "2006"}],
               ["record_id", "year"])
+    write_screening(workdir / "results/screening.tsv")
     # Only this stage's rule: the fixtures stand in for the extraction and sources stages.
     target = ["--allowed-rules", "table1", "--", "table1"]
     run_snakemake(workdir, *target)
@@ -374,3 +384,20 @@ def test_the_version_covers_the_unclear_mark(inputs):
     assert next(r for r in marked if r["pmid"] == "17169297")["skin_outcome"] == "?†"  # as readers see it
     assert registered and second.content_hash != first.content_hash
     assert second.changes.endswith("1 value changed (Martin Nalda 2006).")
+
+
+def test_only_studies_included_at_full_text_enter_and_proposals_leave_the_version_alone(inputs, tmp_path):
+    studies, version, _ = tables.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
+                                              inputs["outdir"], "2026-11-22", WORDING, screening_path=inputs["screening"])
+    proposed = sorted(STUDIES)[0]
+    write_screening(inputs["screening"], proposed=[proposed])
+    fewer, smaller, _ = tables.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
+                                            tmp_path / "gated", "2026-11-23", WORDING, screening_path=inputs["screening"])
+    assert {s.record_id for s in fewer} == {s.record_id for s in studies} - {proposed}
+    assert smaller.content_hash != version.content_hash
+    # the same admitted studies with a proposal added give the same version as without it
+    write_tsv(tmp_path / "ext.tsv", [r for r in extraction_rows() if r["record_id"] != proposed],
+              tables.EXTRACTION_COLUMNS)
+    same, same_version, _ = tables.write_table1(tmp_path / "ext.tsv", inputs["records"], inputs["registry"],
+                                                tmp_path / "without", "2026-11-24", WORDING)
+    assert same_version == smaller

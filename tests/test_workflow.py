@@ -19,7 +19,8 @@ def result_bytes(workdir):
 
 def human_files(workdir):
     """What reviewers wrote: the pipeline reads these and never writes them."""
-    paths = [workdir / "config/screening/decisions.tsv", workdir / "config/extraction/reviewer_values.tsv",
+    paths = [*sorted((workdir / "config/screening/decisions").glob("*.tsv")),
+             *sorted((workdir / "config/extraction/values").glob("*.tsv")),
              *sorted((workdir / "config/other_sources").glob("*.ris"))]
     return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
 
@@ -30,7 +31,7 @@ def test_second_run_is_a_noop_and_a_rebuild_is_byte_identical(workflow_copy):
     assert human_files(workflow_copy) == reviewers_wrote
     first = result_bytes(workflow_copy)
     assert {"records.tsv", "screening.tsv", "extraction.tsv", "table1.csv", "table1.docx", "prisma.svg",
-            "to_review.xlsx", "changes.md"} <= set(first)
+            "to_review.tsv", "changes.md"} <= set(first)
     again = run_snakemake(workflow_copy)
     assert "Nothing to be done" in again.stdout + again.stderr
     shutil.rmtree(workflow_copy / "results")
@@ -81,11 +82,15 @@ def test_another_snapshot_is_run_through_the_config(workflow_copy, tmp_path):
 
 
 def test_as_of_rebuilds_the_past_without_writing_state(workflow_copy):
-    # The shipped reviewer decisions are dated 2026-11-22: a day before, only the rules decided.
+    # The shipped reviewer decisions are dated 2026-11-22: a day before, only the rules decided, and
+    # what they include is proposed, not published (no reviewer had included it at full text).
     run_snakemake(workflow_copy, "--config", "as_of=2026-11-21")
     with open(workflow_copy / "results/table1.csv", newline="", encoding="utf-8") as handle:
         studies = [row["study"] for row in csv.DictReader(handle)]
-    assert studies == ["Martin Nalda 2006", "Hassan 2008"]
+    assert studies == []
+    changes = (workflow_copy / "results/changes.md").read_text(encoding="utf-8")
+    assert "## Proposed for Table 1, awaiting a reviewer (2)" in changes
+    assert "**Hassan 2008** (PMID 18716733; awaiting a full-text decision)" in changes
     assert "Version 2026-11-21 · " in (workflow_copy / "results/table1.md").read_text(encoding="utf-8")
     assert not (workflow_copy / "data").exists()
 
@@ -176,9 +181,9 @@ def test_a_reviewer_confirming_a_value_gives_a_new_version_that_says_so(workflow
     results = workflow_copy / "results"
     plain, before = (results / "table1.csv").read_bytes(), (results / "table1.md").read_text(encoding="utf-8")
     old_version = re.search(r"Version (\S+ · [0-9a-f]{8})", before).group(1)
-    values = workflow_copy / "config/extraction/reviewer_values.tsv"
-    values.write_text(values.read_text(encoding="utf-8")
-                      + "17169297\tn_patients\t6\tTester\treviewer\tconfirmed: 6 cases in the abstract\n",
+    values = workflow_copy / "config/extraction/values/Tester.tsv"     # a new reviewer's own file
+    values.write_text("pmid\tfield\tvalue\treviewer\tsource\tnote\n"
+                      "17169297\tn_patients\t6\tTester\treviewer\tconfirmed: 6 cases in the abstract\n",
                       encoding="utf-8")
     run_snakemake(workflow_copy)
     after = (results / "table1.md").read_text(encoding="utf-8")
@@ -190,3 +195,33 @@ def test_a_reviewer_confirming_a_value_gives_a_new_version_that_says_so(workflow
     changes = (results / "changes.md").read_text(encoding="utf-8")
     assert f"# Living review: changes since Table 1 version {old_version}\n" in changes
     assert "n_patients: 6† -> 6" in changes
+
+
+def test_a_study_the_rules_include_waits_for_a_full_text_decision_outside_table_1(workflow_copy):
+    """The human gate: a made-up congress abstract the rules include is proposed, with its values, in
+    changes.md and `lsr status`; Table 1 and its version stay as they are until a reviewer includes it
+    at full text."""
+    import subprocess
+    import sys
+
+    run_snakemake(workflow_copy)
+    table = (workflow_copy / "results/table1.csv").read_bytes()
+    versions = (workflow_copy / "data/table_versions.tsv").read_bytes()
+    ris = workflow_copy / "config/other_sources/reviewer-added.ris"
+    ris.write_text(ris.read_text() + "\nTY  - CONF\nID  - made-up-2025\nAU  - Doe, J\n"
+                   "TI  - Oral tacrolimus in juvenile dermatomyositis: a case report\nT2  - Congress abstracts\n"
+                   "PY  - 2025\nAB  - We report a 7-year-old girl with juvenile dermatomyositis treated with oral "
+                   "tacrolimus. Her rash resolved and prednisolone was tapered.\nER  - \n")
+    run_snakemake(workflow_copy)
+    screening = {row["record_id"]: row for row in csv.DictReader(
+        (workflow_copy / "results/screening.tsv").open(encoding="utf-8"), delimiter="\t")}
+    made_up = screening["ris:made-up-2025"]
+    assert (made_up["decision"], made_up["decided_by"], made_up["full_text"]) == ("include", "rules", "awaiting")
+    assert (workflow_copy / "results/table1.csv").read_bytes() == table
+    assert (workflow_copy / "data/table_versions.tsv").read_bytes() == versions
+    changes = (workflow_copy / "results/changes.md").read_text(encoding="utf-8")
+    assert "## Proposed for Table 1, awaiting a reviewer (1)" in changes and "ris:made-up-2025" in changes
+    assert "n_patients: 1" in changes
+    status = subprocess.run([sys.executable, "-m", "lsr", "status"], cwd=workflow_copy, capture_output=True,
+                            text=True, check=True).stdout
+    assert "Full text:        1 study proposed for Table 1" in status and "ris:made-up-2025" in status

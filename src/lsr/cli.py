@@ -1,9 +1,10 @@
 """`lsr` command line: one subcommand per pipeline stage; Snakemake rules call these.
 
-Each stage module exposes `configure_cli(parser)` and `run_cli(args) -> int`; modules are
-imported only when their subcommand runs, so `lsr status` stays fast. A command that wraps
-another program (`lsr update` runs Snakemake) sets the default `passed_on`: the arguments it does
-not know go to that program, in `args.passed_on`.
+Each stage module exposes `configure_cli(parser)` and `run_cli(args) -> int` (or, for a module
+with several subcommands, `configure_<name>_cli` and `run_<name>_cli`); modules are imported only
+when their subcommand runs, so `lsr status` stays fast. A command that wraps another program
+(`lsr update` runs Snakemake) sets the default `passed_on`: the arguments it does not know go to
+that program, in `args.passed_on`.
 """
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ SUBCOMMANDS = {
     "update": ("update", "the scheduled living update: run the workflow, exit 0 if a new review state was published"),
     "report-page": ("report", "a text result (Markdown or TSV) as an HTML page for the Snakemake report"),
     "status": ("status", "what awaits the review team: records to review, conflicts, table version"),
+    "review": ("workspace", "the reviewer workspace in the browser (http://127.0.0.1:PORT/): screening, "
+                            "full text, conflicts, value check"),
+    "queue": ("reviewing", "a reviewer's blind queue as a spreadsheet with drop-down lists (outside results/)"),
+    "import": ("reviewing", "append the decisions of a filled-in queue spreadsheet to the reviewer's file"),
 }
 
 
@@ -52,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         if chosen == name:
             module = importlib.import_module(f"lsr.{module_name}")
-            module.configure_cli(sub)
-            sub.set_defaults(run=module.run_cli)
+            getattr(module, f"configure_{name}_cli", getattr(module, "configure_cli", None))(sub)
+            sub.set_defaults(run=getattr(module, f"run_{name}_cli", getattr(module, "run_cli", None)))
     args, extra = parser.parse_known_args(argv)
     if extra and not hasattr(args, "passed_on"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

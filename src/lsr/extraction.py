@@ -4,7 +4,7 @@ Machine values come from the record's title and abstract only, by rules that rea
 drugs, doses, durations and outcomes the way authors write them. A field the text does not
 state is `NR` — never a guess, never a default. Each machine value keeps the sentence(s) it
 came from as evidence, and is unverified (empty `reviewer`) until a reviewer value
-(config/extraction/reviewer_values.tsv) replaces it; reviewer values are also how facts
+(config/extraction/values/<reviewer>.tsv) replaces it; reviewer values are also how facts
 from full texts enter. Two reviewers who disagree on a field are a conflict: the machine
 value stays (unverified), the evidence names both reviewer values, and the run log lists
 the conflict until the reviewers agree.
@@ -19,10 +19,10 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 
-from .checks import RecordLookup, check_known, check_unique, check_vocabulary, iso_date, record_lookup, require_value
+from .checks import RecordLookup, check_known, check_vocabulary, iso_date, record_lookup
 from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
 from .parallel import map_ordered
-from .reviewers import applicable_rows, read_reviewer_file
+from .reviewers import applicable_rows, check_file_reviewer, latest_rows, read_reviewer_file, reviewer_files
 from .state import recorded_record_ids
 from .text import (DASH as _DASH, NUMBER, Sentence, entry_lexicon, entry_pattern, format_number, format_range,
                    load_vocabularies, parse_number, record_sentences, tokenize)
@@ -1156,35 +1156,38 @@ def normalise_value(field: str, value: str) -> str:
 
 def read_reviewer_values(path, records: Iterable[Mapping[str, str]], as_of: str | None = None,
                          seen: Collection[str] = ()) -> list[dict[str, str]]:
-    """Read and check config/extraction/reviewer_values.tsv ('#' lines are comments).
+    """Read and check the reviewers' values: a folder of per-reviewer files
+    (config/extraction/values/<reviewer>.tsv; or one file; '#' lines are comments).
 
     Every row must name a known record (PubMed digits or a record_id), a Table 1 field, a
-    value allowed for that field, a reviewer and a source; one reviewer gives one value per
-    record and field. Any problem raises InputError naming the file, line and field. Values this
-    run cannot apply (`as_of`, records `seen` before but not retrieved now) are left out: see
+    value allowed for that field, the reviewer the file is named after and a source, plausible alone and with the
+    reviewer's other values for the record (fields.RULES). A later
+    row for the same record and field replaces the earlier one (reviewers.latest_rows). Any
+    problem raises InputError naming the file, line and field. Values this run cannot apply
+    (`as_of`, records `seen` before but not retrieved now) are left out: see
     reviewers.applicable_rows.
     """
     lookup = record_lookup(records)
     problems = Problems()
-    with problems.check():
-        rows = applicable_rows(path, read_reviewer_file(path, REVIEWER_COLUMNS), lookup, as_of, seen=seen)
-    problems.raise_any()
     checked = []
-    for row in rows:
+    for file in reviewer_files(path):
+        rows = []
         with problems.check():
-            checked.append(_check_reviewer_value(path, row, lookup))
-    with problems.check():
-        check_unique(path, checked, ["pmid", "field", "reviewer"],
-                     key=lambda row: (row["record_id"], row["field"], row["reviewer"]))
-    problems.raise_any()
-    for error in _implausible_together(path, checked):
-        with problems.check():
-            raise error
+            rows = applicable_rows(file, read_reviewer_file(file, REVIEWER_COLUMNS), lookup, as_of, seen=seen)
+        mine = []
+        for row in rows:
+            with problems.check():
+                mine.append(check_reviewer_value(file, row, lookup))
+        mine = latest_rows(mine, key=lambda row: (row["record_id"], row["field"]))
+        for error in implausible_together(file, mine):
+            with problems.check():
+                raise error
+        checked += mine
     problems.raise_any()
     return checked
 
 
-def _implausible_together(path, rows: Sequence[Mapping[str, str]]) -> list[InputError]:
+def implausible_together(path, rows: Sequence[Mapping[str, str]]) -> list[InputError]:
     """Rules over several fields (age_min <= age_max, boys + girls <= patients) broken by the values
     one reviewer gave for one record: an error on the last line involved, naming the others."""
     given: dict[tuple[str, str], dict[str, Mapping[str, str]]] = {}
@@ -1194,17 +1197,19 @@ def _implausible_together(path, rows: Sequence[Mapping[str, str]]) -> list[Input
     for (record_id, reviewer), by_field in given.items():
         values = {name: row["value"] for name, row in by_field.items()}
         for rule in broken_rules(values):
-            involved = sorted((by_field[name]["_line"], name) for name in rule.fields if name in by_field)
+            involved = sorted((by_field[name].get("_line") or 0, name) for name in rule.fields if name in by_field)
             if len(rule.fields) > 1 and len(involved) > 1:
-                shown = ", ".join(f"{name} {values[name]} (line {line})" for line, name in involved)
-                errors.append(InputError(path, involved[-1][0], "value",
+                shown = ", ".join(f"{name} {values[name]}" + (f" (line {line})" if line else "")
+                                  for line, name in involved)
+                errors.append(InputError(path, involved[-1][0] or None, "value",
                                          f"implausible values for {record_id} from {reviewer}: {shown}; "
                                          f"expected: {rule.sentence}"))
     return errors
 
 
-def _check_reviewer_value(path, row: Mapping[str, str], lookup: RecordLookup) -> dict[str, str]:
-    """One reviewer value checked (every problem of the row reported together), normalised."""
+def check_reviewer_value(path, row: Mapping[str, str], lookup: RecordLookup) -> dict[str, str]:
+    """One reviewer value checked (rules of `read_reviewer_values`; every problem of the row
+    reported together), with its record_id, normalised."""
     problems = Problems()
     record_id = None
     with problems.check():
@@ -1212,7 +1217,7 @@ def _check_reviewer_value(path, row: Mapping[str, str], lookup: RecordLookup) ->
     with problems.check():
         check_vocabulary(path, row, "field", FIELDS)
     with problems.check():
-        require_value(path, row, "reviewer", "the reviewer's name or initials")
+        check_file_reviewer(path, row)
     with problems.check():
         check_vocabulary(path, row, "source", SOURCES)
     if row["field"] in FIELDS:
@@ -1221,10 +1226,10 @@ def _check_reviewer_value(path, row: Mapping[str, str], lookup: RecordLookup) ->
             problem = treatment_hint(row["value"]) or problem
         with problems.check():
             if problem:
-                raise InputError(path, row["_line"], "value",
+                raise InputError(path, row.get("_line"), "value",
                                  f"{row['value']!r} is not allowed for {row['field']}; expected {problem}")
             for rule in broken_rules({row["field"]: row["value"]}, [row["field"]]):
-                raise InputError(path, row["_line"], "value",
+                raise InputError(path, row.get("_line"), "value",
                                  f"{row['value']!r} is implausible for {row['field']}: {rule.sentence}")
     problems.raise_any()
     return {**row, "record_id": record_id, "value": normalise_value(row["field"], row["value"])}
@@ -1347,7 +1352,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--records", required=True, help="unique records (results/unique_records.tsv)")
     parser.add_argument("--screening", required=True, help="screening decisions (results/screening.tsv)")
     parser.add_argument("--reviewer-values", required=True,
-                        help="reviewer-entered values (config/extraction/reviewer_values.tsv); read, never written")
+                        help="reviewer values: the folder of per-reviewer files (config/extraction/values/); read, never written")
     parser.add_argument("--fulltext-values", help="values read from full texts (results/fulltext/values.tsv)")
     parser.add_argument("--out", required=True, help="extraction table to write (results/extraction.tsv)")
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: rebuild as of that day (skip values about records not yet retrieved)")

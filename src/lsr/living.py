@@ -17,16 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from .checks import iso_date
-from .state import (HISTORY_DIR, TABLE_VERSIONS, State, build_state, load_state, match_table_rows, read_log,
-                    read_text_exact, register_state, table_version_dates, unmarked)
+from .state import (HISTORY_DIR, PROPOSAL_FIELDS, TABLE_VERSIONS, State, build_state, load_state, match_table_rows,
+                    proposed_studies, read_log, read_text_exact, register_state, table_version_dates, unmarked)
 from .tsv import atomic_write_text, iter_tsv, read_tsv
 
 
 UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
-SCREENING_REQUIRED = ["record_id", "title", "decision", "decided_by", "conflict", "exclusion_reason"]
+SCREENING_REQUIRED = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "exclusion_reason",
+                      "full_text"]
 TABLE_KEY_COLUMNS = ("study", "pmid")
 
 
@@ -67,6 +69,15 @@ def _decision(record: dict[str, str]) -> str:
     if record["decision"] == "exclude" and record["exclusion_reason"]:
         text += f" ({record['exclusion_reason']})"
     return text
+
+
+def proposal_line(study: dict) -> str:
+    """One proposed study in a line: label, title, state and the main extracted values."""
+    values = study["values"]
+    shown = " · ".join(f"{field}: {values[field]}" for field in PROPOSAL_FIELDS if field in values)
+    label = values.get("study") or _record_label(study)
+    state = "reviewers disagree at full text" if study["full_text"] == "conflict" else "awaiting a full-text decision"
+    return f"**{label}** ({_record_label(study)}; {state}): {study['title']}" + (f" — {shown}" if shown else "")
 
 
 def _row_label(row: dict[str, str]) -> str:
@@ -192,8 +203,10 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
 
 
 def changes_report(current: State, steps: list[tuple[State | None, str | None, State, str]],
-                   version_dates: dict[str, str], as_of: str | None = None, since: str | None = None) -> str:
-    """changes.md: the current Table 1 version, then one section per step (newest first).
+                   version_dates: dict[str, str], as_of: str | None = None, since: str | None = None,
+                   proposed: Sequence[dict] = ()) -> str:
+    """changes.md: the current Table 1 version, the studies proposed for it (`proposed`, see
+    `proposed_studies`: not in the table), then one section per step (newest first).
 
     `steps` are (previous state or None, its date, state, date) pairs from `window`, oldest first.
     Pure: same arguments, same text.
@@ -213,6 +226,12 @@ def changes_report(current: State, steps: list[tuple[State | None, str | None, S
              f"{_plural(len(steps), 'review state')} recorded in this window, newest first.", ""]
     if as_of:
         lines += [f"Review state as of {as_of} (reproduced with `as_of`; not recorded in the history).", ""]
+    if proposed:
+        lines += [f"## Proposed for Table 1, awaiting a reviewer ({len(proposed)})", "",
+                  "Included at title/abstract, with the machine's extracted values; a study enters Table 1 "
+                  "only when a reviewer includes it at the full-text stage (`lsr review`).", ""]
+        lines += [f"- {proposal_line(study)}" for study in proposed]
+        lines.append("")
     for previous, previous_on, state, state_on in reversed(steps):
         text = changes_markdown(state, state_on, previous, previous_on, version_dates)
         body = text.split("\n", 2)[2]  # without its title line and the blank line after it
@@ -227,16 +246,21 @@ def changes_report(current: State, steps: list[tuple[State | None, str | None, S
 def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathLike,
                     table1: str | os.PathLike, out: str | os.PathLike, history: str | os.PathLike = HISTORY_DIR,
                     table_versions: str | os.PathLike = TABLE_VERSIONS, as_of: str | None = None,
-                    today: str | None = None, since: str | None = None) -> bool:
+                    today: str | None = None, since: str | None = None,
+                    extraction: str | os.PathLike | None = None) -> bool:
     """Record the current state in the history (unless `as_of` or `since`) and write changes.md
-    (to stdout when `out` is None).
+    (to stdout when `out` is None), with the studies proposed for Table 1 (from `extraction`).
 
     Returns True when the state was new (recorded now). `today` is the date a new state is
     recorded under (default: today, UTC).
     """
-    state = build_state(list(iter_tsv(unique_records, required=UNIQUE_REQUIRED, only=True)),
-                        list(iter_tsv(screening, required=SCREENING_REQUIRED, only=True)), read_text_exact(table1),
-                        screening)
+    screening_rows = list(iter_tsv(screening, required=SCREENING_REQUIRED, only=True))
+    state = build_state(list(iter_tsv(unique_records, required=UNIQUE_REQUIRED, only=True)), screening_rows,
+                        read_text_exact(table1), screening)
+    proposed = []
+    if extraction is not None:
+        proposed = proposed_studies(screening_rows, list(iter_tsv(extraction, required=["record_id", "field", "value"],
+                                                                  only=True)))
     recorded = False
     if as_of is None and since is None:
         recorded = register_state(history, state, today or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))
@@ -252,7 +276,7 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
              for before, row in window(log, state, as_of, since)]
     versions = (read_tsv(table_versions, required=["version_date", "content_hash"])
                 if Path(table_versions).exists() else [])
-    text = changes_report(state, steps, table_version_dates(versions, log), as_of, since)
+    text = changes_report(state, steps, table_version_dates(versions, log), as_of, since, proposed)
     if out is None:
         sys.stdout.write(text)
     else:
@@ -265,6 +289,8 @@ def configure_cli(parser) -> None:
     parser.add_argument("--screening", default="results/screening.tsv")
     parser.add_argument("--table1", default="results/table1_marked.csv",
                         help="Table 1 as readers see it (default: %(default)s)")
+    parser.add_argument("--extraction", help="extraction table (results/extraction.tsv): the values of the studies "
+                                             "proposed for Table 1, listed apart from it")
     parser.add_argument("--out", help="changes report to write (Markdown; default results/changes.md, "
                                       "with --since the standard output)")
     parser.add_argument("--history", default=HISTORY_DIR, help="the review's history folder (default: %(default)s)")
@@ -280,7 +306,7 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     out = args.out if args.out or args.since else "results/changes.md"
     recorded = publish_changes(args.unique_records, args.screening, args.table1, out, args.history,
-                               args.table_versions, args.as_of, args.date, args.since)
+                               args.table_versions, args.as_of, args.date, args.since, args.extraction)
     if out is not None:
         print(f"changes: {'new review state recorded' if recorded else 'review state unchanged'} -> {out}")
     return 0

@@ -3,8 +3,10 @@
 The layout follows the PRISMA 2020 flow diagram for new systematic reviews which included
 searches of databases, registers and other sources: one column for the databases (PubMed),
 one for other methods (the RIS records of other sources). Records are screened on title and
-abstract; a reviewer's include decision stands for the full-text assessment, so the template's
-"reports sought / assessed" steps are not counted apart.
+abstract; the records included there are the reports sought for retrieval, and the reviewers'
+full-text decisions (the `full_text` column of screening.tsv) give the reports not retrieved,
+assessed, excluded with reasons (the eligibility file's full_text_exclusion_reasons) and the
+studies included.
 
 prisma.json (keys in this fixed order, 2-space indent, UTF-8):
 
@@ -15,8 +17,9 @@ prisma.json (keys in this fixed order, 2-space indent, UTF-8):
     overall          the two columns added up
     included_in_review  {"studies": n, "reports": n}
     reports          (with the full-text stage's availability table) {"sought": n, "not_retrieved": n}:
-                     the records included at title/abstract, and those of them with no full text
-                     (no PMCID and no supplied paper, or PMC did not give it)
+                     the records included at title/abstract, and those of them for which the pipeline
+                     found no full text (no PMCID and no supplied paper, or PMC did not give it); a
+                     help for the reviewers, whose full-text decisions give the diagram's boxes
 
 and every column holds:
 
@@ -28,11 +31,20 @@ and every column holds:
                      vocabulary, in its order, then "reason not recorded"
     awaiting_review  {"total": n, "conflicts": n, "not_yet_reviewed": n}  decision needs_review,
                      split by whether reviewers disagree
-    included         n   decision include
+    reports_sought   n   decision include (title/abstract): sought for retrieval
+    reports_not_retrieved  n   full_text not_retrieved
+    reports_assessed n   the reports sought that were retrieved
+    reports_excluded {"total": n, "by_reason": {reason: n}}  full_text exclude, every full-text
+                     exclusion reason in its order, then "reason not recorded"
+    reports_awaiting {"total": n, "conflicts": n, "not_yet_assessed": n}  no full-text decision
+                     yet, or reviewers who disagree
+    included         n   full_text include: the studies of Table 1
 
-`check_flow` raises FlowCountError unless identified - duplicates_removed = screened and
-screened = excluded + awaiting_review + included in every column, the reasons add up to the
-excluded, and overall is the sum of the columns; both outputs are written only after it passed.
+`check_flow` raises FlowCountError unless, in every column, identified - duplicates_removed =
+screened, screened = excluded + awaiting_review + reports_sought, reports_sought =
+reports_not_retrieved + reports_assessed, reports_assessed = reports_excluded + reports_awaiting
++ included, the reasons add up, and overall is the sum of the columns; both outputs are written
+only after it passed.
 """
 from __future__ import annotations
 
@@ -57,8 +69,9 @@ DECISIONS = ("include", "exclude", "needs_review")
 
 DIAGRAM = ("PRISMA 2020 flow diagram for new systematic reviews which included searches of "
            "databases, registers and other sources")
-SCREENING = ("title and abstract; a reviewer's include decision stands for the full-text "
-             "eligibility assessment")
+SCREENING = ("title and abstract, then the reports of the records included there assessed in full text "
+             "by reviewers; only studies a reviewer included at full text are in the review")
+FULL_TEXT_STATES = ("awaiting", "conflict", "include", "exclude", "not_retrieved")
 
 DEFAULT_PATHS = {
     "records": "results/records.tsv",
@@ -78,28 +91,41 @@ class FlowCountError(ValueError):
 # Counting
 
 
-def _empty_column(by_source: Mapping[str, int], reasons: Sequence[str]) -> dict:
+COUNTS = ("duplicates_removed", "screened", "reports_sought", "reports_not_retrieved", "reports_assessed",
+          "included")
+GROUPS = {"awaiting_review": ("total", "conflicts", "not_yet_reviewed"),
+          "reports_awaiting": ("total", "conflicts", "not_yet_assessed")}
+
+
+def _empty_column(by_source: Mapping[str, int], reasons: Sequence[str], full_text_reasons: Sequence[str]) -> dict:
     return {
         "identified": {"total": sum(by_source.values()), "by_source": dict(by_source)},
         "duplicates_removed": 0,
         "screened": 0,
         "excluded": {"total": 0, "by_reason": {reason: 0 for reason in (*reasons, NOT_RECORDED)}},
         "awaiting_review": {"total": 0, "conflicts": 0, "not_yet_reviewed": 0},
+        "reports_sought": 0,
+        "reports_not_retrieved": 0,
+        "reports_assessed": 0,
+        "reports_excluded": {"total": 0, "by_reason": {reason: 0 for reason in (*full_text_reasons, NOT_RECORDED)}},
+        "reports_awaiting": {"total": 0, "conflicts": 0, "not_yet_assessed": 0},
         "included": 0,
     }
 
 
 def _add_columns(columns: Sequence[dict], by_source: Mapping[str, int]) -> dict:
-    total = _empty_column(by_source, [r for r in columns[0]["excluded"]["by_reason"] if r != NOT_RECORDED])
+    total = _empty_column(by_source, [r for r in columns[0]["excluded"]["by_reason"] if r != NOT_RECORDED],
+                          [r for r in columns[0]["reports_excluded"]["by_reason"] if r != NOT_RECORDED])
     for column in columns:
-        total["duplicates_removed"] += column["duplicates_removed"]
-        total["screened"] += column["screened"]
-        total["included"] += column["included"]
-        for key in ("total", "conflicts", "not_yet_reviewed"):
-            total["awaiting_review"][key] += column["awaiting_review"][key]
-        total["excluded"]["total"] += column["excluded"]["total"]
-        for reason, count in column["excluded"]["by_reason"].items():
-            total["excluded"]["by_reason"][reason] += count
+        for key in COUNTS:
+            total[key] += column[key]
+        for group, keys in GROUPS.items():
+            for key in keys:
+                total[group][key] += column[group][key]
+        for group in ("excluded", "reports_excluded"):
+            total[group]["total"] += column[group]["total"]
+            for reason, count in column[group]["by_reason"].items():
+                total[group]["by_reason"][reason] += count
     return total
 
 
@@ -111,6 +137,7 @@ def count_flow(
     screening: Sequence[Mapping[str, str]],
     exclusion_reasons: Sequence[str],
     paths: Mapping[str, str] = DEFAULT_PATHS,
+    full_text_reasons: Sequence[str] | None = None,
     availability: Sequence[Mapping[str, str]] | None = None,
     source_names: Mapping[str, str] | None = None,
 ) -> dict:
@@ -121,9 +148,11 @@ def count_flow(
     records: PubMed records (one per PMID); other_records: every RIS record read (record_id,
     source_file); duplicates: removed records (record_id); unique_records: record_id, source;
     screening: record_id, decision, conflict, exclusion_reason (one of `exclusion_reasons`, the
-    eligibility file's list). Values outside the contracts raise InputError naming the file (from
-    `paths`), line and field.
+    eligibility file's list), full_text (FULL_TEXT_STATES, for the records included) and
+    full_text_reason (one of `full_text_reasons`, default `exclusion_reasons`). Values outside
+    the contracts raise InputError naming the file (from `paths`), line and field.
     """
+    full_text_reasons = full_text_reasons or exclusion_reasons
     other_ids = set()
     by_file: dict[str, int] = {}
     for row in other_records:
@@ -131,8 +160,8 @@ def count_flow(
         name = (source_names or {}).get(row["source_file"], row["source_file"]) or "unnamed source"
         by_file[name] = by_file.get(name, 0) + 1
     columns = {
-        DATABASES: _empty_column({"PubMed": sum(1 for _ in records)}, exclusion_reasons),
-        OTHER_METHODS: _empty_column(dict(sorted(by_file.items())), exclusion_reasons),
+        DATABASES: _empty_column({"PubMed": sum(1 for _ in records)}, exclusion_reasons, full_text_reasons),
+        OTHER_METHODS: _empty_column(dict(sorted(by_file.items())), exclusion_reasons, full_text_reasons),
     }
 
     for row in duplicates:
@@ -170,7 +199,7 @@ def count_flow(
         column = columns[source_of[record_id]]
         column["screened"] += 1
         if decision == "include":
-            column["included"] += 1
+            _count_full_text(column, row, where, full_text_reasons)
         elif decision == "needs_review":
             column["awaiting_review"]["total"] += 1
             column["awaiting_review"]["conflicts" if conflict == "yes" else "not_yet_reviewed"] += 1
@@ -223,6 +252,29 @@ def count_reports(availability: Sequence[Mapping[str, str]], screening: Sequence
     return {"sought": len(sought), "not_retrieved": sum(value == "no" for value in listed.values())}
 
 
+def _count_full_text(column: dict, row: Mapping[str, str], where: tuple, reasons: Sequence[str]) -> None:
+    """A record included at title/abstract: its report, sought for retrieval, by full-text state."""
+    state, reason = row.get("full_text", ""), row.get("full_text_reason", "")
+    if state not in FULL_TEXT_STATES:
+        raise InputError(*where, "full_text", f"'{state}' for a record included at title/abstract; expected "
+                                              f"one of {', '.join(FULL_TEXT_STATES)}")
+    column["reports_sought"] += 1
+    if state == "not_retrieved":
+        column["reports_not_retrieved"] += 1
+        return
+    column["reports_assessed"] += 1
+    if state == "include":
+        column["included"] += 1
+    elif state == "exclude":
+        if reason and reason not in reasons:
+            raise InputError(*where, "full_text_reason", f"'{reason}'; expected one of {', '.join(reasons)}")
+        column["reports_excluded"]["total"] += 1
+        column["reports_excluded"]["by_reason"][reason or NOT_RECORDED] += 1
+    else:
+        column["reports_awaiting"]["total"] += 1
+        column["reports_awaiting"]["conflicts" if state == "conflict" else "not_yet_assessed"] += 1
+
+
 def check_flow(flow: Mapping) -> None:
     """Raise FlowCountError, listing every equation that fails, unless the counts add up."""
     problems = []
@@ -234,38 +286,49 @@ def check_flow(flow: Mapping) -> None:
     for name in (*COLUMNS, OVERALL):
         column = flow[name]
         identified, excluded, awaiting = column["identified"], column["excluded"], column["awaiting_review"]
-        counts = [identified["total"], column["duplicates_removed"], column["screened"], column["included"],
-                  excluded["total"], awaiting["total"], awaiting["conflicts"], awaiting["not_yet_reviewed"],
-                  *identified["by_source"].values(), *excluded["by_reason"].values()]
+        reports_excluded, reports_awaiting = column["reports_excluded"], column["reports_awaiting"]
+        counts = [identified["total"], *(column[key] for key in COUNTS),
+                  excluded["total"], *awaiting.values(), reports_excluded["total"], *reports_awaiting.values(),
+                  *identified["by_source"].values(), *excluded["by_reason"].values(),
+                  *reports_excluded["by_reason"].values()]
         if any(not isinstance(count, int) or count < 0 for count in counts):
             problems.append(f"{name}: every count must be a whole number >= 0")
             continue
         expect(f"{name}: identified = sum over sources", identified["total"], sum(identified["by_source"].values()))
         expect(f"{name}: identified - duplicates removed = screened",
                identified["total"] - column["duplicates_removed"], column["screened"])
-        expect(f"{name}: screened = excluded + awaiting review + included", column["screened"],
-               excluded["total"] + awaiting["total"] + column["included"])
+        expect(f"{name}: screened = excluded + awaiting review + reports sought", column["screened"],
+               excluded["total"] + awaiting["total"] + column["reports_sought"])
+        expect(f"{name}: reports sought = not retrieved + assessed", column["reports_sought"],
+               column["reports_not_retrieved"] + column["reports_assessed"])
+        expect(f"{name}: reports assessed = excluded + awaiting + included", column["reports_assessed"],
+               reports_excluded["total"] + reports_awaiting["total"] + column["included"])
         expect(f"{name}: excluded = sum over reasons", excluded["total"], sum(excluded["by_reason"].values()))
+        expect(f"{name}: reports excluded = sum over reasons", reports_excluded["total"],
+               sum(reports_excluded["by_reason"].values()))
         expect(f"{name}: awaiting review = conflicts + not yet reviewed", awaiting["total"],
                awaiting["conflicts"] + awaiting["not_yet_reviewed"])
+        expect(f"{name}: reports awaiting = conflicts + not yet assessed", reports_awaiting["total"],
+               reports_awaiting["conflicts"] + reports_awaiting["not_yet_assessed"])
     if not problems:
-        for key in ("duplicates_removed", "screened", "included"):
+        for key in COUNTS:
             expect(f"overall {key} = sum over columns", flow[OVERALL][key],
                    sum(flow[name][key] for name in COLUMNS))
         for group, keys in (("identified", ("total",)), ("excluded", ("total",)),
-                            ("awaiting_review", ("total", "conflicts", "not_yet_reviewed"))):
+                            ("reports_excluded", ("total",)), *GROUPS.items()):
             for key in keys:
                 expect(f"overall {group} {key} = sum over columns", flow[OVERALL][group][key],
                        sum(flow[name][group][key] for name in COLUMNS))
-        for reason, count in flow[OVERALL]["excluded"]["by_reason"].items():
-            expect(f"overall excluded '{reason}' = sum over columns", count,
-                   sum(flow[name]["excluded"]["by_reason"].get(reason, 0) for name in COLUMNS))
+        for group in ("excluded", "reports_excluded"):
+            for reason, count in flow[OVERALL][group]["by_reason"].items():
+                expect(f"overall {group} '{reason}' = sum over columns", count,
+                       sum(flow[name][group]["by_reason"].get(reason, 0) for name in COLUMNS))
         expect("reports of included studies = overall included",
                flow["included_in_review"]["reports"], flow[OVERALL]["included"])
         if flow["included_in_review"]["studies"] > flow["included_in_review"]["reports"]:
             problems.append("included studies outnumber their reports")
         if "reports" in flow:
-            expect("reports sought = overall included", flow["reports"]["sought"], flow[OVERALL]["included"])
+            expect("reports sought = overall reports sought", flow["reports"]["sought"], flow[OVERALL]["reports_sought"])
             if not 0 <= flow["reports"]["not_retrieved"] <= flow["reports"]["sought"]:
                 problems.append("reports not retrieved must be between 0 and the reports sought")
     if problems:
@@ -452,6 +515,9 @@ def _column_boxes(flow: Mapping, name: str, main_x: float, side_x: float,
     excluded = column["excluded"]
     reasons = [Line(f"{reason} {_n(count)}", 1) for reason, count in excluded["by_reason"].items() if count]
     awaiting = column["awaiting_review"]
+    reports_excluded, reports_awaiting = column["reports_excluded"], column["reports_awaiting"]
+    report_reasons = [Line(f"{reason} {_n(count)}", 1) for reason, count in reports_excluded["by_reason"].items()
+                      if count]
     return {
         "identified": Box(main_x, main_width, found),
         "removed": Box(side_x, side_width, [
@@ -465,6 +531,18 @@ def _column_boxes(flow: Mapping, name: str, main_x: float, side_x: float,
             Line(f"Records awaiting review {_n(awaiting['total'])}"),
             Line(f"Reviewer conflicts {_n(awaiting['conflicts'])}", 1),
             Line(f"Not yet reviewed {_n(awaiting['not_yet_reviewed'])}", 1),
+        ]),
+        "sought": Box(main_x, main_width, [Line(f"Reports sought for retrieval {_n(column['reports_sought'])}")]),
+        "not_retrieved": Box(side_x, side_width,
+                             [Line(f"Reports not retrieved {_n(column['reports_not_retrieved'])}")]),
+        "assessed": Box(main_x, main_width,
+                        [Line(f"Reports assessed for eligibility (full text) {_n(column['reports_assessed'])}")]),
+        "reports_excluded": Box(side_x, side_width, [Line(f"Reports excluded {_n(reports_excluded['total'])}")]
+                                + ([Line("Reasons:")] + report_reasons if report_reasons else [])),
+        "reports_awaiting": Box(side_x, side_width, [
+            Line(f"Reports awaiting a full-text decision {_n(reports_awaiting['total'])}"),
+            Line(f"Reviewer conflicts {_n(reports_awaiting['conflicts'])}", 1),
+            Line(f"Not yet assessed {_n(reports_awaiting['not_yet_assessed'])}", 1),
         ]),
     }
 
@@ -491,9 +569,7 @@ def flow_svg(flow: Mapping) -> str:
             fill=OTHER_METHODS_FILL, centered=True),
     ]
     included_in_review = flow["included_in_review"]
-    reports = [Line(f"Reports sought for retrieval {_n(flow['reports']['sought'])}"),
-               Line(f"Reports not retrieved {_n(flow['reports']['not_retrieved'])}", 1)] if "reports" in flow else []
-    included = Box(left_main, main_width, reports + [
+    included = Box(left_main, main_width, [
         Line(f"Studies included in review {_n(included_in_review['studies'])}"),
         Line(f"Reports of included studies {_n(included_in_review['reports'])}"),
         Line(f"from databases {_n(flow[DATABASES]['included'])}", 1),
@@ -504,10 +580,13 @@ def flow_svg(flow: Mapping) -> str:
     # centred on the row, so the arrows between a row's boxes stay horizontal.
     rows = [headers, [left["identified"], left["removed"], right["identified"], right["removed"]],
             [left["screened"], left["excluded"], right["screened"], right["excluded"]],
-            [left["awaiting"], right["awaiting"]], [included]]
-    gaps_after = [gap_rows, gap_arrow, gap_rows, gap_arrow, 0]
+            [left["awaiting"], right["awaiting"]],
+            [left["sought"], left["not_retrieved"], right["sought"], right["not_retrieved"]],
+            [left["assessed"], left["reports_excluded"], right["assessed"], right["reports_excluded"]],
+            [left["reports_awaiting"], right["reports_awaiting"]], [included]]
+    gaps_after = [gap_rows, gap_arrow, gap_rows, gap_arrow, gap_arrow, gap_rows, gap_arrow, 0]
     heights = [max(box.content_height() for box in row) for row in rows]
-    phases = [("Identification", 1, 1), ("Screening", 2, 3), ("Included", 4, 4)]
+    phases = [("Identification", 1, 1), ("Screening", 2, 6), ("Included", 7, 7)]
     for label, first, last in phases:
         span = sum(heights[first:last + 1]) + sum(gaps_after[first:last])
         heights[last] += max(0.0, text_width(label, bold=True) + 2 * PADDING - span)
@@ -522,11 +601,11 @@ def flow_svg(flow: Mapping) -> str:
 
     footnote_width = width - 2 * margin
     footnote = wrap(
-        "Records were screened on title and abstract; a reviewer's include decision stands for the "
-        "full-text eligibility assessment, so reports sought for retrieval and reports assessed for "
-        "eligibility are not counted as separate steps. Records awaiting review are flagged for a human "
-        "reviewer, including unresolved conflicts between reviewers. Adapted from the PRISMA 2020 flow "
-        "diagram (Page MJ et al. BMJ 2021;372:n71).", footnote_width, size=12)
+        "Records were screened on title and abstract; the reports of the records included there were sought "
+        "and assessed in full text by reviewers, and only studies a reviewer included at full text are in the "
+        "review (Table 1). Records and reports awaiting a decision, including unresolved conflicts between "
+        "reviewers, are waiting for a human reviewer. Adapted from the PRISMA 2020 flow diagram (Page MJ et al. "
+        "BMJ 2021;372:n71).", footnote_width, size=12)
     footnote_top = y + 26
     height = footnote_top + len(footnote) * 16 + margin
 
@@ -559,14 +638,17 @@ def flow_svg(flow: Mapping) -> str:
                            (boxes["removed"].x, boxes["removed"].center_y)]))
         out.append(_arrow([(boxes["identified"].center_x, boxes["identified"].bottom),
                            (boxes["screened"].center_x, boxes["screened"].y)]))
-        out.append(_arrow([(boxes["screened"].right, boxes["screened"].center_y),
-                           (boxes["excluded"].x, boxes["excluded"].center_y)]))
-        # The screened records go on down a trunk; those awaiting review branch off it.
+        for main, side in (("screened", "excluded"), ("sought", "not_retrieved"), ("assessed", "reports_excluded")):
+            out.append(_arrow([(boxes[main].right, boxes[main].center_y), (boxes[side].x, boxes[side].center_y)]))
+        # The records go on down a trunk; those awaiting a decision branch off it.
         trunk_x = boxes["screened"].center_x
-        out.append(_arrow([(trunk_x, boxes["awaiting"].center_y), (boxes["awaiting"].x, boxes["awaiting"].center_y)]))
-    out.append(_arrow([(left["screened"].center_x, left["screened"].bottom), (included.center_x, included.y)]))
-    out.append(_arrow([(right["screened"].center_x, right["screened"].bottom),
-                       (right["screened"].center_x, included.center_y), (included.right, included.center_y)]))
+        for upper, lower in (("screened", "sought"), ("sought", "assessed")):
+            out.append(_arrow([(trunk_x, boxes[upper].bottom), (trunk_x, boxes[lower].y)]))
+        for side in ("awaiting", "reports_awaiting"):
+            out.append(_arrow([(trunk_x, boxes[side].center_y), (boxes[side].x, boxes[side].center_y)]))
+    out.append(_arrow([(left["assessed"].center_x, left["assessed"].bottom), (included.center_x, included.y)]))
+    out.append(_arrow([(right["assessed"].center_x, right["assessed"].bottom),
+                       (right["assessed"].center_x, included.center_y), (included.right, included.center_y)]))
 
     for i, line in enumerate(footnote):
         out.append(_text_element(margin, footnote_top + i * 16 + 12, line, size=12))
@@ -579,6 +661,7 @@ def flow_svg(flow: Mapping) -> str:
 
 
 def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequence[str],
+              full_text_reasons: Sequence[str] | None = None,
               source_names: Mapping[str, str] | None = None) -> dict:
     """Read the five stage tables named in `paths` (keys of DEFAULT_PATHS) and count the flow.
 
@@ -589,31 +672,33 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
         "other_records": ("record_id", "source_file"),
         "duplicates": ("record_id", "duplicate_of"),
         "unique_records": ("record_id", "source"),
-        "screening": ("record_id", "decision", "conflict", "exclusion_reason"),
+        "screening": ("record_id", "decision", "conflict", "exclusion_reason", "full_text", "full_text_reason"),
     }
     tables = {name: iter_tsv(paths[name], required=columns, only=True) for name, columns in required.items()}
     tables["screening"] = list(tables["screening"])
     availability = read_tsv(paths["availability"], required=("record_id", "full_text")) \
         if paths.get("availability") else None
     return count_flow(**tables, paths={name: str(path) for name, path in paths.items() if path},
-                      exclusion_reasons=exclusion_reasons, availability=availability,
-                      source_names=source_names)
+                      exclusion_reasons=exclusion_reasons, full_text_reasons=full_text_reasons,
+                      availability=availability, source_names=source_names)
 
 
-def read_exclusion_reasons(eligibility: str | os.PathLike) -> list[str]:
-    """The `exclusion_reasons` list of an eligibility file (validated by the screening stage)."""
+def read_exclusion_reasons(eligibility: str | os.PathLike, key: str = "exclusion_reasons") -> list[str]:
+    """An eligibility file's `exclusion_reasons` list (or `full_text_exclusion_reasons`, which
+    defaults to it); the screening stage validates the file."""
     data = read_yaml(eligibility, "the eligibility criteria (config/eligibility.yaml)")
-    reasons = data.get("exclusion_reasons") if isinstance(data, dict) else None
+    reasons = data.get(key, data.get("exclusion_reasons")) if isinstance(data, dict) else None
     if not isinstance(reasons, list) or not reasons or not all(isinstance(reason, str) for reason in reasons):
-        raise InputError(eligibility, None, "exclusion_reasons", "expected a list of exclusion reasons")
+        raise InputError(eligibility, None, key, "expected a list of exclusion reasons")
     return reasons
 
 
 def write_prisma(paths: Mapping[str, str | os.PathLike], json_path: str | os.PathLike,
                  svg_path: str | os.PathLike, exclusion_reasons: Sequence[str],
+                 full_text_reasons: Sequence[str] | None = None,
                  source_names: Mapping[str, str] | None = None) -> dict:
     """Count, check, then write prisma.json and prisma.svg atomically; returns the flow."""
-    flow = read_flow(paths, exclusion_reasons, source_names)
+    flow = read_flow(paths, exclusion_reasons, full_text_reasons, source_names)
     check_flow(flow)
     atomic_write_text(json_path, flow_json(flow))
     atomic_write_text(svg_path, flow_svg(flow))
@@ -638,6 +723,7 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     paths = {name: getattr(args, name) for name in (*DEFAULT_PATHS, "availability")}
     reasons = read_exclusion_reasons(args.eligibility)
+    full_text = read_exclusion_reasons(args.eligibility, "full_text_exclusion_reasons")
     names = {}
     for pair in args.source_name:
         file_name, separator, name = pair.partition("=")
@@ -646,13 +732,15 @@ def run_cli(args) -> int:
             return 2
         names[file_name] = name
     try:
-        flow = write_prisma(paths, args.json, args.svg, reasons, names)
+        flow = write_prisma(paths, args.json, args.svg, reasons, full_text, names)
     except FlowCountError as error:
         print(f"lsr prisma: error: {error}", file=sys.stderr)
         return 2
     overall = flow[OVERALL]
     print(f"prisma: {overall['identified']['total']} identified, {overall['duplicates_removed']} duplicates "
           f"removed, {overall['screened']} screened, {overall['excluded']['total']} excluded, "
-          f"{overall['awaiting_review']['total']} awaiting review, {overall['included']} included "
+          f"{overall['awaiting_review']['total']} awaiting review, {overall['reports_sought']} reports sought, "
+          f"{overall['reports_not_retrieved']} not retrieved, {overall['reports_excluded']['total']} excluded at "
+          f"full text, {overall['reports_awaiting']['total']} awaiting full text, {overall['included']} included "
           f"-> {args.json}, {args.svg}")
     return 0

@@ -1,9 +1,10 @@
 """Screening stage: title/abstract screening by eligibility rules, with reviewer decisions on top.
 
 Reads results/unique_records.tsv, the criteria (config/eligibility.yaml, data only: concepts
-and the rules combining them) and the reviewers' decisions (config/screening/decisions.tsv,
-read only). Writes results/screening.tsv (one row per record, input order), the reviewer
-queue results/to_review.tsv and .xlsx, and results/screening_summary.md.
+and the rules combining them) and the reviewers' decisions (config/screening/decisions/<reviewer>.tsv,
+read only; title/abstract and full-text stages). Writes results/screening.tsv (one row per record,
+input order), the overview of records awaiting review results/to_review.tsv, and
+results/screening_summary.md.
 
 Safety rule: the rules exclude a record only when a criterion definitely fails; anything
 the abstract cannot settle (or a record without an abstract) goes to a reviewer.
@@ -23,24 +24,26 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .checks import iso_date
+from .checks import check_unique, iso_date, require_value
 from .parallel import map_ordered
 from .state import recorded_record_ids
 from . import reviewers
 from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
                    load_vocabularies, stated_ages, tokenize)
-from .tsv import InputError, atomic_write_bytes, atomic_write_text, iter_tsv, read_tsv, read_yaml, write_tsv
+from .tsv import InputError, atomic_write_text, iter_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
-                     "evidence", "exclusion_reason", "priority", "leaning"]
-"""Columns of results/screening.tsv. `leaning` is `include` for a record the rules send to a reviewer
-while leaning to include it (see screen_record): extraction proposes its values for checking."""
+                     "evidence", "exclusion_reason", "priority", "leaning", "full_text", "full_text_reason",
+                     "full_text_by"]
+"""Columns of results/screening.tsv. `decision` is the title/abstract stage. `leaning` is `include`
+for a record the rules send to a reviewer while leaning to include it (see screen_record):
+extraction proposes its values for checking. `full_text` is the full-text stage of the records
+included at title/abstract (FULL_TEXT_STATES): only `include` enters Table 1."""
 
-TO_REVIEW_COLUMNS = ["priority", "record_id", "title", "abstract", "conflict", "reasons", "evidence",
-                     *reviewers.DECISION_COLUMNS]
-"""Columns of results/to_review.tsv: the last six are those of decisions.tsv, left empty (but
-`pmid`, which holds the key a reviewer writes: the PMID, or the record id of a record from
-another source) so a filled-in row can be copied into decisions.tsv as it is."""
+TO_REVIEW_COLUMNS = ["priority", "record_id", "title", "abstract", "conflict", "reasons", "evidence", "pmid"]
+"""Columns of results/to_review.tsv, the team's overview of what awaits a reviewer (votes included);
+`pmid` is the key a reviewer writes (the PMID, or the record id of a record from another source).
+Reviewers screen blind in their own queue: `lsr review` or `lsr queue` (lsr.reviewing)."""
 
 RECORD_COLUMNS = ["record_id", "pmid", "title", "abstract", "journal", "publication_types",
                   "mesh_terms", "keywords"]
@@ -108,6 +111,7 @@ class Eligibility:
     focus_sentences: int = 2
     juvenile_age_below: float = 18
     unsettled_by: frozenset[str] = frozenset()
+    full_text_exclusion_reasons: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         self.lexicon = Lexicon({c.name: c.terms for c in self.concepts.values()},
@@ -185,7 +189,8 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
         modifiers=vocabularies.modifiers, window=settings.get("window", 6),
         focus_sentences=settings.get("focus_sentences", 2),
         juvenile_age_below=settings.get("juvenile_age_below", 18),
-        unsettled_by=frozenset(settings.get("unsettled_by", [])))
+        unsettled_by=frozenset(settings.get("unsettled_by", [])),
+        full_text_exclusion_reasons=data.get("full_text_exclusion_reasons", reasons))
 
 
 # --- finding concepts in a record --------------------------------------------------------------
@@ -399,6 +404,35 @@ MAX_SNIPPETS = 6
 
 def screen_record(record: Mapping[str, str], eligibility: Eligibility) -> Screened:
     """The rules' decision on one record, with the reasons and the text that support it."""
+    return _screen(record, eligibility)[0]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Where a criterion matched: characters start:end of a record's field (title, abstract...)."""
+    field: str
+    start: int
+    end: int
+    criterion: str
+    status: str                 # the criterion's status: met | unclear | fail
+
+
+def explain(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screened, list[CriterionResult],
+                                                                           list[Highlight]]:
+    """The rules' decision on one record, each criterion's result, and the words each criterion
+    matched in the record's text (for a reviewer's screen), in text order."""
+    screened, text, results = _screen(record, eligibility)
+    spans = []
+    for result in results:
+        for mention, _ in result.evidence:
+            if mention.sentence >= 0:
+                sentence = text.sentences[mention.sentence]
+                spans.append(Highlight(mention.field, sentence.tokens[mention.first].start,
+                                       sentence.tokens[mention.last].end, result.label, result.status))
+    return screened, results, sorted(set(spans), key=lambda h: (h.field, h.start, -h.end))
+
+
+def _screen(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screened, RecordText, list[CriterionResult]]:
     text = RecordText(record, eligibility)
     results = [_evaluate(text, criterion) for criterion in eligibility.criteria]
     failed = [r for r in results if r.status == "fail"]
@@ -427,7 +461,7 @@ def screen_record(record: Mapping[str, str], eligibility: Eligibility) -> Screen
         if has_abstract and not failed and sum(r.status == "unclear" for r in results) <= 1:
             leaning = "include"
     return Screened(record["record_id"], decision, reason, results, "; ".join(reasons),
-                    " | ".join(snippets.values()), priority, leaning)
+                    " | ".join(snippets.values()), priority, leaning), text, results
 
 
 # --- reviewer decisions on top of the rules ----------------------------------------------------
@@ -436,38 +470,79 @@ CONFLICT_PRIORITY = 100
 """Added to the priority of a record reviewers disagree on: conflicts come first in the queue."""
 
 
+FULL_TEXT_STATES = ("awaiting", "conflict", "include", "exclude", "not_retrieved")
+"""The `full_text` column of a record included at title/abstract (empty for the others)."""
+
+
+def settle(votes: Sequence[Mapping[str, str]]) -> tuple[str, str, str] | None:
+    """(decision, exclusion_reason, decided_by) of one stage's votes on a record; None when they disagree.
+
+    Final decisions (`final` = yes, a resolver settling a conflict) outrank the other votes."""
+    finals = [d for d in votes if d.get("final") == "yes"]
+    counted = sorted(finals or votes, key=lambda d: d["reviewer"])
+    verdicts = {(d["decision"], d["exclusion_reason"]) for d in counted}
+    if len(verdicts) != 1:
+        return None
+    decided_by = "; ".join(d["reviewer"] + (" (final)" if finals else "") for d in counted)
+    return (*next(iter(verdicts)), decided_by)
+
+
+def _said(votes: Sequence[Mapping[str, str]]) -> str:
+    return "; ".join(f"{d['reviewer']}{' (final)' if d.get('final') == 'yes' else ''}: {d['decision']}"
+                     + (f" ({d['exclusion_reason']})" if d["exclusion_reason"] else "")
+                     for d in sorted(votes, key=lambda d: d["reviewer"]))
+
+
 def combine(records: Sequence[Mapping[str, str]], screened: Sequence[Screened],
             decisions: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
-    """screening.tsv rows: the rules' decision, overridden by the reviewers' when they agree;
-    reviewers who disagree make the record needs_review with conflict=yes."""
-    by_record: dict[str, list[Mapping[str, str]]] = {}
+    """screening.tsv rows: the rules' title/abstract decision, overridden by the reviewers' when they
+    agree (or by a final decision); reviewers who disagree make the record needs_review with
+    conflict=yes. A record included at title/abstract gets its full-text state (FULL_TEXT_STATES)
+    from the full-text decisions: the human gate before Table 1."""
+    by_stage: dict[tuple[str, str], list[Mapping[str, str]]] = {}
     for decision in decisions:
-        by_record.setdefault(decision["record_id"], []).append(decision)
+        by_stage.setdefault((decision["record_id"], decision["stage"]), []).append(decision)
     rows = []
     for record, rules in zip(records, screened):
         row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
                "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
                "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
-               "priority": rules.priority, "leaning": rules.leaning}
-        human = sorted(by_record.get(record["record_id"], []), key=lambda d: d["reviewer"])
+               "priority": rules.priority, "leaning": rules.leaning, "full_text": "", "full_text_reason": "",
+               "full_text_by": ""}
+        human = by_stage.get((record["record_id"], reviewers.TITLE_ABSTRACT), [])
         if human:
-            said = "; ".join(f"{d['reviewer']}: {d['decision']}"
-                             + (f" ({d['exclusion_reason']})" if d["exclusion_reason"] else "") for d in human)
-            verdicts = {(d["decision"], d["exclusion_reason"]) for d in human}
-            row["decided_by"] = "; ".join(d["reviewer"] for d in human)
-            row["reasons"] = f"reviewers: {said}; rules: {rules.decision}; {rules.reasons}"
-            if len(verdicts) == 1:
-                row["decision"], row["exclusion_reason"] = next(iter(verdicts))
+            row["reasons"] = f"reviewers: {_said(human)}; rules: {rules.decision}; {rules.reasons}"
+            settled = settle(human)
+            if settled:
+                row["decision"], row["exclusion_reason"], row["decided_by"] = settled
                 row["priority"] = max(rules.priority, 1) if row["decision"] == "needs_review" else 0
             else:
                 row.update(decision="needs_review", conflict="yes", exclusion_reason="",
+                           decided_by="; ".join(sorted(d["reviewer"] for d in human)),
                            priority=CONFLICT_PRIORITY + max(rules.priority, 1))
+        if row["decision"] == "include":
+            votes = by_stage.get((record["record_id"], reviewers.FULL_TEXT), [])
+            settled = settle(votes) if votes else None
+            if not votes:
+                row["full_text"] = "awaiting"
+            elif settled is None:
+                row.update(full_text="conflict", full_text_by=_said(votes))
+            else:
+                row["full_text"], row["full_text_reason"], row["full_text_by"] = settled
         rows.append(row)
     return rows
 
 
+def unapplied_full_text(rows: Sequence[Mapping[str, str]], decisions: Iterable[Mapping[str, str]]) -> list[str]:
+    """Full-text decisions about records not included at title/abstract: kept in the files, not applied."""
+    stage_one = {row["record_id"]: row["decision"] for row in rows}
+    return [f"{d['reviewer']}'s full-text decision on {d['record_id']} waits until the record is included at "
+            f"title/abstract (now: {stage_one.get(d['record_id'], 'not screened')})"
+            for d in decisions if d["stage"] == reviewers.FULL_TEXT and stage_one.get(d["record_id"]) != "include"]
+
+
 def decision_key(record: Mapping[str, str]) -> str:
-    """What a reviewer writes in decisions.tsv's `pmid` column for this record."""
+    """What a reviewer writes in the `pmid` column of a decisions file for this record."""
     return record.get("pmid") or record["record_id"]
 
 
@@ -493,10 +568,11 @@ EXCEL_CELL_LIMIT = 32767
 
 
 def _excel_cell(text: str) -> str:
-    """Text that fits an Excel cell; a longer text is cut and says so (to_review.tsv has it all)."""
+    """Text that fits an Excel cell; a longer text is cut and says so (results/unique_records.tsv has it all)."""
     if len(text) <= EXCEL_CELL_LIMIT:
         return text
-    note = f" … [cut at Excel's cell limit: {len(text)} characters; the full text is in to_review.tsv]"
+    note = (f" … [cut at Excel's cell limit: {len(text)} characters; the full text is in "
+            "results/unique_records.tsv]")
     return text[:EXCEL_CELL_LIMIT - len(note)] + note
 
 
@@ -528,7 +604,7 @@ def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to
     worksheet.freeze_panes = "A2"
     worksheet.auto_filter.ref = worksheet.dimensions
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
-    workbook.properties.creator = "lsr screen"
+    workbook.properties.creator = "lsr"
 
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -560,6 +636,11 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
     lines += ["", "## Exclusion reasons", "", "| exclusion reason | records |", "|---|---:|"]
     reasons = Counter(r["exclusion_reason"] for r in rows if r["decision"] == "exclude")
     lines += [f"| {reason} | {reasons[reason]} |" for reason in eligibility.exclusion_reasons]
+    lines += ["", "## Full text (records included at title/abstract)", "", "| full-text state | records |",
+              "|---|---:|"]
+    states = Counter(r["full_text"] for r in rows if r["full_text"])
+    lines += [f"| {state} | {states[state]} |" for state in FULL_TEXT_STATES]
+    lines += ["", "Only `include` at full text enters Table 1; `awaiting` records are proposed, not published."]
     # One row per decider, split by decision: the rules' include + exclude is the count of records
     # "decided by the rules without a reviewer" above; their needs_review awaits a reviewer.
     lines += ["", "## Decided by", "", "| decided by | include | exclude | needs_review | records |",
@@ -569,11 +650,13 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
         counts = [deciders[who, decision] for decision in ("include", "exclude", "needs_review")]
         lines.append(f"| {who} | {' | '.join(map(str, counts))} | {sum(counts)} |")
     lines += ["", "## Agreement between reviewers", ""]
-    agreement = reviewers.pairwise_agreement(decisions)
+    votes = [d for d in reviewers.stage_decisions(decisions, reviewers.TITLE_ABSTRACT) if d["final"] != "yes"]
+    agreement = reviewers.pairwise_agreement(votes)
     if not agreement:
         lines.append("No two reviewers have decided the same records yet.")
     else:
-        lines += ["Cohen's kappa on the records both reviewers decided (include, exclude, needs_review).", "",
+        lines += ["Cohen's kappa on the records both reviewers decided at title/abstract (include, exclude, "
+                  "needs_review; final decisions that settle a conflict are not votes).", "",
                   "| reviewers | records both decided | agreement | Cohen's kappa |", "|---|---:|---:|---:|"]
         for pair in agreement:
             share = "n/a" if pair["agreement"] is None else f"{100 * pair['agreement']:.1f}%"
@@ -585,9 +668,9 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
 def read_records(path: str | Path) -> list[dict[str, str]]:
     """The records to screen (unique_records.tsv), in file order (read line by line)."""
     rows = list(iter_tsv(path, required=RECORD_COLUMNS))
-    reviewers.check_unique(path, rows, ["record_id"])
+    check_unique(path, rows, ["record_id"])
     for row in rows:
-        reviewers.require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")
+        require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")
     return rows
 
 
@@ -600,7 +683,8 @@ def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_S
     """
     eligibility = load_eligibility(eligibility_path, schema_path)
     records = read_records(records_path)
-    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of, seen)
+    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of, seen,
+                                         eligibility.full_text_exclusion_reasons)
     screened = map_ordered(partial(screen_record, eligibility=eligibility), records, jobs)
     return records, combine(records, screened, decisions), decisions, eligibility
 
@@ -608,11 +692,11 @@ def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_S
 def configure_cli(parser) -> None:
     parser.add_argument("--records", required=True, help="records to screen (results/unique_records.tsv)")
     parser.add_argument("--eligibility", required=True, help="eligibility criteria (config/eligibility.yaml)")
-    parser.add_argument("--decisions", required=True, help="reviewer decisions (config/screening/decisions.tsv)")
+    parser.add_argument("--decisions", required=True,
+                        help="reviewer decisions: the folder of per-reviewer files (config/screening/decisions/)")
     parser.add_argument("--schema", default=DEFAULT_SCHEMA, help="JSON schema of the eligibility file")
     parser.add_argument("--out", required=True, help="screening table (results/screening.tsv)")
     parser.add_argument("--to-review", required=True, help="reviewer queue, TSV (results/to_review.tsv)")
-    parser.add_argument("--to-review-xlsx", required=True, help="reviewer queue, Excel (results/to_review.xlsx)")
     parser.add_argument("--summary", required=True, help="summary (results/screening_summary.md)")
     parser.add_argument("--as-of", type=iso_date, help="YYYY-MM-DD: only the decisions dated up to that day (rebuild the past)")
     parser.add_argument("--history", help="the review's history (data/history): decisions about records it has "
@@ -626,8 +710,9 @@ def run_cli(args) -> int:
     queue = review_queue(records, rows)
     write_tsv(args.out, rows, SCREENING_COLUMNS)
     write_tsv(args.to_review, queue, TO_REVIEW_COLUMNS)
-    atomic_write_bytes(args.to_review_xlsx, xlsx_bytes(queue, TO_REVIEW_COLUMNS))
     atomic_write_text(args.summary, summary_markdown(rows, decisions, eligibility))
     counts = Counter(row["decision"] for row in rows)
     print(f"screened {len(rows)} records: " + ", ".join(f"{counts[d]} {d}" for d in ("include", "exclude", "needs_review")))
+    for note in unapplied_full_text(rows, decisions):
+        print(f"not applied: {note}")
     return 0

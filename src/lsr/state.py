@@ -378,3 +378,24 @@ def table_version_dates(table_versions: list[dict[str, str]], log: list[dict[str
     for entry in log:
         dates.setdefault(entry["table_version"], entry["date"])
     return dates
+
+
+# --- proposals: included at title/abstract, awaiting a full-text decision ----------------------
+
+PROPOSAL_FIELDS = ("design", "n_patients", "age_min", "age_max", "tacrolimus_route", "skin_outcome",
+                   "muscle_outcome", "steroid_sparing")
+"""The extracted values a proposal shows (the whole set is in results/extraction.tsv)."""
+
+
+def proposed_studies(screening: list[dict[str, str]], extraction: list[dict[str, str]]) -> list[dict]:
+    """Records included at title/abstract but not (yet) at full text: what the rules or a first
+    reviewer propose for Table 1, with their extracted values. They are not in Table 1.
+
+    Each: record_id, pmid, title, full_text (awaiting / conflict / exclude / not_retrieved) and
+    values {field: value} from extraction.tsv, in the order of screening.tsv."""
+    values: dict[str, dict[str, str]] = {}
+    for row in extraction:
+        values.setdefault(row["record_id"], {})[row["field"]] = row["value"]
+    return [{"record_id": row["record_id"], "pmid": row["pmid"], "title": row["title"],
+             "full_text": row["full_text"], "values": values.get(row["record_id"], {})}
+            for row in screening if row["decision"] == "include" and row["full_text"] in ("awaiting", "conflict")]

@@ -1,7 +1,7 @@
 """`lsr status`: what awaits the review team, read from the last run's outputs in a few lines.
 
-Reads results/screening.tsv (records awaiting review, conflicts), results/table1_marked.csv with
-Reads results/screening.tsv (records awaiting review, conflicts), results/table1_marked.csv with
+Reads results/screening.tsv (records awaiting review, conflicts, the full-text stage: studies
+proposed for Table 1 that await a reviewer's full-text decision), results/table1_marked.csv with
 <data_dir>/table_versions.tsv (the published table version), results/search_log.tsv (last search),
 results/extraction.tsv (values no reviewer has checked yet, those left unclear, records proposed
 for inclusion) and <data_dir>/history/log.tsv (when the review state last changed), then says what
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .state import DATA_DIR, table_hash
+from .state import DATA_DIR, PROPOSAL_FIELDS, proposed_studies, table_hash
 from .tsv import read_tsv, read_yaml
 
 CONFIG = "config/config.yaml"
-DECISIONS = "config/screening/decisions.tsv"
-REVIEWER_VALUES = "config/extraction/reviewer_values.tsv"
-"""The reviewers' files when the config does not name them."""
+DECISIONS = "config/screening/decisions"
+REVIEWER_VALUES = "config/extraction/values"
+"""The reviewers' folders (one file each) when the config does not name them."""
+WORKSPACE = "`lsr review --reviewer <your name>` (or `make review REVIEWER=<your name>`)"
 
 
 def _count(count: int, word: str, words: str | None = None) -> str:
@@ -41,12 +42,17 @@ def table_version(table1: Path, table_versions: Path) -> tuple[str, str] | None:
 
 
 def review_paths(root: Path, config: Path | None = None) -> tuple[Path, str, str]:
-    """(data folder, decisions, reviewer values) of the review in `root`, from its config file."""
+    """(data folder, your decisions file, your values file) of the review in `root`, from its config file."""
     config = root / CONFIG if config is None else config
     settings = (read_yaml(config, "the workflow's config") if config.is_file() else None) or {}
     return (root / (settings.get("data_dir") or DATA_DIR),
-            (settings.get("screening") or {}).get("decisions") or DECISIONS,
-            (settings.get("extraction") or {}).get("reviewer_values") or REVIEWER_VALUES)
+            _own_file((settings.get("screening") or {}).get("decisions") or DECISIONS),
+            _own_file((settings.get("extraction") or {}).get("reviewer_values") or REVIEWER_VALUES))
+
+
+def _own_file(folder: str) -> str:
+    """Where a reviewer writes: their file in the folder of per-reviewer files (or the one file named)."""
+    return folder if folder.endswith(".tsv") else f"{folder.rstrip('/')}/<your name>.tsv"
 
 
 def status_lines(root: Path, config: Path | None = None) -> list[str]:
@@ -78,9 +84,22 @@ def status_lines(root: Path, config: Path | None = None) -> list[str]:
     if history:
         lines.append(f"Review state:     {history[-1]['state']} since {history[-1]['date']} "
                      "(what changed: results/changes.md)")
-    lines.append(f"Records:          {len(screening)} screened, {included} included")
+    admitted = sum(row.get("full_text") == "include" for row in screening)
+    lines.append(f"Records:          {len(screening)} screened, {included} included at title/abstract, "
+                 f"{admitted} at full text (Table 1)")
     lines.append(f"Awaiting review:  {_count(len(awaiting), 'record')} (decision needs_review)")
     lines.append(f"Conflicts:        {_count(len(conflicts), 'record')} where reviewers disagree (conflict=yes)")
+    extraction = _rows(results / "extraction.tsv", ["record_id", "field", "reviewer"])
+    at_full_text = proposed_studies([{"pmid": "", "title": "", "full_text": "", **row} for row in screening],
+                                    extraction or [])
+    lines.append(f"Full text:        {_count(len(at_full_text), 'study', 'studies')} proposed for Table 1, awaiting "
+                 "a reviewer's full-text decision (not in the table)")
+    for study in at_full_text:
+        values = study["values"]
+        shown = ", ".join(f"{field} {values[field]}" for field in PROPOSAL_FIELDS if field in values)
+        state = " (reviewers disagree)" if study["full_text"] == "conflict" else ""
+        lines.append(f"                  - {values.get('study') or study['record_id']} ({study['record_id']}){state}"
+                     + (f": {shown}" if shown else ""))
     records = _rows(results / "unique_records.tsv", ["record_id", "retracted", "erratum"]) or []
     included_ids = {row["record_id"] for row in screening if row["decision"] == "include"}
     flagged = [row for row in records
@@ -88,7 +107,6 @@ def status_lines(root: Path, config: Path | None = None) -> list[str]:
     if flagged:
         lines.append(f"WARNING:          {_count(len(flagged), 'included study', 'included studies')} retracted "
                      "or corrected: " + ", ".join(row["record_id"] for row in flagged))
-    extraction = _rows(results / "extraction.tsv", ["record_id", "field", "reviewer"])
     unchecked = [row for row in extraction or [] if not row["reviewer"]]
     unverified = [row for row in unchecked if row.get("status") != "proposed"]
     if extraction is not None:
@@ -108,12 +126,13 @@ def status_lines(root: Path, config: Path | None = None) -> list[str]:
     if flagged:
         lines.append("First: read the retraction or erratum notices (results/changes.md) and decide whether "
                      f"those studies stay in Table 1 (record the decision in {decisions_file}).")
-    if awaiting or conflicts:
-        lines.append(f"Next step: open results/to_review.xlsx, add one row per record to {decisions_file} "
-                     "(pmid, reviewer, decision, exclusion_reason, note, date), then rerun `make run`.")
+    if awaiting or conflicts or at_full_text:
+        lines.append(f"Next step: screen in the workspace, {WORKSPACE}: title/abstract queue, conflicts and "
+                     f"full-text decisions, written to {decisions_file}; then rebuild (its button, or `make run`).")
     elif unverified:
-        lines.append("Next step: check the unverified values against the papers (results/extraction.tsv keeps "
-                     f"each value's sentence), add corrections to {values_file}, then rerun `make run`.")
+        lines.append(f"Next step: check the unverified values in the workspace's value check, {WORKSPACE} "
+                     f"(results/extraction.tsv keeps each value's sentence; corrections go to {values_file}), "
+                     "then rebuild.")
     else:
         lines.append("Nothing awaits the team: the next scheduled update will look for new records.")
     return lines

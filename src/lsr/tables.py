@@ -1,5 +1,10 @@
 """Table 1 stage: one row per included study, from results/extraction.tsv, in every published format.
 
+The human gate: a study enters Table 1 only when a reviewer has included it at the full-text stage
+(`full_text` = include in results/screening.tsv). Records the rules or a title/abstract decision
+include are extracted (results/extraction.tsv) and listed for the reviewers as proposals, but
+they are not in the table and do not change its version.
+
 table1.csv is the machine-readable table: exactly the TABLE1.md columns, `NR` literal, no marks.
 table1.md, .html, .tex and .docx show the same rows, oldest study first, with a caption carrying
 the table version, a total line, abbreviation footnotes and a dagger (†) on every value no reviewer
@@ -512,10 +517,16 @@ def render_all(studies: Sequence[Study], version: Version, wording: Wording,
     }
 
 
+def admitted_records(screening: Iterable[Mapping[str, str]]) -> set[str]:
+    """Record ids a reviewer included at the full-text stage: the only ones Table 1 shows."""
+    return {row["record_id"] for row in screening if row.get("full_text") == "include"}
+
+
 def write_table1(extraction_path: str | Path, records_path: str | Path | None, registry_path: str | Path,
-                 outdir: str | Path, today: str, wording: Wording,
-                 register: bool = True) -> tuple[list[Study], Version, bool]:
-    """Build and write every format; register the version if new (and `register`).
+                 outdir: str | Path, today: str, wording: Wording, register: bool = True,
+                 screening_path: str | Path | None = None) -> tuple[list[Study], Version, bool]:
+    """Build and write every format from the studies included at full text (`screening_path`:
+    results/screening.tsv); register the version if new (and `register`).
 
     Returns (studies, version, registered). A rebuild of the past (`as_of`) does not register:
     it dates a content the registry does not know with the `as_of` day, and writes no state.
@@ -527,6 +538,9 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
     records = [row for row in iter_tsv(records_path, required=("record_id", "year"))
                if row["record_id"] in studied] if records_path else []
     studies = build_studies(extraction, records, path=str(extraction_path))
+    if screening_path is not None:
+        admitted = admitted_records(read_tsv(screening_path, required=("record_id", "full_text")))
+        studies = [study for study in studies if study.record_id in admitted]
     csv_text, marked_text = format_csv(studies), format_marked_csv(studies)
     known = state.read_registry(registry_path)
     version, registry = state.resolve_version(known, table_hash(marked_text.encode("utf-8")),
@@ -554,6 +568,8 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
 
 def configure_cli(parser) -> None:
     parser.add_argument("--extraction", required=True, help="extraction table (results/extraction.tsv)")
+    parser.add_argument("--screening", required=True,
+                        help="screening table (results/screening.tsv): only studies included at full text enter")
     parser.add_argument("--records", help="unique records (results/unique_records.tsv): record years for ordering")
     parser.add_argument("--registry", required=True,
                         help="table version registry (data/table_versions.tsv); created or appended when the content is new")
@@ -568,7 +584,8 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     today = args.as_of or dt.datetime.now(dt.timezone.utc).date().isoformat()
     studies, version, registered = write_table1(args.extraction, args.records, args.registry, args.outdir, today,
-                                                Wording(args.topic, args.caption), register=not args.as_of)
+                                                Wording(args.topic, args.caption), register=not args.as_of,
+                                                screening_path=args.screening)
     state = (f"new, registered in {args.registry}" if registered
              else "not registered: as_of rebuild" if args.as_of else "already registered")
     print(f"table1: {total_line(studies)}; {version.label} ({state}) -> {args.outdir}/table1.*")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import fcntl
 import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -266,3 +267,57 @@ def _rows(path: Path, lines: Iterable[tuple[int, str]], required: Sequence[str],
         raise InputError(path, 1, None, f"empty file; expected a header with columns {', '.join(required)}")
     if problems:
         raise InputErrors(problems)
+
+
+def locked_append(path: str | os.PathLike, addition: Callable[[str], str]) -> str:
+    """Append to a file that other processes may append to at the same moment; returns what was added.
+
+    Under an exclusive lock on the file (fcntl.flock), `addition(current text)` gives the text to
+    add, written with O_APPEND and synced before the lock is released: the earlier content is
+    never rewritten, and two writers never interleave or lose a line.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666 & ~_UMASK)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            raw = handle.read()
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InputError(path, None, None, "saved as UTF-16; nothing was added: save it as UTF-8 text first")
+        text = addition(decode_text(path, raw))
+        data = text.encode("utf-8")
+        while data:
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+        return text
+    finally:
+        os.close(fd)
+
+
+def append_rows(path: str | os.PathLike, rows: Sequence[Mapping[str, object]], columns: Sequence[str],
+                preamble: str = "") -> None:
+    """Append whole rows to a hand-editable TSV (see `locked_append`), in the order of the file's own
+    header; a new or empty file first gets `preamble` ('#' comment lines) and a header of `columns`.
+
+    InputError when the file's header lacks a column a row has a value for (nothing is written).
+    """
+    def addition(current: str) -> str:
+        lines = [line for line in current.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        header = [h.strip() for h in lines[0].split("\t")] if lines else list(columns)
+        for row in rows:
+            for column in columns:
+                if row.get(column) and column not in header:
+                    raise InputError(path, None, column, f"the file has no column {column!r} for the value "
+                                                         f"{row[column]!r}; add the column to its header")
+        buffer = io.StringIO()
+        if lines:
+            for row in rows:
+                buffer.write("\t".join(clean_cell(row.get(column)) for column in header) + "\n")
+        else:
+            buffer.write(preamble)
+            _write_rows(buffer, rows, header)
+        start = "\n" if current and not current.endswith("\n") else ""
+        return start + buffer.getvalue()
+
+    locked_append(path, addition)

@@ -157,3 +157,11 @@ def vocabulary_files() -> list[str]:
     from .text import VOCABULARY_DIR, VOCABULARY_SCHEMA
 
     return sorted(str(path) for path in VOCABULARY_DIR.glob("*.yaml")) + [str(VOCABULARY_SCHEMA)]
+
+
+def reviewer_files(folder: str) -> list[str]:
+    """The per-reviewer files of a folder (`<reviewer>.tsv`), as a rule's inputs: an edit or a new
+    reviewer's file reruns the rule."""
+    from .reviewers import reviewer_files as files
+
+    return [str(path) for path in files(folder)]

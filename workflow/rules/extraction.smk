@@ -4,13 +4,16 @@ rule extract:
     input:
         records="results/unique_records.tsv",
         screening="results/screening.tsv",
-        reviewer_values=config["extraction"]["reviewer_values"],
+        # Every reviewer's file (config/extraction/values/<reviewer>.tsv): a new file reruns the rule.
+        reviewer_values=lsr_workflow.reviewer_files(config["extraction"]["reviewer_values"]),
         fulltext_values="results/fulltext/values.tsv",
         vocabularies=VOCABULARIES,
     output:
         extraction="results/extraction.tsv",
     params:
         lsr=LSR,
+        # The folder of the reviewers' files (the rule reads all of them; an empty folder is no decisions).
+        reviewer_values=lambda wildcards: config["extraction"]["reviewer_values"],
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
@@ -22,7 +25,8 @@ rule extract:
         CONDA_ENV
     shell:
         "{params.lsr} --log {log:q} extract --jobs {threads} --records {input.records} --screening {input.screening} "
-        "--reviewer-values {input.reviewer_values:q} --fulltext-values {input.fulltext_values} --out {output.extraction} {params.as_of} --history {params.history:q}"
+        "--reviewer-values {params.reviewer_values:q} --fulltext-values {input.fulltext_values} "
+        "--out {output.extraction} {params.as_of} --history {params.history:q}"
 
 
 PUBLISHED += [rules.extract.output.extraction]

@@ -4,6 +4,8 @@ rule changes:
         unique_records="results/unique_records.tsv",
         screening="results/screening.tsv",
         table1="results/table1_marked.csv",
+        # Studies proposed for Table 1 (included at title/abstract, no full-text include yet) with their values.
+        extraction="results/extraction.tsv",
     output:
         changes="results/changes.md",
     params:
@@ -22,8 +24,8 @@ rule changes:
         CONDA_ENV
     shell:
         "{params.lsr} --log {log:q} changes --unique-records {input.unique_records} --screening {input.screening} "
-        "--table1 {input.table1} --history {params.history:q} --table-versions {params.table_versions:q} "
-        "{params.as_of} --out {output.changes}"
+        "--table1 {input.table1} --extraction {input.extraction} --history {params.history:q} "
+        "--table-versions {params.table_versions:q} {params.as_of} --out {output.changes}"
 
 
 PUBLISHED += [rules.changes.output.changes]

@@ -5,15 +5,17 @@ rule screen:
         records="results/unique_records.tsv",
         eligibility=config["screening"]["eligibility"],
         schema="workflow/schemas/eligibility.schema.yaml",
-        decisions=config["screening"]["decisions"],
+        # Every reviewer's file (config/screening/decisions/<reviewer>.tsv): a new file reruns the rule.
+        decisions=lsr_workflow.reviewer_files(config["screening"]["decisions"]),
         vocabularies=VOCABULARIES,
     output:
         screening="results/screening.tsv",
         to_review="results/to_review.tsv",
-        to_review_xlsx="results/to_review.xlsx",
         summary="results/screening_summary.md",
     params:
         lsr=LSR,
+        # The folder of the reviewers' files (the rule reads all of them; an empty folder is no decisions).
+        decisions=lambda wildcards: config["screening"]["decisions"],
         as_of=AS_OF_OPTION,
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
@@ -25,10 +27,8 @@ rule screen:
         CONDA_ENV
     shell:
         "{params.lsr} --log {log:q} screen --jobs {threads} --records {input.records:q} --eligibility {input.eligibility:q} "
-        "--schema {input.schema:q} --decisions {input.decisions:q} --out {output.screening} "
-        "--to-review {output.to_review} --to-review-xlsx {output.to_review_xlsx} "
-        "--summary {output.summary} {params.as_of} --history {params.history:q}"
+        "--schema {input.schema:q} --decisions {params.decisions:q} --out {output.screening} "
+        "--to-review {output.to_review} --summary {output.summary} {params.as_of} --history {params.history:q}"
 
 
-PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review,
-              rules.screen.output.to_review_xlsx, rules.screen.output.summary]
+PUBLISHED += [rules.screen.output.screening, rules.screen.output.to_review, rules.screen.output.summary]

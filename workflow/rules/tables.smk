@@ -2,6 +2,8 @@ rule table1:
     """Table 1 in every published format, captioned with its version (date from the version registry)."""
     input:
         extraction="results/extraction.tsv",
+        # The human gate: only studies a reviewer included at full text enter the table.
+        screening="results/screening.tsv",
         records="results/unique_records.tsv",
     output:
         csv=report("results/table1.csv", caption="../report/table1_files.rst", category="1. Table 1"),
@@ -30,9 +32,9 @@ rule table1:
     conda:
         CONDA_ENV
     shell:
-        "{params.lsr} --log {log:q} table1 --extraction {input.extraction:q} --records {input.records:q} "
-        "--registry {params.registry:q} --outdir {params.outdir:q} --topic {params.topic:q} --caption {params.caption:q} "
-        "{params.as_of}"
+        "{params.lsr} --log {log:q} table1 --extraction {input.extraction:q} --screening {input.screening:q} "
+        "--records {input.records:q} --registry {params.registry:q} --outdir {params.outdir:q} "
+        "--topic {params.topic:q} --caption {params.caption:q} {params.as_of}"
 
 
 PUBLISHED += [*rules.table1.output]

@@ -14,6 +14,10 @@ from collections.abc import Mapping
 LSR = f'"{sys.executable}" -m lsr'
 """The command the rules run: the `lsr` package with the interpreter running Snakemake."""
 
+CHUNK_THREADS = 4
+"""Threads of the screening and extraction rules (processes over record chunks; the outputs are
+the same whatever the number). Snakemake gives a local job at most --cores of them."""
+
 
 def data_dir(config: Mapping) -> str:
     """The review's durable state (committed): PubMed snapshots, table versions, history of states."""

@@ -18,7 +18,7 @@ rule extract:
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
     # Records are read in chunks by this many processes; the output is the same whatever the number.
-    threads: workflow.cores
+    threads: lsr_workflow.CHUNK_THREADS
     log:
         "results/logs/extract.log",
     conda:

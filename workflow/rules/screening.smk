@@ -20,7 +20,7 @@ rule screen:
         # Reviewer rows about records the review saw before but this run lacks are skipped, not errors.
         history=HISTORY,
     # Records are screened in chunks by this many processes; the output is the same whatever the number.
-    threads: workflow.cores
+    threads: lsr_workflow.CHUNK_THREADS
     log:
         "results/logs/screen.log",
     conda:

@@ -30,7 +30,7 @@ def test_workflow_outputs_are_byte_identical_on_one_core_and_two(workflow_copy, 
     without_reviewer_rows(workflow_copy)  # they name the bundled records
     snapshot = tmp_path / "synthetic.xml"
     write_synthetic(snapshot, 1_100)  # screening and extraction both split into several chunks
-    outputs = ("screening.tsv", "to_review.tsv", "to_review.xlsx", "screening_summary.md", "extraction.tsv",
+    outputs = ("screening.tsv", "to_review.tsv", "screening_summary.md", "extraction.tsv",
                "table1.csv", "prisma.json")
     seen = {}
     for cores in ("1", "2"):

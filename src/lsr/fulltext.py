@@ -23,7 +23,6 @@ aggregates the cases into the study's row, each value's evidence stating the rul
 """
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re
@@ -36,6 +35,7 @@ from pathlib import Path
 from lxml import etree
 
 from .fields import NR, UNCLEAR
+from .text import NUMBER
 from .tsv import InputError, atomic_write_bytes, read_tsv, write_tsv
 
 log = logging.getLogger("lsr.fulltext")
@@ -331,7 +331,6 @@ def text_document(text: str, source: str = "") -> Document:
     pending: list[str] = []
 
     def flush():
-        nonlocal title
         for paragraph in _paragraphs(pending):
             label = _LEADING_LABEL_RE.match(paragraph)
             where = section
@@ -406,14 +405,12 @@ def read_document(path: str | os.PathLike) -> Document:
 
 # --------------------------------------------------------------------------- cases
 
-_NUMBER_WORDS = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|" \
-                r"fourteen|fifteen|sixteen|seventeen)"
 # A sentence that introduces a patient: 'A 4-year-old girl was diagnosed ...', 'The second patient, an
 # 8-year-old boy, ...'.
 PATIENT_INTRODUCTION_RE = re.compile(
     rf"^(?:(?:case|patient)\s+{_CASE_WORDS}\s*[:.)]\s*)?"
     rf"(?:an?|one|the (?:first|second|third|fourth|fifth|next|other|last) (?:patient|case|child)\s*,?\s*(?:was\s+)?"
-    rf"(?:an?\s+)?)\s*{_NUMBER_WORDS}[- ](?:years?|months?)[- ]old\s+(?:[\w\-]+\s+){{0,2}}?"
+    rf"(?:an?\s+)?)\s*{NUMBER}[- ](?:years?|months?)[- ]old\s+(?:[\w\-]+\s+){{0,2}}?"
     r"(?:boy|girl|male|female|child|patient|adolescent|infant|toddler|teenager|man|woman)\b", re.I)
 # Sections that hold the study's own cases (not 'Discussion', 'Introduction', the abstract).
 _CASE_SECTION_RE = re.compile(r"\bcases?\b|\bpatients?\b|\bclinical (?:description|history|course|presentation)\b|"

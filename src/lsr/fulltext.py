@@ -1081,25 +1081,19 @@ def find_full_texts(sought: Sequence[Mapping[str, str]], supplied: Mapping[str, 
 
 
 def configure_cli(parser) -> None:
-    from .retrieval import NCBI_EUTILS_URL
+    from .retrieval import add_eutils_options
 
     parser.add_argument("--records", required=True, help="unique records (results/unique_records.tsv)")
     parser.add_argument("--screening", required=True, help="screening decisions (results/screening.tsv)")
     parser.add_argument("--supplied", required=True, help="papers reviewers supply (config/fulltext/fulltexts.tsv)")
     parser.add_argument("--store", default="data/fulltext", help="PMC articles kept between runs (data/fulltext)")
     parser.add_argument("--pmc", action="store_true", help="fetch the PMC articles not yet stored (live NCBI)")
-    parser.add_argument("--eutils-url", default=NCBI_EUTILS_URL, help="E-utilities base URL (a mirror, tests)")
-    parser.add_argument("--batch-size", type=int, default=20, help="articles per efetch request")
-    parser.add_argument("--max-tries", type=int, default=5, help="tries per request (HTTP 429/5xx, network)")
-    parser.add_argument("--backoff-seconds", type=float, default=2.0,
-                        help="wait before the 2nd try; doubled for each further try")
-    parser.add_argument("--timeout-seconds", type=float, default=120.0, help="per-request network timeout")
+    add_eutils_options(parser, batch_size=20, what="articles")
     parser.add_argument("--availability", required=True, help="TSV to write: full text per record sought")
     parser.add_argument("--values", required=True, help="TSV to write: Table 1 values read from the full texts")
     parser.add_argument("--cases", required=True, help="TSV to write: the cases each paper describes")
     parser.add_argument("--history", help="the review's history (data/history): rows about records it has seen "
                                           "but this run does not hold are skipped, not errors")
-    parser.epilog = "The NCBI e-mail and API key are read from NCBI_EMAIL and NCBI_API_KEY only."
 
 
 def run_cli(args) -> int:

@@ -594,8 +594,13 @@ def configure_cli(parser) -> None:
     parser.add_argument("--data-dir", default="data", help="pubmed mode: durable store (<data-dir>/pubmed)")
     parser.add_argument("--as-of", type=iso_date, help="pubmed mode: no search; list the snapshots of that day "
                                                    "and before (YYYY-MM-DD)")
+    add_eutils_options(parser, batch_size=500, what="records")
+
+
+def add_eutils_options(parser, batch_size: int, what: str) -> None:
+    """The E-utilities options every live stage takes (retrieve, fulltext): mirror, batch, retries."""
     parser.add_argument("--eutils-url", default=NCBI_EUTILS_URL, help="E-utilities base URL (a mirror, tests)")
-    parser.add_argument("--batch-size", type=int, default=500, help="records per efetch request")
+    parser.add_argument("--batch-size", type=int, default=batch_size, help=f"{what} per efetch request")
     parser.add_argument("--max-tries", type=int, default=5, help="tries per request (HTTP 429/5xx, network)")
     parser.add_argument("--backoff-seconds", type=float, default=2.0,
                         help="wait before the 2nd try; doubled for each further try")

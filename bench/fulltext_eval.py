@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from lsr.fulltext import UNCLEAR, iter_jats_articles, jats_document, paper_findings, read_document
+from lsr.fulltext import UNCLEAR, iter_jats_articles, paper_findings, read_document
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -23,7 +23,6 @@ aggregates the cases into the study's row, each value's evidence stating the rul
 """
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re
@@ -36,6 +35,7 @@ from pathlib import Path
 from lxml import etree
 
 from .fields import NR, UNCLEAR
+from .text import NUMBER
 from .tsv import InputError, atomic_write_bytes, read_tsv, write_tsv
 
 log = logging.getLogger("lsr.fulltext")
@@ -331,7 +331,6 @@ def text_document(text: str, source: str = "") -> Document:
     pending: list[str] = []
 
     def flush():
-        nonlocal title
         for paragraph in _paragraphs(pending):
             label = _LEADING_LABEL_RE.match(paragraph)
             where = section
@@ -406,14 +405,12 @@ def read_document(path: str | os.PathLike) -> Document:
 
 # --------------------------------------------------------------------------- cases
 
-_NUMBER_WORDS = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|" \
-                r"fourteen|fifteen|sixteen|seventeen)"
 # A sentence that introduces a patient: 'A 4-year-old girl was diagnosed ...', 'The second patient, an
 # 8-year-old boy, ...'.
 PATIENT_INTRODUCTION_RE = re.compile(
     rf"^(?:(?:case|patient)\s+{_CASE_WORDS}\s*[:.)]\s*)?"
     rf"(?:an?|one|the (?:first|second|third|fourth|fifth|next|other|last) (?:patient|case|child)\s*,?\s*(?:was\s+)?"
-    rf"(?:an?\s+)?)\s*{_NUMBER_WORDS}[- ](?:years?|months?)[- ]old\s+(?:[\w\-]+\s+){{0,2}}?"
+    rf"(?:an?\s+)?)\s*{NUMBER}[- ](?:years?|months?)[- ]old\s+(?:[\w\-]+\s+){{0,2}}?"
     r"(?:boy|girl|male|female|child|patient|adolescent|infant|toddler|teenager|man|woman)\b", re.I)
 # Sections that hold the study's own cases (not 'Discussion', 'Introduction', the abstract).
 _CASE_SECTION_RE = re.compile(r"\bcases?\b|\bpatients?\b|\bclinical (?:description|history|course|presentation)\b|"
@@ -1085,25 +1082,19 @@ def find_full_texts(sought: Sequence[Mapping[str, str]], supplied: Mapping[str, 
 
 
 def configure_cli(parser) -> None:
-    from .ncbi import NCBI_EUTILS_URL
+    from .ncbi import add_eutils_options
 
     parser.add_argument("--records", required=True, help="unique records (results/unique_records.tsv)")
     parser.add_argument("--screening", required=True, help="screening decisions (results/screening.tsv)")
     parser.add_argument("--supplied", required=True, help="papers reviewers supply (config/fulltext/fulltexts.tsv)")
     parser.add_argument("--store", default="data/fulltext", help="PMC articles kept between runs (data/fulltext)")
     parser.add_argument("--pmc", action="store_true", help="fetch the PMC articles not yet stored (live NCBI)")
-    parser.add_argument("--eutils-url", default=NCBI_EUTILS_URL, help="E-utilities base URL (a mirror, tests)")
-    parser.add_argument("--batch-size", type=int, default=20, help="articles per efetch request")
-    parser.add_argument("--max-tries", type=int, default=5, help="tries per request (HTTP 429/5xx, network)")
-    parser.add_argument("--backoff-seconds", type=float, default=2.0,
-                        help="wait before the 2nd try; doubled for each further try")
-    parser.add_argument("--timeout-seconds", type=float, default=120.0, help="per-request network timeout")
+    add_eutils_options(parser, batch_size=20, what="articles")
     parser.add_argument("--availability", required=True, help="TSV to write: full text per record sought")
     parser.add_argument("--values", required=True, help="TSV to write: Table 1 values read from the full texts")
     parser.add_argument("--cases", required=True, help="TSV to write: the cases each paper describes")
     parser.add_argument("--history", help="the review's history (data/history): rows about records it has seen "
                                           "but this run does not hold are skipped, not errors")
-    parser.epilog = "The NCBI e-mail and API key are read from NCBI_EMAIL and NCBI_API_KEY only."
 
 
 def run_cli(args) -> int:

@@ -131,3 +131,14 @@ def call(function, where: str, settings: NcbiSettings, **params) -> bytes:
         log.warning("%s: %s; retrying in %.2f s (try %d of %d)", where, problem, delay,
                     attempt + 1, settings.max_tries)
         time.sleep(delay)
+
+
+def add_eutils_options(parser, batch_size: int, what: str) -> None:
+    """The E-utilities options every live stage takes (retrieve, fulltext): mirror, batch, retries."""
+    parser.add_argument("--eutils-url", default=NCBI_EUTILS_URL, help="E-utilities base URL (a mirror, tests)")
+    parser.add_argument("--batch-size", type=int, default=batch_size, help=f"{what} per efetch request")
+    parser.add_argument("--max-tries", type=int, default=5, help="tries per request (HTTP 429/5xx, network)")
+    parser.add_argument("--backoff-seconds", type=float, default=2.0,
+                        help="wait before the 2nd try; doubled for each further try")
+    parser.add_argument("--timeout-seconds", type=float, default=120.0, help="per-request network timeout")
+    parser.epilog = "The NCBI e-mail and API key are read from NCBI_EMAIL and NCBI_API_KEY only."

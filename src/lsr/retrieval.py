@@ -43,7 +43,7 @@ from Bio import Entrez
 from lxml import etree
 
 from .checks import iso_date
-from .ncbi import NCBI_EUTILS_URL, NcbiSettings, RetrievalError, call, entrez_session
+from .ncbi import NcbiSettings, RetrievalError, add_eutils_options, call, entrez_session
 from .pubmed import iter_records, resolve_inputs, write_manifest
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, format_tsv, read_tsv
 
@@ -477,13 +477,7 @@ def configure_cli(parser) -> None:
     parser.add_argument("--data-dir", default="data", help="pubmed mode: durable store (<data-dir>/pubmed)")
     parser.add_argument("--as-of", type=iso_date, help="pubmed mode: no search; list the snapshots of that day "
                                                    "and before (YYYY-MM-DD)")
-    parser.add_argument("--eutils-url", default=NCBI_EUTILS_URL, help="E-utilities base URL (a mirror, tests)")
-    parser.add_argument("--batch-size", type=int, default=500, help="records per efetch request")
-    parser.add_argument("--max-tries", type=int, default=5, help="tries per request (HTTP 429/5xx, network)")
-    parser.add_argument("--backoff-seconds", type=float, default=2.0,
-                        help="wait before the 2nd try; doubled for each further try")
-    parser.add_argument("--timeout-seconds", type=float, default=120.0, help="per-request network timeout")
-    parser.epilog = "The NCBI e-mail and API key are read from NCBI_EMAIL and NCBI_API_KEY only."
+    add_eutils_options(parser, batch_size=500, what="records")
 
 
 def run_cli(args) -> int:

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import jsonschema
-import yaml
 
 from .checks import check_unique, iso_date, require_value
 from .parallel import map_ordered
@@ -134,12 +132,7 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
     """Read, validate (JSON schema, then references and reasons) and compile the criteria, with
     the vocabularies its concepts name (`vocabularies`: a folder, relative to the file)."""
     path = Path(path)
-    data = read_yaml(path, "the eligibility criteria (YAML)")
-    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
-    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
-    if problem is not None:
-        where = "/".join(str(p) for p in problem.absolute_path) or None
-        raise InputError(path, None, where, f"{problem.message} (see {schema_path})")
+    data = read_yaml(path, "the eligibility criteria (YAML)", schema_path)
     folder = path.parent / data["vocabularies"] if "vocabularies" in data else VOCABULARY_DIR
     vocabularies = load_vocabularies(folder, Path(schema_path).parent / "vocabulary.schema.yaml")
 

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema
-import yaml
 
 from .tsv import InputError, read_yaml
 
@@ -413,16 +411,6 @@ class Lexicon:
 
 # --------------------------------------------------------------------------- vocabularies
 
-def _read_yaml(path: Path, schema_path: Path) -> dict:
-    data = read_yaml(path, "a vocabulary (YAML)")
-    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
-    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
-    if problem is not None:
-        where = "/".join(str(p) for p in problem.absolute_path) or None
-        raise InputError(path, None, where, f"{problem.message} (see {schema_path})")
-    return data
-
-
 @dataclass(frozen=True)
 class Entry:
     """One vocabulary entry: its name, terms, case-sensitive abbreviations, code and kind."""
@@ -459,7 +447,7 @@ def load_vocabularies(folder: str | Path = VOCABULARY_DIR, schema_path: str | Pa
     entries: dict[str, Entry] = {}
     modifiers = None
     for path in sorted(folder.glob("*.yaml")):
-        data = _read_yaml(path, Path(schema_path))
+        data = read_yaml(path, "a vocabulary (YAML)", schema_path)
         if "modifiers" in data:
             modifiers = ModifierLexicon(data)
             continue

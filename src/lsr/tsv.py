@@ -93,17 +93,27 @@ def atomic_output(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
-def read_yaml(path: str | os.PathLike, what: str) -> object:
-    """The data of a YAML file; InputError (naming the line) when it is missing, unreadable or not YAML."""
+def read_yaml(path: str | os.PathLike, what: str, schema_path: str | os.PathLike | None = None) -> object:
+    """The data of a YAML file; InputError (naming the line) when it is missing, unreadable or not YAML,
+    and, with `schema_path`, naming the key when the data break that JSON schema (YAML)."""
     import yaml
 
     text = decode_text(path, _read_bytes(Path(path), what))
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise InputError(path, mark.line + 1 if mark else None, None,
                          f"not valid YAML ({getattr(error, 'problem', None) or error}); expected {what}") from None
+    if schema_path is not None:
+        import jsonschema
+
+        schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+        problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+        if problem is not None:
+            where = "/".join(str(p) for p in problem.absolute_path) or None
+            raise InputError(path, None, where, f"{problem.message} (see {schema_path})")
+    return data
 
 
 def _read_bytes(path: Path, what: str) -> bytes:

@@ -660,7 +660,7 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
 
 def read_records(path: str | Path) -> list[dict[str, str]]:
     """The records to screen (unique_records.tsv), in file order (read line by line)."""
-    rows = list(iter_tsv(path, required=RECORD_COLUMNS))
+    rows = list(iter_tsv(path, required=RECORD_COLUMNS, only=True))  # the columns screening reads
     check_unique(path, rows, ["record_id"])
     for row in rows:
         require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")

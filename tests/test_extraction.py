@@ -625,7 +625,9 @@ def test_a_protocol_reports_no_values_of_patients():
 
 def test_an_age_or_onset_is_not_read_as_follow_up_or_as_the_age_at_tacrolimus():
     got = values("JDM was diagnosed at the age of 10 years. At 13 years of age, oral tacrolimus was started.")
-    assert (got["age_min"], got["age_max"], got["followup_months"]) == (UNCLEAR, UNCLEAR, NR)
+    assert (got["age_min"], got["age_max"], got["followup_months"]) == ("13", "13", NR)   # the age at its start
+    got = values("JDM was diagnosed at the age of 10 years. At 13 years, the rash worsened on tacrolimus.")
+    assert (got["age_min"], got["age_max"]) == (UNCLEAR, UNCLEAR)   # 'at 13 years': an age or a time point
     assert values("At 15 years of age, she started tacrolimus; the rash improved.")["followup_months"] == NR
 
 

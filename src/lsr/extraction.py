@@ -25,8 +25,8 @@ from .fields import DRUG_CODES, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules
 from .living import recorded_record_ids
 from .reviewers import (RecordLookup, applicable_rows, check_file_reviewer, check_known, check_vocabulary,
                         latest_rows, read_reviewer_file, record_lookup, reviewer_files)
-from .text import (DASH as _DASH, NUMBER, AgeMention, Sentence, age_mentions, entry_lexicon, entry_pattern, format_number, format_range,
-                   load_vocabularies, parse_number, record_sentences, tokenize)
+from .text import (DASH as _DASH, NUMBER, AgeMention, Sentence, age_mentions, entry_lexicon, entry_pattern,
+                   format_number, format_range, load_vocabularies, parse_number, record_sentences, tokenize)
 from .tsv import InputError, Problems, read_tsv, write_tsv
 
 FIELDS = NAMES
@@ -243,8 +243,9 @@ def _ages_of(text: str) -> tuple[AgeMention, ...]:
     return tuple(age_mentions(tokenize(text), text, _TACROLIMUS_LEXICON))
 
 
-def _listed_ages(text: str) -> list[tuple[int, int, str]]:
-    """'11- and 8-year-old boys': (position, patients, wording) for ages listed before plural sex nouns."""
+def _listed_ages(text: str) -> list[tuple[int, int, str, str]]:
+    """'11- and 8-year-old boys': (position, patients, sex noun, wording) for ages listed before a plural
+    sex noun, one patient per age."""
     tokens = tokenize(text)
     found = []
     for mention in _ages_of(text):

@@ -2,7 +2,9 @@
 
 One way to read a record's text: sentences with their abstract section, tokens (case, accents,
 British/American spelling, plurals and number words folded; Chinese and Japanese characters one
-each), numbers written as words, typed age mentions (juvenile, adult, at onset), phrase lexicons
+each), numbers written as words, typed age mentions bound to what they are about (at onset or
+diagnosis, at the treatment's start, as reported; bounds, means with their range; durations and
+follow-up are not ages) and the age groups screening reads from them, phrase lexicons
 matched over tokens (a first-token index, so a sentence costs one dictionary look-up per token),
 and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical, other
 population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
@@ -222,6 +224,80 @@ def _quantity(words: Sequence[str], i: int) -> tuple[float, float | None, int]:
     return value, None, i + 1
 
 
+def _numbers(words: Sequence[str], tokens: Sequence[Token], text: str, first: int):
+    """The numbers of an age from token `first`: one, a range or a list ('4, 7 and 12', '20 months to 7
+    years', 'de 5 a 10'), or a mean with its standard deviation and range ('35 ± 7.5 (25-48)').
+    Returns (values, each value's own unit or None, whether a mean, the range given with it, index after)."""
+    count = len(words)
+    value, own_unit, j = _quantity(words, first)
+    values, units, summary, spread = [value], [own_unit], False, ()
+    while j < count:
+        gap = text[tokens[j - 1].end:tokens[j].start]
+        plus_minus = words[j] == "/" and j + 1 < count and "+/-" in text[tokens[j - 1].end:tokens[j + 1].start]
+        if "±" in gap or plus_minus:
+            k = j + plus_minus        # a standard deviation: the number before is a mean
+            if k < count and is_number(words[k]):
+                summary, j = True, k + 1
+                continue
+            break
+        if own_unit is None and words[j] in _AGE_UNITS and words[j + 1:j + 2] == ["to"] and \
+                j + 2 < count and is_number(words[j + 2]):
+            units[-1] = _AGE_UNITS[words[j]]
+            j += 1
+        joiner = words[j] in _RANGE_JOINERS or words[j] == "a" and first > 0 and words[first - 1] == "de"
+        if (is_number(words[j]) and _LIST_GAP.fullmatch(gap) and gap.strip()) or (
+                joiner and j + 1 < count and is_number(words[j + 1])):
+            value, own_unit, j = _quantity(words, j if is_number(words[j]) else j + 1)
+            values.append(value)
+            units.append(own_unit)
+            continue
+        break
+    if summary and j + 2 < count and "(" in text[tokens[j - 1].end:tokens[j].start] and is_number(words[j]) \
+            and is_number(words[j + 1]) and _LIST_GAP.fullmatch(text[tokens[j].end:tokens[j + 1].start]):
+        spread, j = (float(words[j]), float(words[j + 1])), j + 2
+    return values, units, summary, spread, j
+
+
+def _spread_after(words: Sequence[str], last: int, unit: float) -> tuple[float, ...]:
+    """The range stated after a mean or median ('8.5 years (range 3-14)', 'ranging from 3 to 14 years')."""
+    count = len(words)
+    if last + 2 >= count or words[last + 1] not in _SPREAD:
+        return ()
+    k = last + 2 + (words[last + 2] == "from")
+    ends = []
+    while k < count and is_number(words[k]) and len(ends) < 2:
+        ends.append(float(words[k]))
+        k += 1 + (k + 1 < count and words[k + 1] == "to")
+    if len(ends) < 2:
+        return ()
+    scale = _AGE_UNITS.get(words[k], unit) if k < count else unit
+    return tuple(e * scale for e in ends)
+
+
+def _limit(words: Sequence[str], before: set[str], lead: str, last: int) -> str:
+    """'under' or 'over' for an age that bounds a group ('under 16', '18 years or older'), else ''."""
+    tail = tuple(words[last + 1:last + 3])
+    if tail in _UNDER_AFTER or before & _UNDER_BEFORE or "<" in lead or "≤" in lead:
+        return "under"
+    if tail in _OVER_AFTER or before & _OVER_BEFORE or ">" in lead or "≥" in lead:
+        return "over"
+    return ""
+
+
+def _age_cue(words: Sequence[str], first: int, reach: int) -> int | None:
+    """The age cue ('aged', 'age at onset') a few words before token `first`, unless a number, a ';'
+    or a word of something else (a duration, a follow-up) comes first."""
+    for k in range(first - 1, reach - 1, -1):
+        if is_number(words[k]) or words[k] == ";":
+            return None
+        if words[k] in _NOT_AGE and not (words[k] in ("treatment", "therapy") and _MOMENT & set(words[k - 2:k])
+                                         or words[k] == "time" and words[k + 1:k + 2] == ["of"]):
+            return None
+        if words[k] in _AGE_CUES:
+            return k
+    return None
+
+
 def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None" = None) -> list[AgeMention]:
     """The typed age mentions of one sentence (`tokens` with offsets into `text`); `treatment`, a
     lexicon of the treatment whose start an age may be stated at (none: no age is 'start')."""
@@ -236,34 +312,7 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
             i += 1
             continue
         first = i
-        value, own_unit, j = _quantity(words, i)
-        values, units, summary = [value], [own_unit], False
-        while j < count:
-            gap = text[tokens[j - 1].end:tokens[j].start]
-            if "±" in gap or (words[j] == "/" and j + 1 < count and "+/-" in text[tokens[j - 1].end:tokens[j + 1].start]):
-                k = j if "±" in gap else j + 1        # a standard deviation: the number before is a mean
-                if k < count and is_number(words[k]):
-                    summary, j = True, k + 1
-                    continue
-                break
-            if own_unit is None and words[j] in _AGE_UNITS and words[j + 1:j + 2] == ["to"] and \
-                    j + 2 < count and is_number(words[j + 2]):      # '20 months to 7 years'
-                units[-1] = _AGE_UNITS[words[j]]
-                j += 1
-            # 'de 5 a 10 anos' (Spanish, Portuguese)
-            joiner = words[j] in _RANGE_JOINERS or words[j] == "a" and first > 0 and words[first - 1] == "de"
-            if (is_number(words[j]) and _LIST_GAP.fullmatch(gap) and gap.strip()) or (
-                    joiner and j + 1 < count and is_number(words[j + 1])):
-                k = j if is_number(words[j]) else j + 1
-                value, own_unit, j = _quantity(words, k)
-                values.append(value)
-                units.append(own_unit)
-                continue
-            break
-        spread: tuple[float, ...] = ()
-        if summary and j + 2 < count and "(" in text[tokens[j - 1].end:tokens[j].start] and is_number(words[j]) \
-                and is_number(words[j + 1]) and _LIST_GAP.fullmatch(text[tokens[j].end:tokens[j + 1].start]):
-            spread, j = (float(words[j]), float(words[j + 1])), j + 2      # '35 ± 7.5 (25-48) years'
+        values, units, summary, spread, j = _numbers(words, tokens, text, first)
         has_unit = j < count and words[j] in _AGE_UNITS
         # 'aged 16', 'at the age of 16', 'diagnosed at 16': an age without a unit
         bare = (not has_unit and units[-1] is None and len(values) == 1 and values[0] < 100 and first > 0
@@ -278,44 +327,35 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
         if after[:1] and after[0] in _INTERVAL_AFTER:
             i = last + 1
             continue
-        if boundaries is None:      # a comma, semicolon or full stop before each token
-            boundaries = [k == 0 or words[k - 1] == ";" or any(c in text[tokens[k - 1].end:tokens[k].start] for c in ",;.:")
-                          for k in range(count)]
-        clause = max([k for k in range(first + 1) if boundaries[k]], default=0)
-        since = max([clause] + [m.last + 1 for m in found] + [k + 1 for k in range(clause, first) if is_number(words[k])])
-        cue = None
-        reach = max([first - _AGE_CUE_WINDOW, 0] + [m.last + 1 for m in found])
-        for k in range(first - 1, reach - 1, -1):
-            if is_number(words[k]) or words[k] == ";":
-                break
-            if words[k] in _NOT_AGE and not (words[k] in ("treatment", "therapy") and _MOMENT & set(words[k - 2:k])
-                                             or words[k] == "time" and words[k + 1:k + 2] == ["of"]):
-                break
-            if words[k] in _AGE_CUES:
-                cue = k
-                break
+        if boundaries is None:      # a comma, semicolon, colon or full stop before each token
+            boundaries = [k == 0 or words[k - 1] == ";" or any(c in text[tokens[k - 1].end:tokens[k].start]
+                                                               for c in ",;.:") for k in range(count)]
+        # What the age is about is said in its clause since the previous number or age.
+        clause = max(k for k in range(first + 1) if boundaries[k])
+        since = max([clause] + [m.last + 1 for m in found]
+                    + [k + 1 for k in range(clause, first) if is_number(words[k])])
+        cue = _age_cue(words, first, max([first - _AGE_CUE_WINDOW, 0] + [m.last + 1 for m in found]))
         old = after[:1] == ("old",)
         of_age = after == ("of", "age")
         at_onset = after in _ONSET_AFTER
         if old or of_age:
             last += 1 if old else 2
             at_onset = at_onset or tuple(words[last + 1:last + 3]) in _ONSET_AFTER
-        region = set(words[since:first])
-        onset = at_onset or bool(_ONSET_WORDS & region)
+        onset = at_onset or bool(_ONSET_WORDS & set(words[since:first]))
         if treatment is not None and treated is None:
             treated = {k for _, a, b in treatment.find(tokens) for k in range(a, b + 1)}
         start = bool(treated and any(since <= k < first for k in treated)) or any(
             words[k] in _MOMENT and words[k + 1:k + 2] == ["of"] and words[k + 2:k + 3] in (["treatment"], ["therapy"])
             for k in range(since, first))
-        start_after = False
+        start_after = False     # 'At 13 years, tacrolimus was started'
         if not start and treated and first > 0 and words[first - 1] == "at":
             end = next((k for k in range(last + 2, count) if boundaries[k]), count)
             start_after = any(last < k < end for k in treated) and bool(_START_VERBS & set(words[last + 1:end]))
         if bare:    # with no unit, only an explicit age: 'aged 16', 'age of 16', onset 'at 16'
             placed = (words[first - 1] != "at" and cue is not None or of_age) or (onset and words[first - 1] == "at")
-        else:
+        else:       # not '2 years of follow-up'
             placed = old or of_age or at_onset or cue is not None or (
-                onset and words[first - 1] in ("at", "age", "of") and after[:1] != ("of",))   # not '2 years of follow-up'
+                onset and words[first - 1] in ("at", "age", "of") and after[:1] != ("of",))
         if not placed:
             if not (has_unit and unit == 1.0 and first > 0 and words[first - 1] == "at"):
                 i = j
@@ -324,30 +364,11 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
         else:
             about = "start" if start or start_after else "onset" if onset else "reported"
         before = set(words[max(0, first - 2):first] + (words[max(0, cue - 2):cue] if cue is not None else []))
-        lead = text[tokens[first - 1].end if first else 0:tokens[first].start]
-        tail = tuple(words[last + 1:last + 3])
-        if tail in _UNDER_AFTER or before & _UNDER_BEFORE or "<" in lead or "≤" in lead:
-            limit = "under"
-        elif tail in _OVER_AFTER or before & _OVER_BEFORE or ">" in lead or "≥" in lead:
-            limit = "over"
-        else:
-            limit = ""
-        look = words[max(since, (cue if cue is not None else first) - 3):first]
-        summary = summary or bool(_SUMMARY & set(look))
-        spread = tuple(e * unit for e in spread)
-        if summary and not spread and last + 2 < count and words[last + 1] in _SPREAD:
-            k = last + 2 + (words[last + 2] == "from")
-            ends = []
-            while k < count and is_number(words[k]) and len(ends) < 2:
-                ends.append(float(words[k]))
-                k += 1 + (k + 1 < count and words[k + 1] == "to")
-            if len(ends) == 2:
-                scale = _AGE_UNITS.get(words[k], unit) if k < count else unit
-                spread = tuple(e * scale for e in ends)
+        limit = _limit(words, before, text[tokens[first - 1].end if first else 0:tokens[first].start], last)
+        summary = summary or bool(_SUMMARY & set(words[max(since, (cue if cue is not None else first) - 3):first]))
+        spread = tuple(e * unit for e in spread) or (_spread_after(words, last, unit) if summary else ())
         years = tuple(v * (u if u is not None else unit) for v, u in zip(values, units))
-        if summary:
-            years = years[:1]
-        found.append(AgeMention(first, last, years, about, limit, summary, spread, old))
+        found.append(AgeMention(first, last, years[:1] if summary else years, about, limit, summary, spread, old))
         i = last + 1
     return found
 

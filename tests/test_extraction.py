@@ -127,6 +127,9 @@ def test_design_from_publication_type_and_text(abstract, publication_types, desi
     ("Three patients were included; their ages were 6, 6 and 4 years.", "4", "6"),
     ("Three patients, aged from 10 years 3 months to 13 years 4 months, were treated.", "10.25", "13.33"),
     ("An 18-month-old girl with JDM received tacrolimus.", "1.5", "1.5"),
+    ("The median age of starting tacrolimus was 8.7 (range 2.2-15.1) years old.", "2.2", "15.1"),
+    ("Eight children (age: 9 ± 2.5 (6-14) years) received tacrolimus.", "6", "14"),
+    ("Children aged from 20 months to 7 years at the start of tacrolimus.", "1.67", "7"),
 ])
 def test_ages_in_years_as_reported(abstract, youngest, oldest):
     got = values(abstract)

@@ -128,6 +128,9 @@ def test_design_from_publication_type_and_text(abstract, publication_types, desi
     ("Three patients were included; their ages were 6, 6 and 4 years.", "4", "6"),
     ("Three patients, aged from 10 years 3 months to 13 years 4 months, were treated.", "10.25", "13.33"),
     ("An 18-month-old girl with JDM received tacrolimus.", "1.5", "1.5"),
+    ("The median age of starting tacrolimus was 8.7 (range 2.2-15.1) years old.", "2.2", "15.1"),
+    ("Eight children (age: 9 ± 2.5 (6-14) years) received tacrolimus.", "6", "14"),
+    ("Children aged from 20 months to 7 years at the start of tacrolimus.", "1.67", "7"),
 ])
 def test_ages_in_years_as_reported(abstract, youngest, oldest):
     got = values(abstract)
@@ -626,7 +629,9 @@ def test_a_protocol_reports_no_values_of_patients():
 
 def test_an_age_or_onset_is_not_read_as_follow_up_or_as_the_age_at_tacrolimus():
     got = values("JDM was diagnosed at the age of 10 years. At 13 years of age, oral tacrolimus was started.")
-    assert (got["age_min"], got["age_max"], got["followup_months"]) == (UNCLEAR, UNCLEAR, NR)
+    assert (got["age_min"], got["age_max"], got["followup_months"]) == ("13", "13", NR)   # the age at its start
+    got = values("JDM was diagnosed at the age of 10 years. At 13 years, the rash worsened on tacrolimus.")
+    assert (got["age_min"], got["age_max"]) == (UNCLEAR, UNCLEAR)   # 'at 13 years': an age or a time point
     assert values("At 15 years of age, she started tacrolimus; the rash improved.")["followup_months"] == NR
 
 

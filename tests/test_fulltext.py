@@ -174,6 +174,19 @@ A girl with calcinosis had received IVIG. Tacrolimus was added and her rash impr
     assert values["followup_months"] == "10-14"
 
 
+@pytest.mark.parametrize("sentence, introduces", [
+    ("A 7-year-old boy presented with rash.", True),
+    ("Case 2: an eighteen-month-old girl had fever.", True),
+    ("The second patient, an 11-year-old girl, had failed methotrexate.", True),
+    ("One 8-year-old previously healthy boy was seen.", True),
+    ("Her 40-year-old mother had psoriasis.", False),           # another person's age
+    ("A 3-year history of rash preceded the diagnosis.", False),  # a duration, not an age
+    ("We describe 11- and 8-year-old boys.", False),            # two patients, not one introduced
+])
+def test_a_sentence_introduces_a_patient_by_a_year_old_age(sentence, introduces):
+    assert fulltext.introduces_patient(sentence) is introduces
+
+
 def test_a_case_without_age_leaves_the_ages_unclear():
     text = """Case reports
 

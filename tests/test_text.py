@@ -65,3 +65,66 @@ def test_a_bad_vocabulary_file_is_named_with_the_field(tmp_path, repo):
     with pytest.raises(InputError) as caught:
         text.load_vocabularies(folder)
     assert str(path) in str(caught.value) and "entries/methotrexate/code" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- typed age mentions
+
+def ages(sentence: str) -> list[tuple[tuple[float, ...], str]]:
+    """(ages in years, what they are about) of a sentence, the treatment being tacrolimus."""
+    tacrolimus = text.entry_lexicon([text.load_vocabularies().entry("drugs.tacrolimus")])
+    return [(tuple(round(y, 2) for y in m.years), m.about)
+            for m in text.age_mentions(text.tokenize(sentence), sentence, tacrolimus)]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("A 14-year-old boy, diagnosed at the age of 9 years, was treated.", [((14,), "reported"), ((9,), "onset")]),
+    ("Age at onset ranged from 2 to 11 years.", [((2, 11), "onset")]),
+    ("A 31-year-old man, aged 12 years at onset of dermatomyositis.", [((31,), "reported"), ((12,), "onset")]),
+    ("Age at tacrolimus start was 8 years.", [((8,), "start")]),
+    ("JDM was diagnosed at 10 years. At 13 years of age, oral tacrolimus was started.",
+     [((10,), "onset"), ((13,), "start")]),
+    ("At 13 years, the rash worsened.", [((13,), "maybe")]),                  # an age or a time point
+])
+def test_an_age_is_bound_to_what_it_is_about(sentence, expected):
+    assert ages(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("The study included 6 patients (disease duration 0.16-11 years).", []),
+    ("Patients aged 10 years had a mean follow-up of 3 years.", [((10,), "reported")]),   # the follow-up is none
+    ("Tacrolimus was given for 12 weeks.", []),
+    ("The rash had begun 3 years earlier.", []),
+    ("We reviewed children diagnosed between 2000 and 2014 who had a minimum of 2 years of follow-up.", []),
+])
+def test_durations_follow_up_and_intervals_are_not_ages(sentence, expected):
+    assert ages(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence, years", [
+    ("Three patients aged 4, 7 and 12 years were treated.", (4, 7, 12)),
+    ("We present 11- and 8-year-old boys.", (11, 8)),
+    ("Twelve patients aged four to fifteen years.", (4, 15)),
+    ("An 18-month-old girl.", (1.5,)),
+    ("Patients were aged from 10 years 3 months to 13 years 4 months.", (10.25, 13.33)),
+    ("Ages ranged from 20 months to 7 years.", (1.67, 7)),
+    ("Foram descritos três pacientes com idade de 5,7 a 10,6 anos.", (5.7, 10.6)),
+])
+def test_number_words_ranges_lists_and_months_in_years(sentence, years):
+    assert [y for y, _ in ages(sentence)] == [years]
+
+
+def test_bounds_and_means_are_no_patient_s_age():
+    tokens = lambda s: (text.tokenize(s), s)    # noqa: E731
+    under, over = text.age_mentions(*tokens("Patients aged under 16 years and those aged 18 years or older."))
+    assert (under.limit, over.limit, under.extremes, over.extremes) == ("under", "over", (), ())
+    mean, = text.age_mentions(*tokens("The median age was 8.5 years (range 3-14)."))
+    assert (mean.years, mean.summary, mean.extremes) == ((8.5,), True, (3.0, 14.0))
+    sd, = text.age_mentions(*tokens("Mean age 35 ± 7.5 (25-48) years."))
+    assert (sd.years, sd.extremes) == ((35.0,), (25.0, 48.0))
+
+
+def test_stated_age_groups_for_screening():
+    sentence = "Patients aged 8-60 years; a woman, aged 12 years at onset; mean age 52 ± 12 years."
+    groups = [group for _, _, group in text.stated_ages(text.tokenize(sentence), sentence)]
+    # a mean with its standard deviation is one age, not a range reaching both sides
+    assert groups == ["juvenile", "adult", "mixed", "juvenile", "juvenile_onset", "adult"]

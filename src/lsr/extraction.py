@@ -18,14 +18,15 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
+from functools import lru_cache
 
 from .checks import RecordLookup, check_known, check_vocabulary, iso_date, record_lookup
 from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
 from .parallel import map_ordered
 from .reviewers import applicable_rows, check_file_reviewer, latest_rows, read_reviewer_file, reviewer_files
 from .state import recorded_record_ids
-from .text import (DASH as _DASH, NUMBER, Sentence, entry_lexicon, entry_pattern, format_number, format_range,
-                   load_vocabularies, parse_number, record_sentences, tokenize)
+from .text import (DASH as _DASH, NUMBER, AgeMention, Sentence, age_mentions, entry_lexicon, entry_pattern,
+                   format_number, format_range, load_vocabularies, parse_number, record_sentences, tokenize)
 from .tsv import InputError, Problems, iter_tsv, read_tsv, write_tsv
 
 FIELDS = NAMES
@@ -132,11 +133,9 @@ def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
         # 'refractory to at least two drugs were treated ...' counts drugs, not patients.
         if not _COUNTED_THING_RE.search(text[:match.start()]):
             mentions.append((0, match.start(), int(parse_number(match["n"])), match.group(0)))
-    for match in _AGE_OLD_RE.finditer(text):
+    for position, listed, _, wording in _listed_ages(text):
         # '11- and 8-year-old boys': one patient per age listed.
-        listed = len(re.findall(NUMBER, match["list"], re.I)) + 1
-        if listed > 1 and (match["sex"] or "").lower() in _PLURAL_SEX:
-            mentions.append((1 if reporting or tacrolimus else 2, match.start(), listed, match.group(0)))
+        mentions.append((1 if reporting or tacrolimus else 2, position, listed, wording))
     for match in _COUNT_RE.finditer(text):
         if any(start <= match.start() < end for start, end in paired):
             continue
@@ -233,112 +232,48 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
     return Finding()
 
 
-_AGE_OLD_RE = re.compile(
-    rf"(?P<list>(?:{NUMBER}-?\s*(?:,|and|or|to)\s*)*)(?P<n>{NUMBER})(?:[- ]|\s)(?P<unit>years?|yrs?|months?)[- ]old"
-    rf"(?:\s+(?P<sex>boys?|girls?|wom[ae]n|m[ae]n|males?|females?))?", re.I)
-_AGE_CUE_RE = re.compile(r"\b(?:aged?|ages)\b", re.I)
-_AGE_VALUE_RE = re.compile(
-    rf"(?P<a>{NUMBER})(?:\s*(?:years?|yrs?)\s*(?P<am>\d+)\s*months?)?(?:\s*(?P<unit_a>years?|yrs?|months?))?"
-    rf"(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?"
-    rf"(?:{_DASH}|\s+and\s+)?(?P<b>{NUMBER})?(?:\s*(?:years?|yrs?)\s*(?P<bm>\d+)\s*months?)?\s*(?P<unit>years?|yrs?|"
-    rf"months?|y)?\b", re.I)
-# 'aged 4, 7 and 12 years', 'ages were 6, 6 and 4 years'
-_AGE_LIST_RE = re.compile(rf"[^.;\d]{{0,20}}?(?P<list>{NUMBER}(?:\s*,\s*{NUMBER})*\s*,?\s*(?:and|or)\s+{NUMBER})\s*"
-                          rf"(?P<unit>years?|yrs?|months?)\b", re.I)
-_NOT_AGE_CONTEXT = re.compile(r"duration|evolution|follow|delay|course|treatment|therapy|since|interval|after|"
-                              r"period|time", re.I)
-_INEQUALITY = re.compile(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
-                         r"at least|more than)\s*$", re.I)
-_OPEN_END = re.compile(r"\s*(?:of age\s*)?(?:or|and)\s+(?:younger|older|under|over|above|below|less|more)\b", re.I)
-_ONSET = re.compile(r"\bonset\b|\bdiagnos\w*|\bpresentation\b|\bbegan\b|\bstarted\b|\bfirst (?:symptoms?|signs?)\b",
-                    re.I)
-_START = re.compile(rf"{TACROLIMUS}|\b(?:start|initiation|introduction|beginning) of (?:treatment|therapy)\b", re.I)
+_TACROLIMUS_LEXICON = entry_lexicon([_TACROLIMUS_ENTRY])
 
 
-def _years(value: str, months: str | None, unit: str | None) -> float:
-    number = parse_number(value)
-    if unit and unit.lower().startswith("month"):
-        return number / 12
-    return number + (int(months) / 12 if months else 0)
+@lru_cache(maxsize=4096)
+def _ages_of(text: str) -> tuple[AgeMention, ...]:
+    """The text layer's typed age mentions of a sentence (an age at tacrolimus start is 'start')."""
+    return tuple(age_mentions(tokenize(text), text, _TACROLIMUS_LEXICON))
 
 
-def _age_kind(text_before: str) -> str:
-    clause = re.split(r"[;,]\s|\.\s", text_before)[-1]
-    if _START.search(clause):
-        return "start"
-    if _ONSET.search(clause):
-        return "onset"
-    return "general"
-
-
-def _age_mentions(sentence: Sentence) -> list[tuple[str, float, str]]:
-    """(kind, years, sentence) for each age a sentence gives; kind is start, general or onset."""
-    text = sentence.text
-    ages = []
-    for match in _AGE_OLD_RE.finditer(text):
-        if _INEQUALITY.search(text[:match.start()]) or _OPEN_END.match(text[match.end():]):
-            continue
-        kind = _age_kind(text[:match.start()])
-        numbers = re.findall(NUMBER, match["list"], re.I) + [match["n"]]
-        for number in numbers:
-            ages.append((kind, _years(number, None, match["unit"]), text))
-    for cue in _AGE_CUE_RE.finditer(text):
-        window = text[cue.end():cue.end() + 80]
-        listed = _AGE_LIST_RE.match(window)
-        if listed and not _NOT_AGE_CONTEXT.search(window[:listed.start("list")]):
-            kind = _age_kind(text[:cue.end()])
-            ages.extend((kind, _years(n, None, listed["unit"]), text) for n in re.findall(NUMBER, listed["list"], re.I))
-            continue
-        value = _AGE_VALUE_RE.search(window)
-        if not value or not (value["unit"] or value["unit_a"] or value["am"] or value["bm"]):
-            continue
-        between = window[:value.start()]
-        if (_NOT_AGE_CONTEXT.search(between) or _INEQUALITY.search(between) or len(between) > 45
-                or _OPEN_END.match(window[value.end():])):
-            continue
-        kind = _age_kind(text[:cue.end()] + between)
-        unit = value["unit"] or value["unit_a"] or "years"
-        summary = re.search(r"\b(?:mean|average|median)\b|±|\+/-",
-                            text[max(0, cue.start() - 20):cue.start()] + between + value.group(0), re.I)
-        if value["b"]:
-            ages.append((kind, _years(value["a"], value["am"], value["unit_a"] or unit), text))
-            ages.append((kind, _years(value["b"], value["bm"], unit), text))
-            continue
-        if summary:
-            # A mean or median is not the youngest or oldest; only a range given with it is.
-            after = window[value.end():value.end() + 40]
-            spread = re.match(rf"\s*[(\[,;]?\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
-                              rf"(?P<unit>years?|yrs?|months?)?", after, re.I)
-            if spread:
-                spread_unit = spread["unit"] or unit
-                ages.append((kind, _years(spread["a"], None, spread_unit), text))
-                ages.append((kind, _years(spread["b"], None, spread_unit), text))
-            continue
-        ages.append((kind, _years(value["a"], value["am"], unit), text))
-    return ages
-
-
-_BARE_AGE_RE = re.compile(rf"\b(?:at|aged?)\s+(?:the\s+age\s+of\s+)?{NUMBER}\s*(?:years?|yrs?)\b", re.I)
+def _listed_ages(text: str) -> list[tuple[int, int, str, str]]:
+    """'11- and 8-year-old boys': (position, patients, sex noun, wording) for ages listed before a plural
+    sex noun, one patient per age."""
+    tokens = tokenize(text)
+    found = []
+    for mention in _ages_of(text):
+        noun = tokens[mention.last + 1].text.lower() if mention.last + 1 < len(tokens) else ""
+        if mention.old and len(mention.years) > 1 and noun in _PLURAL_SEX:
+            found.append((tokens[mention.first].start, len(mention.years), noun,
+                          text[tokens[mention.first].start:tokens[mention.last + 1].end]))
+    return found
 
 
 def extract_ages(sentences: Sequence[Sentence]) -> tuple[Finding, Finding]:
-    """Youngest and oldest age in years: at tacrolimus start if stated, else as reported, else at onset."""
-    mentions = [m for s in sentences if not s.about_literature and not s.in_title for m in _age_mentions(s)]
-    for kind in ("start", "general", "onset"):
-        chosen = [m for m in mentions if m[0] == kind]
-        if chosen and kind == "onset":
-            # 'diagnosed at 10 years; at 13 years tacrolimus was started': another age the rules
-            # do not read may be the one at tacrolimus start.
-            unread = [s.text for s in sentences if not s.about_literature and not s.in_title
-                      and _BARE_AGE_RE.search(s.text) and not any(m[2] == s.text for m in chosen)]
+    """Youngest and oldest age in years: at tacrolimus start if stated, else as reported, else at onset
+    (bounds such as 'under 16' and means without their range are no patient's age)."""
+    read = [s for s in sentences if not s.about_literature and not s.in_title]
+    mentions = [(mention, s.text) for s in read for mention in _ages_of(s.text)]
+    for about in ("start", "reported", "onset"):
+        chosen = [(years, text) for mention, text in mentions if mention.about == about for years in mention.extremes]
+        if chosen and about == "onset":
+            # 'diagnosed at 10 years; at 13 years the rash worsened': an age or a time point the rules
+            # cannot place may be the age at tacrolimus start.
+            unread = [text for mention, text in mentions if mention.about == "maybe"
+                      and not any(text == t for _, t in chosen)]
             if unread:
-                evidence = list(dict.fromkeys([m[2] for m in chosen] + unread))
+                evidence = list(dict.fromkeys([text for _, text in chosen] + unread))
                 return Finding(UNCLEAR, evidence), Finding(UNCLEAR, evidence)
         if chosen:
-            youngest = min(chosen, key=lambda m: m[1])
-            oldest = max(chosen, key=lambda m: m[1])
-            return (Finding(format_number(youngest[1]), [youngest[2]]),
-                    Finding(format_number(oldest[1]), [oldest[2]]))
+            youngest = min(chosen, key=lambda m: m[0])
+            oldest = max(chosen, key=lambda m: m[0])
+            return (Finding(format_number(youngest[0]), [youngest[1]]),
+                    Finding(format_number(oldest[0]), [oldest[1]]))
     return Finding(), Finding()
 
 
@@ -373,11 +308,8 @@ def _sex_counts(sentence: Sentence) -> tuple[dict[str, int], int]:
             counts[_SEX_WORDS[match["sex"].lower()]] += int(parse_number(match["n"]))
         for match in _SEX_LETTER_RE.finditer(text):
             counts[_SEX_WORDS[match["sex"].lower()]] += int(match["n"])
-        for match in _AGE_OLD_RE.finditer(text):
-            sex = (match["sex"] or "").lower()
-            if sex in _PLURAL_SEX:
-                ages = re.findall(NUMBER, match["list"], re.I) + [match["n"]]
-                counts[_SEX_WORDS[sex]] += len(ages)
+        for _, listed, sex, _ in _listed_ages(text):
+            counts[_SEX_WORDS[sex]] += listed
     if counts:
         return dict(counts), 0
     singles: Counter = Counter(_SEX_WORDS[m["sex"].lower()] for m in _SINGLE_SEX_RE.finditer(text))
@@ -568,6 +500,9 @@ _CONCENTRATION_UNIT = r"(?:ng\s*/\s*m[lL]|[µμu]g\s*/\s*[lL]|mcg\s*/\s*[lL])"
 _LEVEL_RE = re.compile(
     rf"(?P<a>\d+(?:\.\d+)?)(?:\s*{_CONCENTRATION_UNIT})?(?:(?:{_DASH}|\s+and\s+)(?P<b>\d+(?:\.\d+)?))?\s*"
     rf"{_CONCENTRATION_UNIT}", re.I)
+# 'levels above 5 ng/mL': a threshold, not a target.
+_INEQUALITY = re.compile(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
+                         r"at least|more than)\s*$", re.I)
 _LEVEL_CUE_RE = re.compile(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
 
 

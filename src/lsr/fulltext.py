@@ -35,7 +35,7 @@ from pathlib import Path
 from lxml import etree
 
 from .fields import NR, UNCLEAR
-from .text import NUMBER
+from .text import age_mentions, entry_pattern, is_number, load_vocabularies, split_sentences, tokenize
 from .tsv import InputError, atomic_write_bytes, read_tsv, write_tsv
 
 log = logging.getLogger("lsr.fulltext")
@@ -405,13 +405,33 @@ def read_document(path: str | os.PathLike) -> Document:
 
 # --------------------------------------------------------------------------- cases
 
-# A sentence that introduces a patient: 'A 4-year-old girl was diagnosed ...', 'The second patient, an
-# 8-year-old boy, ...'.
-PATIENT_INTRODUCTION_RE = re.compile(
-    rf"^(?:(?:case|patient)\s+{_CASE_WORDS}\s*[:.)]\s*)?"
-    rf"(?:an?|one|the (?:first|second|third|fourth|fifth|next|other|last) (?:patient|case|child)\s*,?\s*(?:was\s+)?"
-    rf"(?:an?\s+)?)\s*{NUMBER}[- ](?:years?|months?)[- ]old\s+(?:[\w\-]+\s+){{0,2}}?"
-    r"(?:boy|girl|male|female|child|patient|adolescent|infant|toddler|teenager|man|woman)\b", re.I)
+_PERSONS = {"boy", "girl", "male", "female", "child", "patient", "adolescent", "infant", "toddler", "teenager", "man",
+            "woman"}
+_ORDINALS = {"first", "second", "third", "fourth", "fifth", "next", "other", "last"}
+
+
+def introduces_patient(sentence: str) -> bool:
+    """Whether a sentence introduces a patient: 'A 4-year-old girl was diagnosed ...', 'Case 2: an
+    8-year-old boy ...', 'The second patient, an 8-year-old boy, ...' (the text layer's '-year-old'
+    age mention, then who the patient is)."""
+    tokens = tokenize(sentence)
+    words = [t.norm for t in tokens]
+    i = 0
+    if words[:1] in (["case"], ["patient"]) and len(words) > 1 and (
+            is_number(words[1]) or words[1] in _ORDINALS or re.fullmatch(r"[ivx]+", words[1])):
+        i = 2
+    if words[i:i + 1] in (["a"], ["an"], ["1"]):
+        i += 1
+    elif words[i:i + 1] == ["the"] and words[i + 1:i + 2] and words[i + 1] in _ORDINALS and \
+            words[i + 2:i + 3] in (["patient"], ["case"], ["child"]):
+        i += 3 + (words[i + 3:i + 4] == ["was"])
+        i += words[i:i + 1] in (["a"], ["an"])
+    else:
+        return False
+    return any(age.first == i and age.old and len(age.years) == 1 and _PERSONS & set(words[age.last + 1:age.last + 4])
+               for age in age_mentions(tokens, sentence))
+
+
 # Sections that hold the study's own cases (not 'Discussion', 'Introduction', the abstract).
 _CASE_SECTION_RE = re.compile(r"\bcases?\b|\bpatients?\b|\bclinical (?:description|history|course|presentation)\b|"
                               r"\bpresentation\b", re.I)
@@ -452,8 +472,6 @@ def split_cases(document: Document) -> list[Case]:
     the rows of a patients table (first column the patient or case) are the cases. Text outside
     case sections belongs to no case.
     """
-    from .text import split_sentences
-
     cases: list[Case] = []
     current: Case | None = None
     for block in document.own_blocks():
@@ -478,7 +496,7 @@ def split_cases(document: Document) -> list[Case]:
             cases.append(current)
         sentences: list[str] = []
         for sentence in split_sentences(text):
-            if PATIENT_INTRODUCTION_RE.match(sentence):
+            if introduces_patient(sentence):
                 if current.introduced:
                     if sentences:
                         current.paragraphs.append(" ".join(sentences))
@@ -584,7 +602,7 @@ def _locate(sentence: str, blocks: Sequence[tuple[str, str]]) -> str:
 
 _CITATION_RE = re.compile(r"\s?\[\d+(?:\s*[–\-,]\s*\d+)*\](?:,?\s?\[\d+(?:\s*[–\-,]\s*\d+)*\])*")
 _CITATION_AFTER_END_RE = re.compile(r"([.!?])((?:\[\d+(?:\s*[–\-,]\s*\d+)*\],?)+)")
-_TACROLIMUS_RE = re.compile(r"\b(?:tacrolimus|fk[- ]?506|prograf|advagraf|envarsus)\b", re.I)
+_TACROLIMUS_RE = re.compile(entry_pattern([load_vocabularies().entry("drugs.tacrolimus")]), re.I)
 
 
 def _without_citations(text: str) -> str:
@@ -594,8 +612,6 @@ def _without_citations(text: str) -> str:
 
 def _own_statements(text: str) -> str:
     """A paragraph without its sentences that cite references: those speak of other studies."""
-    from .text import split_sentences
-
     text = _CITATION_AFTER_END_RE.sub(r"\2\1", text)  # 'disorders.[9] No' -> 'disorders[9]. No'
     return " ".join(sentence for sentence in split_sentences(text) if not _CITATION_RE.search(sentence))
 
@@ -628,8 +644,6 @@ def _case_parts(case: Case) -> tuple[str, str]:
 def _history_treatments(history: str) -> tuple[set[str], list[str]]:
     """Drugs a case's history names before tacrolimus is started, and the sentences naming them."""
     from .extraction import drug_mentions
-    from .text import split_sentences
-
     codes, evidence = set(), []
     for sentence in split_sentences(history):
         found = {code for _, _, code in drug_mentions(sentence)} - {"stem cell transplantation"}
@@ -642,12 +656,10 @@ def _history_treatments(history: str) -> tuple[set[str], list[str]]:
 def _patient_sentences(text: str) -> str:
     """The sentences of a case that give the patient's age: the one introducing the patient and those
     about tacrolimus (age at its start); other ages in a case (a parent's, a sibling's) are not hers."""
-    from .text import split_sentences
-
     sentences = split_sentences(text)
-    if not any(PATIENT_INTRODUCTION_RE.match(s) for s in sentences):
+    if not any(introduces_patient(s) for s in sentences):
         return ""  # no sentence introduces the patient (a table row): the whole case is read
-    return " ".join(s for s in sentences if PATIENT_INTRODUCTION_RE.match(s) or _TACROLIMUS_RE.search(s))
+    return " ".join(s for s in sentences if introduces_patient(s) or _TACROLIMUS_RE.search(s))
 
 
 def read_case(case: Case) -> CaseFindings:

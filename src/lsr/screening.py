@@ -233,7 +233,7 @@ class RecordText:
         for index, sentence in enumerate(self.sentences):
             tokens = sentence.tokens
             spans = self.eligibility.lexicon.find(tokens) + defined.find(tokens)
-            ages = stated_ages(tokens, self.eligibility.juvenile_age_below)
+            ages = stated_ages(tokens, sentence.text, self.eligibility.juvenile_age_below)
             for concept in concepts.values():
                 spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
             scopes = self.eligibility.modifiers.scope(tokens, [(first, last) for _, first, last in spans])

@@ -2,7 +2,9 @@
 
 One way to read a record's text: sentences with their abstract section, tokens (case, accents,
 British/American spelling, plurals and number words folded; Chinese and Japanese characters one
-each), numbers written as words, typed age mentions (juvenile, adult, at onset), phrase lexicons
+each), numbers written as words, typed age mentions bound to what they are about (at onset or
+diagnosis, at the treatment's start, as reported; bounds, means with their range; durations and
+follow-up are not ages) and the age groups screening reads from them, phrase lexicons
 matched over tokens (a first-token index, so a sentence costs one dictionary look-up per token),
 and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical, other
 population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
@@ -149,82 +151,250 @@ def is_number(norm: str) -> bool:
 
 # --------------------------------------------------------------------------- typed mentions: ages
 
-_AGE_UNITS = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365, "ano": 1.0}
-_AGE_BEFORE = {"age", "aged", "onset", "idade"}
-# An age at onset or diagnosis ("diagnosed at the age of 15 years", "aged 9 years at onset"):
-# a cue among the words since the previous number, or 'at onset' right after the unit.
-_ONSET_BEFORE = {"onset", "diagnosed", "diagnosis", "began", "begun"}
+_AGE_UNITS = {"year": 1.0, "yr": 1.0, "yrs": 1.0, "month": 1 / 12, "week": 1 / 52, "day": 1 / 365, "ano": 1.0}
+# Words that announce an age within a few words before its number ('aged 4-15 years', 'age at onset was 6 years').
+_AGE_CUES = {"age", "aged", "onset", "idade"}
+_AGE_CUE_WINDOW = 8
+# Between the cue and the number, these make the number something else: a disease duration, a
+# follow-up, a delay ('age at onset 6 years, disease duration 2 years').
+_NOT_AGE = {"duration", "evolution", "follow", "delay", "course", "since", "interval", "after", "period", "history",
+            "treatment", "therapy", "time"}
+# ... unless they name the moment the age is about ('age at the start of therapy', 'at the time of diagnosis').
+_MOMENT = {"start", "initiation", "introduction", "beginning", "commencement"}
+# What an age is about: onset or diagnosis ('diagnosed at the age of 15 years', 'aged 9 years at onset') ...
+_ONSET_WORDS = {"onset", "diagnosed", "diagnosis", "began", "begun", "presentation", "started"}
 _ONSET_AFTER = {("at", "onset"), ("at", "diagnosis"), ("at", "disease"), ("at", "presentation")}
-_ONSET_WINDOW = 8
+# ... or the start of the treatment ('age at tacrolimus start', 'At 13 years, tacrolimus was started').
+_START_VERBS = {"started", "initiated", "commenced", "begun", "introduced", "added", "switched"}
 # Words after a number that make it a measure, not an age ('at 15 mg', 'at 40%').
 _MEASURES = {"%", "mg", "g", "kg", "ml", "l", "ng", "mm", "cm", "m", "h", "hour", "min", "minute", "time",
              "dose", "u", "iu", "mmol", "umol", "µg", "mcg", "patient", "case", "child", "center", "centre",
              "site", "hospital", "week", "month", "day", "/"}
 # '3 years earlier', '5 years ago': a time interval, not an age.
-_INTERVAL_AFTER = {("ago",), ("earlier",), ("before",), ("after",), ("later",), ("previously",), ("prior",)}
-_YOUNGER = {("or", "younger"), ("or", "less"), ("and", "under"), ("or", "below"), ("and", "younger")}
-_OLDER = {("or", "older"), ("or", "more"), ("and", "over"), ("or", "above"), ("and", "older")}
-_RANGE_JOINERS = {"to", "and", "or", "a"}
+_INTERVAL_AFTER = {"ago", "earlier", "before", "after", "later", "previously", "prior", "post"}
+_UNDER_BEFORE = {"under", "below", "younger", "before", "less", "up"}
+_OVER_BEFORE = {"over", "above", "older", "more", "least"}
+_UNDER_AFTER = {("or", "younger"), ("or", "less"), ("and", "under"), ("or", "below"), ("and", "younger"),
+                ("or", "under")}
+_OVER_AFTER = {("or", "older"), ("or", "more"), ("and", "over"), ("or", "above"), ("and", "older"), ("or", "over")}
+_RANGE_JOINERS = {"to", "and", "or"}
+# What may stand between the numbers of a range or list ('4-15', '4, 7 and 12'), besides a joining word.
+_LIST_GAP = re.compile(r"\s*[-–—,]?\s*")
+_SUMMARY = {"mean", "median", "average"}
+_SPREAD = {"range", "ranged", "ranging", "from"}
 
 
-def stated_ages(tokens: Sequence[Token], juvenile_below: float = 18) -> list[tuple[int, int, str]]:
-    """Typed age mentions of a sentence: (first token, last token, group), group 'juvenile' (below
-    `juvenile_below` years, 'under 16'), 'adult', 'juvenile_onset' / 'adult_onset' for an age at onset or
-    diagnosis, and 'mixed' for a range reaching both sides ('aged 8-60 years'). '3 years earlier' is an
-    interval and 'at 15 mg' a dose, not ages."""
+@dataclass(frozen=True, slots=True)
+class AgeMention:
+    """An age a sentence states, bound to what it is about.
+
+    `first`..`last` are its tokens; `years` the ages stated (one, a range's ends, a list's items),
+    in years; `about` is 'onset' (at onset or diagnosis), 'start' (at the start of the treatment
+    named), 'reported' (the patient's age as the report gives it) or 'maybe' ('at 13 years' with no
+    word that makes it an age: an age or a time point); `limit` is 'under' or 'over' for a bound
+    ('under 16', '18 years or older'); `summary` marks a mean or median, whose `spread` is the range
+    given with it ('8.5 years (range 3-14)'); `old` marks the '-year-old' wording. Disease
+    durations, follow-up and intervals ('3 years earlier') are not ages."""
+    first: int
+    last: int
+    years: tuple[float, ...]
+    about: str
+    limit: str = ""
+    summary: bool = False
+    spread: tuple[float, ...] = ()
+    old: bool = False
+
+    @property
+    def extremes(self) -> tuple[float, ...]:
+        """The ages that can be a youngest or oldest patient's: not a bound, not a mean (its range)."""
+        if self.limit or self.about == "maybe":
+            return ()
+        return self.spread if self.summary else self.years
+
+
+def _quantity(words: Sequence[str], i: int) -> tuple[float, float | None, int]:
+    """The number at `i` with its own unit when it is '10 years (and) 3 months': (value, unit or
+    None, index after it)."""
+    value = float(words[i])
+    if (i + 2 < len(words) and words[i + 1] in ("year", "yr") and
+            (is_number(words[i + 2]) or words[i + 2] == "and" and i + 3 < len(words) and is_number(words[i + 3]))):
+        k = i + 2 if is_number(words[i + 2]) else i + 3
+        if k + 1 < len(words) and words[k + 1] == "month":
+            return value + float(words[k]) / 12, 1.0, k + 2
+    return value, None, i + 1
+
+
+def _numbers(words: Sequence[str], tokens: Sequence[Token], text: str, first: int):
+    """The numbers of an age from token `first`: one, a range or a list ('4, 7 and 12', '20 months to 7
+    years', 'de 5 a 10'), or a mean with its standard deviation and range ('35 ± 7.5 (25-48)').
+    Returns (values, each value's own unit or None, whether a mean, the range given with it, index after)."""
+    count = len(words)
+    value, own_unit, j = _quantity(words, first)
+    values, units, summary, spread = [value], [own_unit], False, ()
+    while j < count:
+        gap = text[tokens[j - 1].end:tokens[j].start]
+        plus_minus = words[j] == "/" and j + 1 < count and "+/-" in text[tokens[j - 1].end:tokens[j + 1].start]
+        if "±" in gap or plus_minus:
+            k = j + plus_minus        # a standard deviation: the number before is a mean
+            if k < count and is_number(words[k]):
+                summary, j = True, k + 1
+                continue
+            break
+        if own_unit is None and words[j] in _AGE_UNITS and words[j + 1:j + 2] == ["to"] and \
+                j + 2 < count and is_number(words[j + 2]):
+            units[-1] = _AGE_UNITS[words[j]]
+            j += 1
+        joiner = words[j] in _RANGE_JOINERS or words[j] == "a" and first > 0 and words[first - 1] == "de"
+        if (is_number(words[j]) and _LIST_GAP.fullmatch(gap) and gap.strip()) or (
+                joiner and j + 1 < count and is_number(words[j + 1])):
+            value, own_unit, j = _quantity(words, j if is_number(words[j]) else j + 1)
+            values.append(value)
+            units.append(own_unit)
+            continue
+        break
+    if summary and j + 2 < count and "(" in text[tokens[j - 1].end:tokens[j].start] and is_number(words[j]) \
+            and is_number(words[j + 1]) and _LIST_GAP.fullmatch(text[tokens[j].end:tokens[j + 1].start]):
+        spread, j = (float(words[j]), float(words[j + 1])), j + 2
+    return values, units, summary, spread, j
+
+
+def _spread_after(words: Sequence[str], last: int, unit: float) -> tuple[float, ...]:
+    """The range stated after a mean or median ('8.5 years (range 3-14)', 'ranging from 3 to 14 years')."""
+    count = len(words)
+    if last + 2 >= count or words[last + 1] not in _SPREAD:
+        return ()
+    k = last + 2 + (words[last + 2] == "from")
+    ends = []
+    while k < count and is_number(words[k]) and len(ends) < 2:
+        ends.append(float(words[k]))
+        k += 1 + (k + 1 < count and words[k + 1] == "to")
+    if len(ends) < 2:
+        return ()
+    scale = _AGE_UNITS.get(words[k], unit) if k < count else unit
+    return tuple(e * scale for e in ends)
+
+
+def _limit(words: Sequence[str], before: set[str], lead: str, last: int) -> str:
+    """'under' or 'over' for an age that bounds a group ('under 16', '18 years or older'), else ''."""
+    tail = tuple(words[last + 1:last + 3])
+    if tail in _UNDER_AFTER or before & _UNDER_BEFORE or "<" in lead or "≤" in lead:
+        return "under"
+    if tail in _OVER_AFTER or before & _OVER_BEFORE or ">" in lead or "≥" in lead:
+        return "over"
+    return ""
+
+
+def _age_cue(words: Sequence[str], first: int, reach: int) -> int | None:
+    """The age cue ('aged', 'age at onset') a few words before token `first`, unless a number, a ';'
+    or a word of something else (a duration, a follow-up) comes first."""
+    for k in range(first - 1, reach - 1, -1):
+        if is_number(words[k]) or words[k] == ";":
+            return None
+        if words[k] in _NOT_AGE and not (words[k] in ("treatment", "therapy") and _MOMENT & set(words[k - 2:k])
+                                         or words[k] == "time" and words[k + 1:k + 2] == ["of"]):
+            return None
+        if words[k] in _AGE_CUES:
+            return k
+    return None
+
+
+def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None" = None) -> list[AgeMention]:
+    """The typed age mentions of one sentence (`tokens` with offsets into `text`); `treatment`, a
+    lexicon of the treatment whose start an age may be stated at (none: no age is 'start')."""
     words = [t.norm for t in tokens]
-    found, i = [], 0
-    while i < len(words):
+    count = len(words)
+    found: list[AgeMention] = []
+    boundaries: list[bool] | None = None
+    treated: set[int] | None = None
+    i = 0
+    while i < count:
         if not is_number(words[i]):
             i += 1
             continue
-        first, values = i, [float(words[i])]
-        j = i + 1
-        while j + 1 < len(words) and (is_number(words[j]) or
-                                      (words[j] in _RANGE_JOINERS and is_number(words[j + 1]))):
-            if is_number(words[j]):
-                values.append(float(words[j]))
-            j += 1
-        has_unit = j < len(words) and words[j] in _AGE_UNITS
+        first = i
+        values, units, summary, spread, j = _numbers(words, tokens, text, first)
+        has_unit = j < count and words[j] in _AGE_UNITS
         # 'aged 16', 'at the age of 16', 'diagnosed at 16': an age without a unit
-        bare = (not has_unit and len(values) == 1 and values[0] < 100 and first > 0
+        bare = (not has_unit and units[-1] is None and len(values) == 1 and values[0] < 100 and first > 0
                 and (words[first - 1] in ("aged", "at") or tuple(words[first - 2:first]) == ("age", "of"))
-                and (j >= len(words) or words[j] not in _MEASURES and not is_number(words[j])))
-        if has_unit or bare:
-            unit = _AGE_UNITS[words[j]] if has_unit else 1.0
-            if bare:
-                j -= 1      # the number is the last word of the age
-            after = tuple(words[j + 1:j + 3])
-            since = max([k + 1 for k in range(max(0, first - _ONSET_WINDOW), first)
-                         if is_number(words[k])], default=max(0, first - _ONSET_WINDOW))
-            at_onset = after in _ONSET_AFTER or (bool(_ONSET_BEFORE & set(words[since:first]))
-                                                 and first > 0 and words[first - 1] in ("at", "age", "of"))
-            in_context = after[:1] not in _INTERVAL_AFTER and (
-                after[:1] == ("old",) or after == ("of", "age") or at_onset
-                or any(w in _AGE_BEFORE for w in words[max(0, first - 4):first]))
-            if bare:    # with no unit, only an explicit age: 'aged 16', 'age of 16', onset 'at 16'
-                in_context = in_context and (at_onset or words[first - 1] != "at")
-            if in_context:
-                before = words[max(0, first - 2):first]
-                ages = [v * unit for v in values]
-                limit = juvenile_below
-                if after in _YOUNGER or {"under", "below", "younger", "before"} & set(before):
-                    groups = ["juvenile"]
-                elif after in _OLDER or {"over", "above", "older"} & set(before):
-                    groups = ["adult"]
-                else:   # a range reaching the limit ('12-18 years') is still a children's range
-                    groups = ["juvenile"] if min(ages) < limit else []
-                    if (max(ages) > limit) if len(ages) > 1 else ages[0] >= limit:
-                        groups.append("adult")
-                last = j + 1 if after[:1] == ("old",) else j + 2 if after == ("of", "age") else j
-                if len(ages) > 1 and groups == ["juvenile", "adult"]:
-                    groups.append("mixed")
-                if at_onset and len(groups) == 1:
-                    groups.append(groups[0] + "_onset")
-                found += [(first, last, group) for group in groups]
-            i = j + 1
-        else:
+                and (j >= count or words[j] not in _MEASURES and not is_number(words[j])))
+        if not (has_unit or bare or units[-1] is not None):
             i = j
+            continue
+        unit = _AGE_UNITS[words[j]] if has_unit else 1.0
+        last = j if has_unit else j - 1
+        after = tuple(words[last + 1:last + 3])
+        if after[:1] and after[0] in _INTERVAL_AFTER:
+            i = last + 1
+            continue
+        if boundaries is None:      # a comma, semicolon, colon or full stop before each token
+            boundaries = [k == 0 or words[k - 1] == ";" or any(c in text[tokens[k - 1].end:tokens[k].start]
+                                                               for c in ",;.:") for k in range(count)]
+        # What the age is about is said in its clause since the previous number or age.
+        clause = max(k for k in range(first + 1) if boundaries[k])
+        since = max([clause] + [m.last + 1 for m in found]
+                    + [k + 1 for k in range(clause, first) if is_number(words[k])])
+        cue = _age_cue(words, first, max([first - _AGE_CUE_WINDOW, 0] + [m.last + 1 for m in found]))
+        old = after[:1] == ("old",)
+        of_age = after == ("of", "age")
+        at_onset = after in _ONSET_AFTER
+        if old or of_age:
+            last += 1 if old else 2
+            at_onset = at_onset or tuple(words[last + 1:last + 3]) in _ONSET_AFTER
+        onset = at_onset or bool(_ONSET_WORDS & set(words[since:first]))
+        if treatment is not None and treated is None:
+            treated = {k for _, a, b in treatment.find(tokens) for k in range(a, b + 1)}
+        start = bool(treated and any(since <= k < first for k in treated)) or any(
+            words[k] in _MOMENT and words[k + 1:k + 2] == ["of"] and words[k + 2:k + 3] in (["treatment"], ["therapy"])
+            for k in range(since, first))
+        start_after = False     # 'At 13 years, tacrolimus was started'
+        if not start and treated and first > 0 and words[first - 1] == "at":
+            end = next((k for k in range(last + 2, count) if boundaries[k]), count)
+            start_after = any(last < k < end for k in treated) and bool(_START_VERBS & set(words[last + 1:end]))
+        if bare:    # with no unit, only an explicit age: 'aged 16', 'age of 16', onset 'at 16'
+            placed = (words[first - 1] != "at" and cue is not None or of_age) or (onset and words[first - 1] == "at")
+        else:       # not '2 years of follow-up'
+            placed = old or of_age or at_onset or cue is not None or (
+                onset and words[first - 1] in ("at", "age", "of") and after[:1] != ("of",))
+        if not placed:
+            if not (has_unit and unit == 1.0 and first > 0 and words[first - 1] == "at"):
+                i = j
+                continue
+            about = "start" if start_after else "maybe"     # an age, or a time point
+        else:
+            about = "start" if start or start_after else "onset" if onset else "reported"
+        before = set(words[max(0, first - 2):first] + (words[max(0, cue - 2):cue] if cue is not None else []))
+        limit = _limit(words, before, text[tokens[first - 1].end if first else 0:tokens[first].start], last)
+        summary = summary or bool(_SUMMARY & set(words[max(since, (cue if cue is not None else first) - 3):first]))
+        spread = tuple(e * unit for e in spread) or (_spread_after(words, last, unit) if summary else ())
+        years = tuple(v * (u if u is not None else unit) for v, u in zip(values, units))
+        found.append(AgeMention(first, last, years[:1] if summary else years, about, limit, summary, spread, old))
+        i = last + 1
+    return found
+
+
+def stated_ages(tokens: Sequence[Token], text: str, juvenile_below: float = 18) -> list[tuple[int, int, str]]:
+    """The age groups a sentence's ages state: (first token, last token, group), group 'juvenile'
+    (below `juvenile_below` years, 'under 16'), 'adult', 'juvenile_onset' / 'adult_onset' for an age
+    at onset or diagnosis, and 'mixed' for a range reaching both sides ('aged 8-60 years')."""
+    found = []
+    for mention in age_mentions(tokens, text):
+        if mention.about == "maybe":
+            continue
+        ages = mention.years + mention.spread
+        if mention.limit == "under":
+            groups = ["juvenile"]
+        elif mention.limit == "over":
+            groups = ["adult"]
+        else:   # a range reaching the limit ('12-18 years') is still a children's range
+            groups = ["juvenile"] if min(ages) < juvenile_below else []
+            if (max(ages) > juvenile_below) if len(ages) > 1 else ages[0] >= juvenile_below:
+                groups.append("adult")
+        if len(ages) > 1 and groups == ["juvenile", "adult"]:
+            groups.append("mixed")
+        if mention.about == "onset" and len(groups) == 1:
+            groups.append(groups[0] + "_onset")
+        found += [(mention.first, mention.last, group) for group in groups]
     return found
 
 

@@ -167,12 +167,17 @@ def csv_row(study: Study) -> dict[str, str]:
     return {**row, "pmid": study.pmid, "evidence": study.evidence}
 
 
-def format_csv(studies: Sequence[Study]) -> str:
+def _csv_text(rows: Iterable[Mapping[str, str]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(csv_row(study) for study in studies)
+    writer.writerows(rows)
     return buffer.getvalue()
+
+
+def format_csv(studies: Sequence[Study]) -> str:
+    """table1.csv: the plain values, exactly as TABLE1.md says."""
+    return _csv_text(csv_row(study) for study in studies)
 
 
 def marked_row(study: Study) -> dict[str, str]:
@@ -183,11 +188,7 @@ def marked_row(study: Study) -> dict[str, str]:
 
 def format_marked_csv(studies: Sequence[Study]) -> str:
     """table1_marked.csv: Table 1 as the human formats show it (its hash is the version)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(marked_row(study) for study in studies)
-    return buffer.getvalue()
+    return _csv_text(marked_row(study) for study in studies)
 
 
 # --- total and footnotes -----------------------------------------------------------------------

@@ -121,7 +121,15 @@ class Token:
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Word tokens with character offsets (plus %, /, #, ;); letters and digits are split
-    ('FK506' = 'FK 506'), and 'twenty one' becomes one token '21'."""
+    ('FK506' = 'FK 506'), and 'twenty one' becomes one token '21'. Extraction asks for the same
+    sentence's tokens many times: they are computed once per (text, offset) and a fresh list
+    returned each time."""
+    return list(_tokens(text, offset))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str, offset: int) -> tuple[Token, ...]:
+    """The tokens of `tokenize`, memoised (bounded: a record's sentences, not the whole run)."""
     tokens: list[Token] = []
     for match in _TOKEN.finditer(text):
         word = match.group()
@@ -133,7 +141,7 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
                                 last.start, match.end() + offset))
             continue
         tokens.append(Token(norm, word, match.start() + offset, match.end() + offset))
-    return tokens
+    return tuple(tokens)
 
 
 def phrase(text: str) -> tuple[str, ...]:

@@ -546,9 +546,11 @@ class Lexicon:
         terms, exact = self._terms, self._exact
         number = terms.get("#")
         norms = [t.norm for t in tokens]
-        texts = None
         count = len(tokens)
-        for i, norm in enumerate(norms):
+        # Only tokens that can start a phrase (a dictionary hit, or a number for '#') are tried;
+        # within a token, terms come before abbreviations, as the text-order sort below keeps them.
+        for i in [i for i, norm in enumerate(norms) if norm in terms or number and norm[0].isdigit()]:
+            norm = norms[i]
             candidates = terms.get(norm)
             if number and norm[0].isdigit() and is_number(norm):
                 candidates = [*(candidates or ()), *number]
@@ -559,14 +561,14 @@ class Lexicon:
                     if (all(w == "#" and is_number(n) or n == w for w, n in zip(rest, norms[i + 1:i + size]))
                             if wild else norms[i + 1:i + size] == rest):
                         longest[key, i] = i + size - 1
-            if exact:
-                text = tokens[i].text
+        if exact:
+            texts = [t.text for t in tokens]
+            for i in [i for i, text in enumerate(texts) if text in exact or text[-1] == "s" and text[:-1] in exact]:
+                text = texts[i]
                 for word in (text, text[:-1]) if text[-1] == "s" else (text,):
                     for rest, size, key, _ in exact.get(word, ()):
                         if (key, i) in longest or i + size > count:
                             continue
-                        if texts is None:
-                            texts = [t.text for t in tokens]
                         if all(t == w or t == w + "s" for w, t in zip(rest, texts[i + 1:i + size])):
                             longest[key, i] = i + size - 1
         if not longest:

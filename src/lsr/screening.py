@@ -212,15 +212,16 @@ class RecordText:
         self.eligibility = eligibility
         self.abstract_complete = abstract_is_complete(record.get("abstract", ""))
         self.sentences: list[TextSpan] = field_spans(record, TEXT_FIELDS)
+        self._concept_spans = [eligibility.lexicon.find(sentence.tokens) for sentence in self.sentences]
         self.mentions = self._find()
 
     def _defined_abbreviations(self) -> Lexicon:
         """'tacrolimus (TAC)': abbreviations this record defines for a concept."""
         found = Lexicon()
-        for sentence in self.sentences:
+        for sentence, spans in zip(self.sentences, self._concept_spans):
             if sentence.field not in ("title", "abstract"):
                 continue
-            for name, first, last in self.eligibility.lexicon.find(sentence.tokens):
+            for name, first, last in spans:
                 match = _ABBREVIATION.match(sentence.text, sentence.tokens[last].end)
                 if match and any(c.isupper() for c in match.group(1)):
                     found.add(name, tuple(t.text for t in tokenize(match.group(1))), exact=True)
@@ -232,9 +233,9 @@ class RecordText:
         mentions: list[Mention] = []
         for index, sentence in enumerate(self.sentences):
             tokens = sentence.tokens
-            spans = self.eligibility.lexicon.find(tokens) + defined.find(tokens)
+            spans = self._concept_spans[index] + defined.find(tokens)
             ages = stated_ages(tokens, sentence.text, self.eligibility.juvenile_age_below)
-            for concept in concepts.values():
+            for concept in concepts.values() if ages else ():
                 spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
             scopes = self.eligibility.modifiers.scope(tokens, [(first, last) for _, first, last in spans])
             for (name, first, last), modifiers in zip(spans, scopes):

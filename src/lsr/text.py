@@ -310,6 +310,8 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
     """The typed age mentions of one sentence (`tokens` with offsets into `text`); `treatment`, a
     lexicon of the treatment whose start an age may be stated at (none: no age is 'start')."""
     words = [t.norm for t in tokens]
+    if not any(word[0].isdigit() for word in words):     # every age has a number
+        return []
     count = len(words)
     found: list[AgeMention] = []
     boundaries: list[bool] | None = None

@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 
@@ -464,7 +464,7 @@ class Sentence:
     def is_methods(self) -> bool:
         return any(word in self.section for word in _METHODS_SECTIONS)
 
-    @property
+    @cached_property
     def about_literature(self) -> bool:
         return bool(_LITERATURE.search(self.text))
 

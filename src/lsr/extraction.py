@@ -47,8 +47,14 @@ _ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
 
 def drug_mentions(text: str) -> list[tuple[int, int, str]]:
     """(start, end, canonical code or drug name) for every drug other than tacrolimus."""
+    return list(_drug_mentions(text))
+
+
+@lru_cache(maxsize=4096)
+def _drug_mentions(text: str) -> tuple[tuple[int, int, str], ...]:
+    """`drug_mentions`, found once per sentence (the field rules ask for a sentence's drugs many times)."""
     tokens = tokenize(text)
-    return [(tokens[first].start, tokens[last].end, code) for code, first, last in _DRUGS.find(tokens)]
+    return tuple((tokens[first].start, tokens[last].end, code) for code, first, last in _DRUGS.find(tokens))
 
 
 def canonical_drug(name: str) -> str:

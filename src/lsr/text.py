@@ -692,6 +692,8 @@ class ModifierLexicon:
         self.lexicon = Lexicon(terms)
         self.carriers = {phrase(p) for p in data.get("carried_by", [])}
         self.terminators = {phrase(p)[0] for p in data.get("terminators", []) if phrase(p)}
+        # cues_in, once per text: extraction asks it of the same sentence many times
+        self._categories = lru_cache(maxsize=4096)(self._find_categories)
 
     def scope(self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]],
               windows: Mapping[str, int] | None = None) -> list[frozenset[str]]:
@@ -737,7 +739,10 @@ class ModifierLexicon:
 
     def cues_in(self, text: str) -> set[str]:
         """The categories of the cues a text holds ('will be randomised' -> hypothetical)."""
-        return {self.cues[key].category for key, _, _ in self.lexicon.find(tokenize(text))}
+        return set(self._categories(text))
+
+    def _find_categories(self, text: str) -> frozenset[str]:
+        return frozenset(self.cues[key].category for key, _, _ in self.lexicon.find(tokenize(text)))
 
     def modifies(self, text: str, start: int, end: int, category: str, windows: Mapping[str, int] | None = None) -> bool:
         """Whether a cue of `category` in `text` applies to the words between characters `start`

@@ -43,6 +43,9 @@ _TACROLIMUS_RE = re.compile(TACROLIMUS, re.I)
 _DRUGS = entry_lexicon(_OTHER_DRUGS)
 _DRUG_RE = re.compile(entry_pattern(_OTHER_DRUGS), re.I)
 _ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
+# 'tacrolimus (n = 7)': a count that ends a tacrolimus mention; 'dose of tacrolimus'.
+_TACROLIMUS_ARM_RE = re.compile(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
+_OF_TACROLIMUS_RE = re.compile(rf"\bof\s+{TACROLIMUS}", re.I)
 
 
 def drug_mentions(text: str) -> list[tuple[int, int, str]]:
@@ -153,7 +156,7 @@ def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
         mentions.append((priority + (2 if subset else 0), match.start(), int(value), match.group(0)))
     for match in _N_EQUALS_RE.finditer(text):
         # 'tacrolimus (n = 7)', 'oral tacrolimus (target trough 5-10 ng/mL; n = 16)': the tacrolimus arm.
-        owned = re.search(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", text[:match.start()], re.I)
+        owned = _TACROLIMUS_ARM_RE.search(text[:match.start()])
         wording = text[max(0, match.start() - 40):match.end()]
         mentions.append((0 if owned else 2, match.start(), int(match["n"]), wording))
     if (reporting or re.match(r"\s*(?:an?|one)\s", text, re.I)) and not mentions:
@@ -529,7 +532,7 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
             continue
         text = sentence.text
         segments = _tacrolimus_segments(text)
-        before_of = [m.start() for m in re.finditer(rf"\bof\s+{TACROLIMUS}", text, re.I)]
+        before_of = [m.start() for m in _OF_TACROLIMUS_RE.finditer(text)]
         other_drugs = drug_mentions(text)
         used = False
         for match in _DOSE_RE.finditer(text):
@@ -675,23 +678,23 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
 
 # Outcome domains: (regex, tier, polarity). Tier 1 is clinical (strength, rash), tier 2 laboratory;
 # polarity says what a fall means: for 'weakness' (-1) it is an improvement, for 'strength' (+1) a loss.
-_SKIN_TERMS = [
+_SKIN_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in [
     # A disease activity score falls when the disease improves.
     (r"\b(?:skin|cutaneous|rash)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bskin\b|\bcutaneous\b|\bdermatolog\w*|\bmucocutaneous\b", 1, 0),
     (r"\brash(?:es)?\b|\berythema\b|\bgottron\w*|\bheliotrope\b|\blesions?\b|\bulcer\w*|\bcalcinos\w*|\bcalcif\w*|"
      r"\bvasculitis\b|"
      r"\bcdasi\b|\bdas-?s\b", 1, -1),
-]
-_MUSCLE_TERMS = [
+]]
+_MUSCLE_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in [
     (r"\b(?:muscle|muscular)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bmuscle strength\b|\bmuscular strength\b|\bmuscle power\b|\bstrength\b|\bcmas\b|\bmmt-?8?\b|"
      r"\bmotor function\b|\bphysical function\b", 1, 1),
     (r"\b(?:muscle )?weakness\b|\bmyalgia\b|\bmyositis\b|\bdas-?m\b", 1, -1),
     (r"\bmuscle enzymes?\b|\benzyme levels?\b|\bcreatine kinase\b|\bck\b|\bcpk\b|\baldolase\b", 2, -1),
     (r"\bmuscles?\b|\bmuscular\b", 1, 0),
-]
-_OUTCOME_TRIGGERS = [
+]]
+_OUTCOME_TRIGGERS = [(re.compile(p, re.I), label) for p, label in [
     (r"\bno (?:significant |major |relevant )?change\b|\bunchanged\b|\bstable\b|\bstabili[sz]\w*|\bpersist\w*|"
      r"\bremained\b|\bstatic\b|\bpreserved\b", "no change"),
     (r"\bresol\w*|\bresolution\b|\bdisappear\w*|\bclear(?:ed|ance)\b|\bcomplete (?:remission|response|recovery)\b|"
@@ -702,7 +705,7 @@ _OUTCOME_TRIGGERS = [
     (r"\bworsen\w*|\bdeteriorat\w*|\bprogress(?:ed|ion)\b|\bflares?\b|\baggravat\w*|\benlarg\w*", "worsened"),
     (r"\bdecreas\w*|\breduc\w*|\bdeclin\w*|\bdrop\w*|\bfell\b|\bfall\w*|\blower\w*|\bdiminish\w*|\bsubsid\w*", "down"),
     (r"\bincreas\w*|\brose\b|\brise\b|\bgain\w*|\bhigher\b|\bregain\w*", "up"),
-]
+]]
 # Outcome statements put adverbs between a negation and its verb ('did not fully resolve').
 _OUTCOME_NEGATION_WINDOW = {"negated": 4}
 
@@ -735,7 +738,7 @@ def _domain_mentions(clause: str) -> list[tuple[int, int, str, int, int]]:
     mentions: list[tuple[int, int, str, int, int]] = []
     for domain, terms in (("skin", _SKIN_TERMS), ("muscle", _MUSCLE_TERMS)):
         for pattern, tier, polarity in terms:
-            for term in re.finditer(pattern, clause, re.I):
+            for term in pattern.finditer(clause):
                 if not any(s < term.end() and term.start() < e for s, e, *_ in mentions):
                     mentions.append((term.start(), term.end(), domain, tier, polarity))
     return mentions
@@ -763,7 +766,7 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     """
     triggers = []
     for pattern, label in _OUTCOME_TRIGGERS:
-        for match in re.finditer(pattern, clause, re.I):
+        for match in pattern.finditer(clause):
             if not any(start <= match.start() < end for start, end, _, _ in triggers):
                 triggers.append((match.start(), match.end(), match, label))
     mentions = _domain_mentions(clause)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 
 from .tsv import InputError, read_yaml
@@ -111,8 +112,9 @@ def normalise_word(word: str) -> str:
     return word
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One word as written (`text`, characters `start`..`end`) and as matched (`norm`); a named
+    tuple because a record has thousands and building one must be cheap."""
     norm: str
     text: str
     start: int
@@ -134,13 +136,14 @@ def _tokens(text: str, offset: int) -> tuple[Token, ...]:
     for match in _TOKEN.finditer(text):
         word = match.group()
         norm = normalise_word(word)
+        start, end = match.span()
         if (norm.isdigit() and 0 < int(norm) < 10 and tokens and tokens[-1].norm.isdigit()
-                and fold(tokens[-1].text) in _TENS and match.start() + offset - tokens[-1].end <= 1):
+                and fold(tokens[-1].text) in _TENS and start + offset - tokens[-1].end <= 1):
             last = tokens.pop()
-            tokens.append(Token(str(int(last.norm) + int(norm)), text[last.start - offset:match.end()],
-                                last.start, match.end() + offset))
+            tokens.append(Token(str(int(last.norm) + int(norm)), text[last.start - offset:end],
+                                last.start, end + offset))
             continue
-        tokens.append(Token(norm, word, match.start() + offset, match.end() + offset))
+        tokens.append(Token(norm, word, start + offset, end + offset))
     return tuple(tokens)
 
 

@@ -349,7 +349,7 @@ def _settings(server, **overrides) -> NcbiSettings:
                         backoff_seconds=0.01, timeout_seconds=5)
 
 
-def test_pmc_fetch_in_batches_with_retries_and_resume(tmp_path, pmc_articles):
+def test_pmc_fetch_in_batches_with_retries_and_resume(tmp_path, pmc_articles, entrez_unthrottled):
     ids = sorted(pmc_articles)
     store = tmp_path / "fulltext"
     with FakePmc(pmc_articles) as server:
@@ -370,7 +370,7 @@ def test_pmc_fetch_in_batches_with_retries_and_resume(tmp_path, pmc_articles):
     assert all(call["params"].get("tool") == "lsr" and call["params"].get("email") for call in server.requests)
 
 
-def test_pmc_error_answer_stores_nothing(tmp_path, pmc_articles):
+def test_pmc_error_answer_stores_nothing(tmp_path, pmc_articles, entrez_unthrottled):
     with FakePmc(pmc_articles) as server:
         server.faults["efetch"] = [b"<eFetchResult><ERROR>Cannot retrieve</ERROR></eFetchResult>", 400]
         with pytest.raises(RetrievalError, match="Cannot retrieve"):
@@ -673,7 +673,7 @@ def test_text_headings_case_lines_and_back_matter():
     assert [c.label for c in split_cases(document)] == ["Case 1: calcinosis", "Case 2"]
 
 
-def test_pmc_article_without_body_is_not_retrieved(tmp_path, pmc_articles):
+def test_pmc_article_without_body_is_not_retrieved(tmp_path, pmc_articles, entrez_unthrottled):
     pmcid = sorted(pmc_articles)[0]
     article = etree.fromstring(pmc_articles[pmcid])
     article.remove(article.find("body"))

@@ -1,6 +1,7 @@
 """The package's layering: stages talk through files, and import only the modules below them."""
 import ast
 import re
+from functools import cache
 from pathlib import Path
 
 from lsr.cli import SUBCOMMANDS
@@ -14,6 +15,7 @@ RUN_BY_RULES = {match.group(1) for path in (REPO / "workflow/rules").glob("*.smk
 STAGES = {SUBCOMMANDS[command][0] for command in RUN_BY_RULES}
 
 
+@cache
 def imported_modules(path: Path) -> set[str]:
     """The lsr modules a file imports, at the top or inside functions."""
     found = set()

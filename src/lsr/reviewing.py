@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import rispy
-import yaml
 
 from . import reviewers, screening
 from .extraction import (FIELDS, REVIEWER_COLUMNS, check_reviewer_value, implausible_together,
                          read_reviewer_values)
 from .fields import NR, UNCLEAR
 from .reviewers import FULL_TEXT, TITLE_ABSTRACT
-from .tsv import InputError, append_rows, locked_append, read_tsv
+from .tsv import InputError, append_rows, locked_append, read_tsv, read_yaml
 from .workflow import CONFIG_FILE, fulltext_supplied
 
 DECISIONS_PREAMBLE = ("# Screening decisions of one reviewer (see README, Reviewing): written by `lsr review`, "
@@ -59,7 +58,7 @@ class Review:
     def load(cls, root: str | os.PathLike = ".", config_file: str = CONFIG_FILE) -> "Review":
         """Read the configuration, criteria, and the records and extraction of the last run."""
         root = Path(root)
-        config = yaml.safe_load((root / config_file).read_text(encoding="utf-8")) or {}
+        config = read_yaml(root / config_file, "the workflow's config") or {}
         eligibility = screening.load_eligibility(root / config["screening"]["eligibility"],
                                                  root / screening.DEFAULT_SCHEMA)
         records_path = root / "results/unique_records.tsv"

@@ -41,7 +41,7 @@ from records_bench import write_synthetic  # noqa: E402
 TARGET_SIZE, TARGET_SECONDS, TARGET_MEGABYTES, TARGET_NOOP, FLAT = 100_000, 60, 1024, 2, 1.5
 """Issue 10's end-to-end targets (FLAT: the most peak memory may grow from the smallest N to the largest)."""
 
-STAGES = ("retrieve", "records", "sources", "screen", "fulltext", "prisma", "extract", "table1", "changes")
+STAGES = ("retrieve", "records", "sources", "screen", "fulltext", "paper_values", "prisma", "extract", "table1", "changes")
 
 
 def run(workdir: Path, *args: str) -> tuple[float, float, float]:

@@ -212,7 +212,8 @@ class RecordText:
         self.eligibility = eligibility
         self.abstract_complete = abstract_is_complete(record.get("abstract", ""))
         self.sentences: list[TextSpan] = field_spans(record, TEXT_FIELDS)
-        self._concept_spans = [eligibility.lexicon.find(sentence.tokens) for sentence in self.sentences]
+        self._concept_spans = eligibility.lexicon.find_each([sentence.tokens for sentence in self.sentences]
+                                                            ) if self.sentences else []
         self.mentions = self._find()
 
     def _defined_abbreviations(self) -> Lexicon:
@@ -229,15 +230,25 @@ class RecordText:
 
     def _find(self) -> list[Mention]:
         concepts = self.eligibility.concepts
+        cue_lexicon = self.eligibility.modifiers
         defined = self._defined_abbreviations()
-        mentions: list[Mention] = []
+        token_lists = [sentence.tokens for sentence in self.sentences]
+        defined_spans = defined.find_each(token_lists) if defined and token_lists else [[]] * len(token_lists)
+        found: list[list[tuple[str, int, int]]] = []
         for index, sentence in enumerate(self.sentences):
             tokens = sentence.tokens
-            spans = self._concept_spans[index] + defined.find(tokens)
+            spans = self._concept_spans[index] + defined_spans[index]
             ages = stated_ages(tokens, sentence.text, self.eligibility.juvenile_age_below)
             for concept in concepts.values() if ages else ():
                 spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
-            scopes = self.eligibility.modifiers.scope(tokens, [(first, last) for _, first, last in spans])
+            found.append(spans)
+        with_mentions = [index for index, spans in enumerate(found) if spans]
+        cues = cue_lexicon.lexicon.find_each([token_lists[i] for i in with_mentions]) if with_mentions else []
+        mentions: list[Mention] = []
+        for index, sentence_cues in zip(with_mentions, cues):
+            sentence, spans = self.sentences[index], found[index]
+            tokens = sentence.tokens
+            scopes = cue_lexicon.scope(tokens, [(first, last) for _, first, last in spans], found=sentence_cues)
             for (name, first, last), modifiers in zip(spans, scopes):
                 text = sentence.text[tokens[first].start:tokens[last].end]
                 mentions.append(Mention(name, sentence.field, text, index, first, last, modifiers))

@@ -19,7 +19,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
+from bisect import bisect_left, bisect_right
+from itertools import accumulate, compress
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -80,11 +83,17 @@ def format_range(low: float, high: float | None = None, decimals: int = 2) -> st
 
 # Chinese and Japanese characters are one token each (their text has no spaces between words).
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[^\W\d_{_CJK}]+|[{_CJK}]|\d+(?:[.,]\d+)*|[%/#;]")
+_LETTERS = rf"[^\W\d_{_CJK}]+"
+_TOKEN = re.compile(rf"{_LETTERS}|[{_CJK}]|\d+(?:[.,]\d+)*|[%/#;]")
+# The same tokens, found faster: a run of ASCII letters is tried first (it is the token when no
+# other letter follows it); split() with the tokens captured gives them with the text between.
+_TOKEN_SPLIT = re.compile(rf"([a-zA-Z]++(?!{_LETTERS})|{_TOKEN.pattern})")
 # British to American spellings (and other harmless foldings), applied to text and lexicons alike.
 _SPELLING = [(re.compile(p), r) for p, r in (
     (r"ae", "e"), (r"oe", "e"), (r"(?<=\w)our$", "or"), (r"(?<=\w\w)is(e|ed|es|ing|ation|ations)$", r"iz\1"),
     (r"ys(e|ed|es|ing)$", r"yz\1"), (r"(?<=\w\w)tre$", "ter"), (r"ogue$", "og"))]
+# Whether a word can be respelled at all (most words cannot: the substitutions are skipped).
+_MAY_RESPELL = re.compile(r"ae|oe|our$|[iy]s(?:e|ed|es|ing|ation|ations)$|tre$|ogue$").search
 
 
 def fold(word: str) -> str:
@@ -97,13 +106,14 @@ def fold(word: str) -> str:
 def normalise_word(word: str) -> str:
     """One token as matched: folded case and accents, digits for number words, American
     spelling, singular (simple plurals)."""
-    word = fold(word)
+    word = word.lower() if word.isascii() else fold(word)
     if word[0].isdigit():
         return word.replace(",", ".")
     if word in WORD_NUMBERS and " " not in word:
         return str(WORD_NUMBERS[word])
-    for pattern, replacement in _SPELLING:
-        word = pattern.sub(replacement, word)
+    if _MAY_RESPELL(word):
+        for pattern, replacement in _SPELLING:
+            word = pattern.sub(replacement, word)
     if len(word) > 3:
         if word.endswith("ies"):
             word = word[:-3] + "y"
@@ -129,9 +139,31 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
     return list(_tokens(text, offset))
 
 
+_TENS_NORMS = frozenset(str(value) for value in _TENS.values())
+_new_token = partial(tuple.__new__, Token)     # a Token from a 4-tuple, without a Python call
+_NORM, _TEXT, _START = itemgetter(0), itemgetter(1), itemgetter(2)
+
+
 @lru_cache(maxsize=4096)
 def _tokens(text: str, offset: int) -> tuple[Token, ...]:
     """The tokens of `tokenize`, memoised (bounded: a record's sentences, not the whole run)."""
+    return tuple(_scan(text, offset))
+
+
+def _scan(text: str, offset: int = 0) -> list[Token]:
+    """The tokens of `tokenize`, computed (not memoised: a whole field's text is scanned once)."""
+    parts = _TOKEN_SPLIT.split(text)      # text between tokens, token, text between, ...
+    words = parts[1::2]
+    norms = list(map(normalise_word, words))
+    if _TENS_NORMS.isdisjoint(norms) or all(w[0].isdigit() for w, n in zip(words, norms) if n in _TENS_NORMS):
+        # no tens word ('twenty one' is one token): every word is a token
+        ends = list(accumulate(map(len, parts), initial=offset))
+        return list(map(_new_token, zip(norms, words, ends[1::2], ends[2::2])))
+    return _tokens_joining_numbers(text, offset)
+
+
+def _tokens_joining_numbers(text: str, offset: int) -> list[Token]:
+    """The tokens of `tokenize`, one by one: 'twenty one' becomes one token '21'."""
     tokens: list[Token] = []
     for match in _TOKEN.finditer(text):
         word = match.group()
@@ -144,7 +176,7 @@ def _tokens(text: str, offset: int) -> tuple[Token, ...]:
                                 last.start, end + offset))
             continue
         tokens.append(Token(norm, word, start + offset, end + offset))
-    return tuple(tokens)
+    return tokens
 
 
 def phrase(text: str) -> tuple[str, ...]:
@@ -192,6 +224,9 @@ _RANGE_JOINERS = {"to", "and", "or"}
 # What may stand between the numbers of a range or list ('4-15', '4, 7 and 12'), besides a joining word.
 _LIST_GAP = re.compile(r"\s*[-–—,]?\s*")
 _SUMMARY = {"mean", "median", "average"}
+AGE_WORDS = frozenset(_AGE_UNITS) | {"aged", "age"} | _ONSET_WORDS | {after for _, after in _ONSET_AFTER}
+"""Words one of which every sentence stating an age holds (besides a number): its unit
+('years'), an age cue ('aged', 'age of') or, for a bare 'at 16', what it is the age at ('diagnosed')."""
 _SPREAD = {"range", "ranged", "ranging", "from"}
 
 
@@ -312,8 +347,9 @@ def _age_cue(words: Sequence[str], first: int, reach: int) -> int | None:
 def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None" = None) -> list[AgeMention]:
     """The typed age mentions of one sentence (`tokens` with offsets into `text`); `treatment`, a
     lexicon of the treatment whose start an age may be stated at (none: no age is 'start')."""
-    words = [t.norm for t in tokens]
-    if not any(word[0].isdigit() for word in words):     # every age has a number
+    words = list(map(_NORM, tokens))
+    # Every age has a number, and a word that makes it one: a unit, an age cue or an onset word.
+    if AGE_WORDS.isdisjoint(words) or not any(word[0].isdigit() for word in words):
         return []
     count = len(words)
     found: list[AgeMention] = []
@@ -424,6 +460,9 @@ _LITERATURE = re.compile(
     r"|\breview of (?:the )?(?:literature|published)|\bsystematic review\b|\bmeta-analys|\bet al\b", re.I)
 
 
+_INITIAL = re.compile(r"\b[A-Z]\.$").search
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of running text; abbreviations ('et al.', 'i.v.') and
     initials do not end a sentence."""
@@ -431,7 +470,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         piece = text[start:match.start()]
-        if piece.endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", piece):
+        if piece.endswith(_ABBREVIATIONS) or _INITIAL(piece):
             continue
         spans.append((start, match.start()))
         start = match.end()
@@ -545,30 +584,46 @@ class Lexicon:
             bucket.append(item)
             bucket.sort(key=lambda entry: -entry[1])
 
+    def __bool__(self) -> bool:
+        """Whether the lexicon holds a phrase."""
+        return bool(self._terms or self._exact)
+
     def find(self, tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         """(key, first token, last token) of every mention, in text order."""
+        return self.find_each([tokens])[0]
+
+    def find_each(self, pieces: Sequence[Sequence[Token]]) -> list[list[tuple[str, int, int]]]:
+        """`find` of each token list (a record's sentences), computed in one pass over them all:
+        no mention spans two pieces, and token indices are within each piece."""
+        tokens = [token for piece in pieces for token in piece] if len(pieces) > 1 else pieces[0]
+        bounds = list(accumulate(map(len, pieces), initial=0))     # piece k is tokens[bounds[k]:bounds[k + 1]]
         longest: dict[tuple[str, int], int] = {}
         terms, exact = self._terms, self._exact
         number = terms.get("#")
-        norms = [t.norm for t in tokens]
-        count = len(tokens)
+        norms = list(map(_NORM, tokens))
+        distinct = set(norms)
+        starting = terms.keys() & distinct
+        if number:
+            starting |= {n for n in distinct if n[0].isdigit() and is_number(n)}
         # Only tokens that can start a phrase (a dictionary hit, or a number for '#') are tried;
         # within a token, terms come before abbreviations, as the text-order sort below keeps them.
-        for i in [i for i, norm in enumerate(norms) if norm in terms or number and norm[0].isdigit()]:
+        for i in compress(range(len(norms)), map(starting.__contains__, norms)):
+            count = bounds[bisect_right(bounds, i)]     # the end of i's piece
             norm = norms[i]
             candidates = terms.get(norm)
             if number and norm[0].isdigit() and is_number(norm):
                 candidates = [*(candidates or ()), *number]
-            if candidates:
-                for rest, size, key, wild in candidates:
-                    if (key, i) in longest or i + size > count:
-                        continue
-                    if (all(w == "#" and is_number(n) or n == w for w, n in zip(rest, norms[i + 1:i + size]))
-                            if wild else norms[i + 1:i + size] == rest):
-                        longest[key, i] = i + size - 1
+            for rest, size, key, wild in candidates:
+                if (key, i) in longest or i + size > count:
+                    continue
+                if (all(w == "#" and is_number(n) or n == w for w, n in zip(rest, norms[i + 1:i + size]))
+                        if wild else norms[i + 1:i + size] == rest):
+                    longest[key, i] = i + size - 1
         if exact:
-            texts = [t.text for t in tokens]
-            for i in [i for i, text in enumerate(texts) if text in exact or text[-1] == "s" and text[:-1] in exact]:
+            texts = list(map(_TEXT, tokens))
+            starting = {t for t in set(texts) if t in exact or t[-1] == "s" and t[:-1] in exact}
+            for i in compress(range(len(texts)), map(starting.__contains__, texts)):
+                count = bounds[bisect_right(bounds, i)]
                 text = texts[i]
                 for word in (text, text[:-1]) if text[-1] == "s" else (text,):
                     for rest, size, key, _ in exact.get(word, ()):
@@ -576,12 +631,12 @@ class Lexicon:
                             continue
                         if all(t == w or t == w + "s" for w, t in zip(rest, texts[i + 1:i + size])):
                             longest[key, i] = i + size - 1
-        if not longest:
-            return []
-        found, covered = [], {}
+        found: list[list[tuple[str, int, int]]] = [[] for _ in pieces]
+        covered: dict[str, int] = {}
         for (key, first), last in sorted(longest.items(), key=lambda item: item[0][1]):
             if first > covered.get(key, -1):    # 'cyclosporin A' once, not also 'cyclosporin'
-                found.append((key, first, last))
+                k = bisect_right(bounds, first) - 1
+                found[k].append((key, first - bounds[k], last - bounds[k]))
                 covered[key] = last
         return found
 
@@ -699,10 +754,14 @@ class ModifierLexicon:
         self._categories = lru_cache(maxsize=4096)(self._find_categories)
 
     def scope(self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]],
-              windows: Mapping[str, int] | None = None) -> list[frozenset[str]]:
+              windows: Mapping[str, int] | None = None,
+              found: Sequence[tuple[str, int, int]] | None = None) -> list[frozenset[str]]:
         """The modifier categories that apply to each (first, last) token span of a sentence
-        (`windows`: forward windows by category, instead of the lexicon's)."""
-        cues = [(self.cues[key], first, last) for key, first, last in self.lexicon.find(tokens)]
+        (`windows`: forward windows by category, instead of the lexicon's; `found`: the cue
+        lexicon's `find` of `tokens`, when already known)."""
+        if found is None:
+            found = self.lexicon.find(tokens)
+        cues = [(self.cues[key], first, last) for key, first, last in found]
         if not cues:
             return [frozenset()] * len(spans)
         norms = [t.norm for t in tokens]
@@ -755,9 +814,9 @@ class ModifierLexicon:
         return bool(inside) and category in self.scope(tokens, [(inside[0], inside[-1])], windows)[0]
 
 
-@dataclass(frozen=True)
-class TextSpan:
-    """A sentence of a field, tokenised, with offsets into the field's text."""
+class TextSpan(NamedTuple):
+    """A sentence of a field (or a keyword, or the whole field), tokenised, with offsets into the
+    field's text: `tokens` are `tokenize(text[start:end], start)`."""
     field: str
     text: str           # the whole field's text (offsets refer to it)
     start: int
@@ -766,10 +825,14 @@ class TextSpan:
 
 
 def field_spans(record: Mapping[str, str], fields: Sequence[str]) -> list[TextSpan]:
-    """The record's text fields cut into sentences (abstract), items (keywords, ';') or one span."""
+    """The record's text fields cut into sentences (abstract), items (keywords, ';') or one span;
+    spans without a token are left out. Each field is tokenised once: no token crosses the
+    whitespace between sentences or a keyword's ';', so a span's tokens are the field's within it."""
     spans: list[TextSpan] = []
     for name in fields:
         text = record.get(name, "") or ""
+        if not text:
+            continue
         if name == "abstract":
             parts = sentence_spans(text)
         elif name == "keywords":
@@ -779,8 +842,10 @@ def field_spans(record: Mapping[str, str], fields: Sequence[str]) -> list[TextSp
                 start += len(part) + 1
         else:
             parts = [(0, len(text))]
+        tokens = _scan(text)
+        starts = list(map(_START, tokens))
         for start, end in parts:
-            tokens = tokenize(text[start:end], start)
-            if tokens:
-                spans.append(TextSpan(name, text, start, end, tokens))
+            first, stop = bisect_left(starts, start), bisect_left(starts, end)
+            if first < stop:
+                spans.append(TextSpan(name, text, start, end, tokens[first:stop]))
     return spans

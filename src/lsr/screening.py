@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 
 from .checks import check_unique, iso_date, require_value
@@ -27,7 +28,7 @@ from .parallel import map_ordered
 from .state import recorded_record_ids
 from . import reviewers
 from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
-                   load_vocabularies, stated_ages, tokenize)
+                   age_groups, ages_in, load_vocabularies, may_state_age, tokenize)
 from .tsv import InputError, atomic_write_text, iter_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
@@ -114,6 +115,12 @@ class Eligibility:
     def __post_init__(self):
         self.lexicon = Lexicon({c.name: c.terms for c in self.concepts.values()},
                                {c.name: c.abbreviations for c in self.concepts.values()})
+        # The concepts each MeSH heading and publication type (casefolded) names, in concept order.
+        self.listed: dict[str, dict[str, list[str]]] = {"mesh": {}, "publication_types": {}}
+        for concept in self.concepts.values():
+            for field_name, headings in (("mesh", concept.mesh), ("publication_types", concept.publication_types)):
+                for heading in headings:
+                    self.listed[field_name].setdefault(heading, []).append(concept.name)
 
 
 def _reference(value) -> Reference:
@@ -188,8 +195,8 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
 
 # --- finding concepts in a record --------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
+    """Where a concept is named (a named tuple: a record has dozens, cheap to build)."""
     concept: str
     field: str
     text: str
@@ -204,6 +211,8 @@ class Mention:
 
 
 _ABBREVIATION = re.compile(r"\s*\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*[),;]")
+
+
 class RecordText:
     """A record's text cut into sentences, with every concept mention found in it."""
 
@@ -212,60 +221,64 @@ class RecordText:
         self.eligibility = eligibility
         self.abstract_complete = abstract_is_complete(record.get("abstract", ""))
         self.sentences: list[TextSpan] = field_spans(record, TEXT_FIELDS)
-        self._concept_spans = eligibility.lexicon.find_each([sentence.tokens for sentence in self.sentences]
-                                                            ) if self.sentences else []
         self.mentions = self._find()
+        self._by_concept: dict[str, list[Mention]] = {}
+        for mention in self.mentions:
+            self._by_concept.setdefault(mention.concept, []).append(mention)
 
-    def _defined_abbreviations(self) -> Lexicon:
+    def _defined_abbreviations(self, concept_spans: Sequence[list[tuple[str, int, int]]]) -> Lexicon:
         """'tacrolimus (TAC)': abbreviations this record defines for a concept."""
         found = Lexicon()
-        for sentence, spans in zip(self.sentences, self._concept_spans):
+        for sentence, spans in zip(self.sentences, concept_spans):
             if sentence.field not in ("title", "abstract"):
                 continue
             for name, first, last in spans:
-                match = _ABBREVIATION.match(sentence.text, sentence.tokens[last].end)
+                match = _ABBREVIATION.match(sentence.text, sentence.ends[last])
                 if match and any(c.isupper() for c in match.group(1)):
                     found.add(name, tuple(t.text for t in tokenize(match.group(1))), exact=True)
         return found
 
     def _find(self) -> list[Mention]:
+        """The concepts' mentions: lexicon phrases, abbreviations the record defines and stated ages
+        in its sentences, each with the modifiers in whose scope it lies; then MeSH headings and
+        publication types. A record's sentences are matched together, one pass per lexicon."""
         concepts = self.eligibility.concepts
-        cue_lexicon = self.eligibility.modifiers
-        defined = self._defined_abbreviations()
-        token_lists = [sentence.tokens for sentence in self.sentences]
-        defined_spans = defined.find_each(token_lists) if defined and token_lists else [[]] * len(token_lists)
-        found: list[list[tuple[str, int, int]]] = []
-        for index, sentence in enumerate(self.sentences):
-            tokens = sentence.tokens
-            spans = self._concept_spans[index] + defined_spans[index]
-            ages = stated_ages(tokens, sentence.text, self.eligibility.juvenile_age_below)
-            for concept in concepts.values() if ages else ():
-                spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
-            found.append(spans)
+        sentences = self.sentences
+        norms, words = [s.norms for s in sentences], [s.words for s in sentences]
+        found = self.eligibility.lexicon.find_each(norms, words) if sentences else []
+        defined = self._defined_abbreviations(found)
+        if defined and sentences:
+            found = [spans + more for spans, more in zip(found, defined.find_each(norms, words))]
+        for index, sentence in enumerate(sentences):
+            if may_state_age(sentence.norms):
+                ages = age_groups(ages_in(sentence.norms, sentence.starts, sentence.ends, sentence.text),
+                                  self.eligibility.juvenile_age_below)
+                for concept in concepts.values() if ages else ():
+                    found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
         with_mentions = [index for index, spans in enumerate(found) if spans]
-        cues = cue_lexicon.lexicon.find_each([token_lists[i] for i in with_mentions]) if with_mentions else []
+        context = self.eligibility.modifiers
+        cues = context.lexicon.find_each([norms[i] for i in with_mentions], [words[i] for i in with_mentions]
+                                         ) if with_mentions else []
         mentions: list[Mention] = []
         for index, sentence_cues in zip(with_mentions, cues):
-            sentence, spans = self.sentences[index], found[index]
-            tokens = sentence.tokens
-            scopes = cue_lexicon.scope(tokens, [(first, last) for _, first, last in spans], found=sentence_cues)
+            sentence, spans = sentences[index], found[index]
+            scopes = context.scope_of_words(sentence.norms, [(first, last) for _, first, last in spans], sentence_cues)
             for (name, first, last), modifiers in zip(spans, scopes):
-                text = sentence.text[tokens[first].start:tokens[last].end]
+                text = sentence.text[sentence.starts[first]:sentence.ends[last]]
                 mentions.append(Mention(name, sentence.field, text, index, first, last, modifiers))
         headings = [(h.rstrip("*").strip(), "mesh") for h in self.record.get("mesh_terms", "").split(";")]
         headings += [(p.strip(), "publication_types") for p in self.record.get("publication_types", "").split(";")]
+        listing = self.eligibility.listed
         for heading, field_name in headings:
-            for concept in concepts.values():
-                listed = concept.mesh if field_name == "mesh" else concept.publication_types
-                if heading and heading.casefold() in listed:
-                    mentions.append(Mention(concept.name, field_name, heading))
+            for name in listing[field_name].get(heading.casefold(), ()) if heading else ():
+                mentions.append(Mention(name, field_name, heading))
         return mentions
 
     # references ------------------------------------------------------------------------------
     def found(self, ref: Reference) -> list[Mention]:
         """The mentions a reference finds (those under a modifier the concept ignores left out)."""
         ignore = self.eligibility.concepts[ref.concept].ignore
-        mentions = [m for m in self.mentions if m.concept == ref.concept and not (m.modifiers & ignore)]
+        mentions = [m for m in self._by_concept.get(ref.concept, ()) if not (m.modifiers & ignore)]
         if ref.near is not None:
             mentions = [m for m in mentions if self._qualifies(m, ref.near)]
         if ref.fields is None:
@@ -323,13 +336,12 @@ class RecordText:
         targets = [m for m in self.mentions if m.sentence == mention.sentence and m.concept == near]
         target = min(targets, key=lambda m: abs(m.first - mention.first))
         first, last = min(mention.first, target.first), max(mention.last, target.last)
-        return sentence.text[sentence.tokens[first].start:sentence.tokens[last].end]
+        return sentence.text[sentence.starts[first]:sentence.ends[last]]
 
     def snippet(self, mention: Mention, width: int = 70) -> str:
         """The sentence around a mention, cut to about `width` characters either side."""
         sentence = self.sentences[mention.sentence]
-        tokens = sentence.tokens
-        start, end = tokens[mention.first].start, tokens[mention.last].end
+        start, end = sentence.starts[mention.first], sentence.ends[mention.last]
         left, right = max(sentence.start, start - width), min(sentence.end, end + width)
         while left > sentence.start and not sentence.text[left - 1].isspace():
             left -= 1
@@ -432,8 +444,8 @@ def explain(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screen
         for mention, _ in result.evidence:
             if mention.sentence >= 0:
                 sentence = text.sentences[mention.sentence]
-                spans.append(Highlight(mention.field, sentence.tokens[mention.first].start,
-                                       sentence.tokens[mention.last].end, result.label, result.status))
+                spans.append(Highlight(mention.field, sentence.starts[mention.first],
+                                       sentence.ends[mention.last], result.label, result.status))
     return screened, results, sorted(set(spans), key=lambda h: (h.field, h.start, -h.end))
 
 

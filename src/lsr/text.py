@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, lru_cache
 from bisect import bisect_left, bisect_right
-from itertools import accumulate, compress
-from operator import itemgetter
+from itertools import accumulate, chain, compress, islice
+from operator import itemgetter, or_
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,6 +88,7 @@ _TOKEN = re.compile(rf"{_LETTERS}|[{_CJK}]|\d+(?:[.,]\d+)*|[%/#;]")
 # The same tokens, found faster: a run of ASCII letters is tried first (it is the token when no
 # other letter follows it); split() with the tokens captured gives them with the text between.
 _TOKEN_SPLIT = re.compile(rf"([a-zA-Z]++(?!{_LETTERS})|{_TOKEN.pattern})")
+_ASCII_TOKEN_SPLIT = re.compile(r"([a-zA-Z]+|[0-9]+(?:[.,][0-9]+)*|[%/#;])")     # the same, for ASCII text
 # British to American spellings (and other harmless foldings), applied to text and lexicons alike.
 _SPELLING = [(re.compile(p), r) for p, r in (
     (r"ae", "e"), (r"oe", "e"), (r"(?<=\w)our$", "or"), (r"(?<=\w\w)is(e|ed|es|ing|ation|ations)$", r"iz\1"),
@@ -140,43 +141,46 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
 
 _TENS_NORMS = frozenset(str(value) for value in _TENS.values())
-_new_token = partial(tuple.__new__, Token)     # a Token from a 4-tuple, without a Python call
-_NORM, _TEXT, _START = itemgetter(0), itemgetter(1), itemgetter(2)
+_NORM, _TEXT, _START, _END = (itemgetter(k) for k in range(4))
 
 
 @lru_cache(maxsize=4096)
 def _tokens(text: str, offset: int) -> tuple[Token, ...]:
     """The tokens of `tokenize`, memoised (bounded: a record's sentences, not the whole run)."""
-    return tuple(_scan(text, offset))
+    return tuple(map(Token, *scan(text, offset)))
 
 
-def _scan(text: str, offset: int = 0) -> list[Token]:
-    """The tokens of `tokenize`, computed (not memoised: a whole field's text is scanned once)."""
-    parts = _TOKEN_SPLIT.split(text)      # text between tokens, token, text between, ...
+def scan(text: str, offset: int = 0) -> tuple[list[str], list[str], list[int], list[int]]:
+    """The tokens of `tokenize(text, offset)` as four lists, cheap to build for a whole text
+    (no object per token): their norms, their words as written, their starts and their ends."""
+    parts = (_ASCII_TOKEN_SPLIT if text.isascii() else _TOKEN_SPLIT).split(text)    # between, token, between...
     words = parts[1::2]
     norms = list(map(normalise_word, words))
+    bounds = list(accumulate(map(len, parts), initial=offset))
+    starts, ends = bounds[1:-1:2], bounds[2::2]
     if _TENS_NORMS.isdisjoint(norms) or all(w[0].isdigit() for w, n in zip(words, norms) if n in _TENS_NORMS):
-        # no tens word ('twenty one' is one token): every word is a token
-        ends = list(accumulate(map(len, parts), initial=offset))
-        return list(map(_new_token, zip(norms, words, ends[1::2], ends[2::2])))
-    return _tokens_joining_numbers(text, offset)
+        return norms, words, starts, ends
+    return _join_numbers(text, offset, norms, words, starts, ends)
 
 
-def _tokens_joining_numbers(text: str, offset: int) -> list[Token]:
-    """The tokens of `tokenize`, one by one: 'twenty one' becomes one token '21'."""
-    tokens: list[Token] = []
-    for match in _TOKEN.finditer(text):
-        word = match.group()
-        norm = normalise_word(word)
-        start, end = match.span()
-        if (norm.isdigit() and 0 < int(norm) < 10 and tokens and tokens[-1].norm.isdigit()
-                and fold(tokens[-1].text) in _TENS and start + offset - tokens[-1].end <= 1):
-            last = tokens.pop()
-            tokens.append(Token(str(int(last.norm) + int(norm)), text[last.start - offset:end],
-                                last.start, end + offset))
-            continue
-        tokens.append(Token(norm, word, start + offset, end + offset))
-    return tokens
+def _join_numbers(text: str, offset: int, norms: list[str], words: list[str], starts: list[int], ends: list[int]
+                  ) -> tuple[list[str], list[str], list[int], list[int]]:
+    """The tokens with each tens word and the unit after it (at most one character between) as
+    one token: 'twenty one', 'twenty-one' -> '21'."""
+    joined: tuple[list, list, list, list] = ([], [], [], [])
+    k, count = 0, len(words)
+    while k < count:
+        if (k + 1 < count and norms[k + 1].isdigit() and 0 < int(norms[k + 1]) < 10 and norms[k].isdigit()
+                and fold(words[k]) in _TENS and starts[k + 1] - ends[k] <= 1):
+            token = (str(int(norms[k]) + int(norms[k + 1])), text[starts[k] - offset:ends[k + 1] - offset],
+                     starts[k], ends[k + 1])
+            k += 2
+        else:
+            token = (norms[k], words[k], starts[k], ends[k])
+            k += 1
+        for column, value in zip(joined, token):
+            column.append(value)
+    return joined
 
 
 def phrase(text: str) -> tuple[str, ...]:
@@ -224,6 +228,7 @@ _RANGE_JOINERS = {"to", "and", "or"}
 # What may stand between the numbers of a range or list ('4-15', '4, 7 and 12'), besides a joining word.
 _LIST_GAP = re.compile(r"\s*[-–—,]?\s*")
 _SUMMARY = {"mean", "median", "average"}
+_CLAUSE_MARK = re.compile(r"[,;.:]").search
 AGE_WORDS = frozenset(_AGE_UNITS) | {"aged", "age"} | _ONSET_WORDS | {after for _, after in _ONSET_AFTER}
 """Words one of which every sentence stating an age holds (besides a number): its unit
 ('years'), an age cue ('aged', 'age of') or, for a bare 'at 16', what it is the age at ('diagnosed')."""
@@ -270,7 +275,7 @@ def _quantity(words: Sequence[str], i: int) -> tuple[float, float | None, int]:
     return value, None, i + 1
 
 
-def _numbers(words: Sequence[str], tokens: Sequence[Token], text: str, first: int):
+def _numbers(words: Sequence[str], starts: Sequence[int], ends: Sequence[int], text: str, first: int):
     """The numbers of an age from token `first`: one, a range or a list ('4, 7 and 12', '20 months to 7
     years', 'de 5 a 10'), or a mean with its standard deviation and range ('35 ± 7.5 (25-48)').
     Returns (values, each value's own unit or None, whether a mean, the range given with it, index after)."""
@@ -278,8 +283,8 @@ def _numbers(words: Sequence[str], tokens: Sequence[Token], text: str, first: in
     value, own_unit, j = _quantity(words, first)
     values, units, summary, spread = [value], [own_unit], False, ()
     while j < count:
-        gap = text[tokens[j - 1].end:tokens[j].start]
-        plus_minus = words[j] == "/" and j + 1 < count and "+/-" in text[tokens[j - 1].end:tokens[j + 1].start]
+        gap = text[ends[j - 1]:starts[j]]
+        plus_minus = words[j] == "/" and j + 1 < count and "+/-" in text[ends[j - 1]:starts[j + 1]]
         if "±" in gap or plus_minus:
             k = j + plus_minus        # a standard deviation: the number before is a mean
             if k < count and is_number(words[k]):
@@ -298,8 +303,8 @@ def _numbers(words: Sequence[str], tokens: Sequence[Token], text: str, first: in
             units.append(own_unit)
             continue
         break
-    if summary and j + 2 < count and "(" in text[tokens[j - 1].end:tokens[j].start] and is_number(words[j]) \
-            and is_number(words[j + 1]) and _LIST_GAP.fullmatch(text[tokens[j].end:tokens[j + 1].start]):
+    if summary and j + 2 < count and "(" in text[ends[j - 1]:starts[j]] and is_number(words[j]) \
+            and is_number(words[j + 1]) and _LIST_GAP.fullmatch(text[ends[j]:starts[j + 1]]):
         spread, j = (float(words[j]), float(words[j + 1])), j + 2
     return values, units, summary, spread, j
 
@@ -344,24 +349,40 @@ def _age_cue(words: Sequence[str], first: int, reach: int) -> int | None:
     return None
 
 
+def may_state_age(norms: Sequence[str]) -> bool:
+    """False for a sentence (its tokens' norms) that states no age: `age_mentions` finds none."""
+    # Every age has a number, and a word that makes it one: a unit, an age cue or an onset word.
+    return not AGE_WORDS.isdisjoint(norms) and any(norm[0].isdigit() for norm in norms)
+
+
 def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None" = None) -> list[AgeMention]:
     """The typed age mentions of one sentence (`tokens` with offsets into `text`); `treatment`, a
     lexicon of the treatment whose start an age may be stated at (none: no age is 'start')."""
     words = list(map(_NORM, tokens))
-    # Every age has a number, and a word that makes it one: a unit, an age cue or an onset word.
-    if AGE_WORDS.isdisjoint(words) or not any(word[0].isdigit() for word in words):
+    if not may_state_age(words):
         return []
+    return ages_in(words, list(map(_START, tokens)), list(map(_END, tokens)), text,
+                   None if treatment is None else lambda: treatment.find(tokens))
+
+
+def ages_in(words: Sequence[str], starts: Sequence[int], ends: Sequence[int], text: str,
+            treatment: "Callable[[], list[tuple[str, int, int]]] | None" = None) -> list[AgeMention]:
+    """`age_mentions` of a sentence given as its tokens' norms, starts and ends (as `scan` gives
+    them); `treatment`, if any, gives the treatment lexicon's mentions in the sentence."""
     count = len(words)
     found: list[AgeMention] = []
     boundaries: list[bool] | None = None
     treated: set[int] | None = None
+    numbers = list(compress(range(count), map(_IS_NUMBER, words)))
     i = 0
     while i < count:
-        if not is_number(words[i]):
-            i += 1
-            continue
+        if not is_number(words[i]):     # on to the next number
+            k = bisect_left(numbers, i)
+            if k == len(numbers):
+                break
+            i = numbers[k]
         first = i
-        values, units, summary, spread, j = _numbers(words, tokens, text, first)
+        values, units, summary, spread, j = _numbers(words, starts, ends, text, first)
         has_unit = j < count and words[j] in _AGE_UNITS
         # 'aged 16', 'at the age of 16', 'diagnosed at 16': an age without a unit
         bare = (not has_unit and units[-1] is None and len(values) == 1 and values[0] < 100 and first > 0
@@ -377,8 +398,8 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
             i = last + 1
             continue
         if boundaries is None:      # a comma, semicolon, colon or full stop before each token
-            boundaries = [k == 0 or words[k - 1] == ";" or any(c in text[tokens[k - 1].end:tokens[k].start]
-                                                               for c in ",;.:") for k in range(count)]
+            boundaries = [True] + [word == ";" or _CLAUSE_MARK(text, end, start) is not None
+                                   for word, end, start in zip(words, ends, starts[1:])]
         # What the age is about is said in its clause since the previous number or age.
         clause = max(k for k in range(first + 1) if boundaries[k])
         since = max([clause] + [m.last + 1 for m in found]
@@ -392,7 +413,7 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
             at_onset = at_onset or tuple(words[last + 1:last + 3]) in _ONSET_AFTER
         onset = at_onset or bool(_ONSET_WORDS & set(words[since:first]))
         if treatment is not None and treated is None:
-            treated = {k for _, a, b in treatment.find(tokens) for k in range(a, b + 1)}
+            treated = {k for _, a, b in treatment() for k in range(a, b + 1)}
         start = bool(treated and any(since <= k < first for k in treated)) or any(
             words[k] in _MOMENT and words[k + 1:k + 2] == ["of"] and words[k + 2:k + 3] in (["treatment"], ["therapy"])
             for k in range(since, first))
@@ -413,7 +434,7 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
         else:
             about = "start" if start or start_after else "onset" if onset else "reported"
         before = set(words[max(0, first - 2):first] + (words[max(0, cue - 2):cue] if cue is not None else []))
-        limit = _limit(words, before, text[tokens[first - 1].end if first else 0:tokens[first].start], last)
+        limit = _limit(words, before, text[ends[first - 1] if first else 0:starts[first]], last)
         summary = summary or bool(_SUMMARY & set(words[max(since, (cue if cue is not None else first) - 3):first]))
         spread = tuple(e * unit for e in spread) or (_spread_after(words, last, unit) if summary else ())
         years = tuple(v * (u if u is not None else unit) for v, u in zip(values, units))
@@ -426,8 +447,13 @@ def stated_ages(tokens: Sequence[Token], text: str, juvenile_below: float = 18) 
     """The age groups a sentence's ages state: (first token, last token, group), group 'juvenile'
     (below `juvenile_below` years, 'under 16'), 'adult', 'juvenile_onset' / 'adult_onset' for an age
     at onset or diagnosis, and 'mixed' for a range reaching both sides ('aged 8-60 years')."""
+    return age_groups(age_mentions(tokens, text), juvenile_below)
+
+
+def age_groups(mentions: Iterable[AgeMention], juvenile_below: float = 18) -> list[tuple[int, int, str]]:
+    """`stated_ages` of a sentence's age mentions."""
     found = []
-    for mention in age_mentions(tokens, text):
+    for mention in mentions:
         if mention.about == "maybe":
             continue
         ages = mention.years + mention.spread
@@ -566,6 +592,12 @@ class Lexicon:
     def __init__(self, terms: Mapping[str, Iterable[str]] = (), abbreviations: Mapping[str, Iterable[str]] = ()):
         self._terms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._exact: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        # The terms to try at a token, by its word and the next one (phrases of two words or more),
+        # and by its word alone (one-word phrases, and phrases whose second word is '#'), in the
+        # order of the first word's bucket (longest first).
+        self._pairs: dict[tuple[str, str], list] = {}
+        self._firsts: dict[str, list] = {}
+        self._exact_starts: set[str] = set()     # the words an abbreviation may start at (a plural 's' allowed)
         for key, entries in dict(terms).items():
             for entry in entries:
                 self.add(key, phrase(entry))
@@ -583,6 +615,15 @@ class Lexicon:
         if item not in bucket:
             bucket.append(item)
             bucket.sort(key=lambda entry: -entry[1])
+        if exact:
+            self._exact_starts |= {words[0], words[0] + "s"}
+            return
+        # The phrases worth trying at a token: by its word and the next (those that can match).
+        first, anywhere = words[0], [item for item in bucket if item[1] == 1 or item[0][0] == "#"]
+        if anywhere:
+            self._firsts[first] = anywhere
+        for second in {rest[0] for rest, size, _, _ in bucket if size > 1}:
+            self._pairs[first, second] = [item for item in bucket if item in anywhere or item[0][0] == second]
 
     def __bool__(self) -> bool:
         """Whether the lexicon holds a phrase."""
@@ -590,29 +631,34 @@ class Lexicon:
 
     def find(self, tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         """(key, first token, last token) of every mention, in text order."""
-        return self.find_each([tokens])[0]
+        return self.find_each([list(map(_NORM, tokens))], [list(map(_TEXT, tokens))])[0]
 
-    def find_each(self, pieces: Sequence[Sequence[Token]]) -> list[list[tuple[str, int, int]]]:
-        """`find` of each token list (a record's sentences), computed in one pass over them all:
-        no mention spans two pieces, and token indices are within each piece."""
-        tokens = [token for piece in pieces for token in piece] if len(pieces) > 1 else pieces[0]
-        bounds = list(accumulate(map(len, pieces), initial=0))     # piece k is tokens[bounds[k]:bounds[k + 1]]
+    def find_each(self, norms: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]
+                  ) -> list[list[tuple[str, int, int]]]:
+        """`find` of each piece of text (a record's sentences), given as its tokens' norms and
+        words as written, in one pass over them all: no mention spans two pieces, and token
+        indices are within each piece."""
+        bounds = list(accumulate(map(len, norms), initial=0))     # piece k is tokens bounds[k]:bounds[k + 1]
         longest: dict[tuple[str, int], int] = {}
         terms, exact = self._terms, self._exact
         number = terms.get("#")
-        norms = list(map(_NORM, tokens))
-        distinct = set(norms)
-        starting = terms.keys() & distinct
+        norms = [norm for piece in norms for norm in piece] if len(norms) > 1 else norms[0]
+        distinct = set(norms) if terms else set()
+        firsts, pairs = self._firsts, self._pairs
+        starting = firsts.keys() & distinct
         if number:
-            starting |= {n for n in distinct if n[0].isdigit() and is_number(n)}
-        # Only tokens that can start a phrase (a dictionary hit, or a number for '#') are tried;
-        # within a token, terms come before abbreviations, as the text-order sort below keeps them.
-        for i in compress(range(len(norms)), map(starting.__contains__, norms)):
+            starting |= set(filter(_IS_NUMBER, distinct))
+        following = list(zip(norms, chain(islice(norms, 1, None), ("",))))
+        tried = map(or_, map(starting.__contains__, norms), map(pairs.__contains__, following))
+        # Only tokens that can start a phrase are tried, with only the phrases that can match there
+        # (the others' first two words differ; a number may start a '#' phrase); within a token,
+        # terms come before abbreviations, as the text-order sort below keeps them.
+        for i in compress(range(len(norms)), tried) if distinct else ():
             count = bounds[bisect_right(bounds, i)]     # the end of i's piece
             norm = norms[i]
-            candidates = terms.get(norm)
+            candidates = pairs.get(following[i]) or firsts.get(norm, ())
             if number and norm[0].isdigit() and is_number(norm):
-                candidates = [*(candidates or ()), *number]
+                candidates = [*candidates, *number]
             for rest, size, key, wild in candidates:
                 if (key, i) in longest or i + size > count:
                     continue
@@ -620,9 +666,9 @@ class Lexicon:
                         if wild else norms[i + 1:i + size] == rest):
                     longest[key, i] = i + size - 1
         if exact:
-            texts = list(map(_TEXT, tokens))
-            starting = {t for t in set(texts) if t in exact or t[-1] == "s" and t[:-1] in exact}
-            for i in compress(range(len(texts)), map(starting.__contains__, texts)):
+            texts = [text for piece in texts for text in piece] if len(texts) > 1 else texts[0]
+            starting = self._exact_starts.intersection(texts)
+            for i in compress(range(len(texts)), map(starting.__contains__, texts)) if starting else ():
                 count = bounds[bisect_right(bounds, i)]
                 text = texts[i]
                 for word in (text, text[:-1]) if text[-1] == "s" else (text,):
@@ -631,7 +677,7 @@ class Lexicon:
                             continue
                         if all(t == w or t == w + "s" for w, t in zip(rest, texts[i + 1:i + size])):
                             longest[key, i] = i + size - 1
-        found: list[list[tuple[str, int, int]]] = [[] for _ in pieces]
+        found: list[list[tuple[str, int, int]]] = [[] for _ in bounds[1:]]
         covered: dict[str, int] = {}
         for (key, first), last in sorted(longest.items(), key=lambda item: item[0][1]):
             if first > covered.get(key, -1):    # 'cyclosporin A' once, not also 'cyclosporin'
@@ -754,17 +800,18 @@ class ModifierLexicon:
         self._categories = lru_cache(maxsize=4096)(self._find_categories)
 
     def scope(self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]],
-              windows: Mapping[str, int] | None = None,
-              found: Sequence[tuple[str, int, int]] | None = None) -> list[frozenset[str]]:
+              windows: Mapping[str, int] | None = None) -> list[frozenset[str]]:
         """The modifier categories that apply to each (first, last) token span of a sentence
-        (`windows`: forward windows by category, instead of the lexicon's; `found`: the cue
-        lexicon's `find` of `tokens`, when already known)."""
-        if found is None:
-            found = self.lexicon.find(tokens)
+        (`windows`: forward windows by category, instead of the lexicon's)."""
+        return self.scope_of_words(list(map(_NORM, tokens)), spans, self.lexicon.find(tokens), windows)
+
+    def scope_of_words(self, norms: Sequence[str], spans: Sequence[tuple[int, int]],
+                       found: Sequence[tuple[str, int, int]], windows: Mapping[str, int] | None = None
+                       ) -> list[frozenset[str]]:
+        """`scope` of a sentence given as its tokens' norms, with the cue lexicon's `find` of it."""
         cues = [(self.cues[key], first, last) for key, first, last in found]
         if not cues:
             return [frozenset()] * len(spans)
-        norms = [t.norm for t in tokens]
         stops = [i for i, word in enumerate(norms) if word in self.terminators]
         result = []
         for first, last in spans:
@@ -815,13 +862,20 @@ class ModifierLexicon:
 
 
 class TextSpan(NamedTuple):
-    """A sentence of a field (or a keyword, or the whole field), tokenised, with offsets into the
-    field's text: `tokens` are `tokenize(text[start:end], start)`."""
+    """A sentence of a field (or a keyword, or the whole field) with offsets into the field's
+    text, tokenised: its tokens (`tokenize(text[start:end], start)`) as the four lists of `scan`."""
     field: str
     text: str           # the whole field's text (offsets refer to it)
     start: int
     end: int
-    tokens: list[Token]
+    norms: list[str]
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+    @property
+    def tokens(self) -> list[Token]:
+        return list(map(Token, self.norms, self.words, self.starts, self.ends))
 
 
 def field_spans(record: Mapping[str, str], fields: Sequence[str]) -> list[TextSpan]:
@@ -842,10 +896,10 @@ def field_spans(record: Mapping[str, str], fields: Sequence[str]) -> list[TextSp
                 start += len(part) + 1
         else:
             parts = [(0, len(text))]
-        tokens = _scan(text)
-        starts = list(map(_START, tokens))
+        norms, words, starts, ends = scan(text)
         for start, end in parts:
             first, stop = bisect_left(starts, start), bisect_left(starts, end)
             if first < stop:
-                spans.append(TextSpan(name, text, start, end, tokens[first:stop]))
+                spans.append(TextSpan(name, text, start, end, norms[first:stop], words[first:stop],
+                                      starts[first:stop], ends[first:stop]))
     return spans

@@ -11,20 +11,22 @@ the abstract cannot settle (or a record without an abstract) goes to a reviewer.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import tee
 from pathlib import Path
 from typing import NamedTuple
 
 
 from .checks import check_unique, iso_date, require_value
-from .parallel import map_ordered
+from .parallel import imap_ordered
 from .state import recorded_record_ids
 from . import reviewers
 from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
@@ -510,44 +512,54 @@ def _said(votes: Sequence[Mapping[str, str]]) -> str:
                      for d in sorted(votes, key=lambda d: d["reviewer"]))
 
 
+def by_stage(decisions: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], list[Mapping[str, str]]]:
+    """Reviewer decisions by (record id, stage)."""
+    grouped: dict[tuple[str, str], list[Mapping[str, str]]] = {}
+    for decision in decisions:
+        grouped.setdefault((decision["record_id"], decision["stage"]), []).append(decision)
+    return grouped
+
+
 def combine(records: Sequence[Mapping[str, str]], screened: Sequence[Screened],
             decisions: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
-    """screening.tsv rows: the rules' title/abstract decision, overridden by the reviewers' when they
-    agree (or by a final decision); reviewers who disagree make the record needs_review with
-    conflict=yes. A record included at title/abstract gets its full-text state (FULL_TEXT_STATES)
-    from the full-text decisions: the human gate before Table 1."""
-    by_stage: dict[tuple[str, str], list[Mapping[str, str]]] = {}
-    for decision in decisions:
-        by_stage.setdefault((decision["record_id"], decision["stage"]), []).append(decision)
-    rows = []
-    for record, rules in zip(records, screened):
-        row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
-               "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
-               "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
-               "priority": rules.priority, "leaning": rules.leaning, "full_text": "", "full_text_reason": "",
-               "full_text_by": ""}
-        human = by_stage.get((record["record_id"], reviewers.TITLE_ABSTRACT), [])
-        if human:
-            row["reasons"] = f"reviewers: {_said(human)}; rules: {rules.decision}; {rules.reasons}"
-            settled = settle(human)
-            if settled:
-                row["decision"], row["exclusion_reason"], row["decided_by"] = settled
-                row["priority"] = max(rules.priority, 1) if row["decision"] == "needs_review" else 0
-            else:
-                row.update(decision="needs_review", conflict="yes", exclusion_reason="",
-                           decided_by="; ".join(sorted(d["reviewer"] for d in human)),
-                           priority=CONFLICT_PRIORITY + max(rules.priority, 1))
-        if row["decision"] == "include":
-            votes = by_stage.get((record["record_id"], reviewers.FULL_TEXT), [])
-            settled = settle(votes) if votes else None
-            if not votes:
-                row["full_text"] = "awaiting"
-            elif settled is None:
-                row.update(full_text="conflict", full_text_by=_said(votes))
-            else:
-                row["full_text"], row["full_text_reason"], row["full_text_by"] = settled
-        rows.append(row)
-    return rows
+    """screening.tsv rows of `records` (see combine_row)."""
+    grouped = by_stage(decisions)
+    return [combine_row(record, rules, grouped) for record, rules in zip(records, screened)]
+
+
+def combine_row(record: Mapping[str, str], rules: Screened,
+                decisions: Mapping[tuple[str, str], Sequence[Mapping[str, str]]]) -> dict[str, str]:
+    """A record's screening.tsv row: the rules' title/abstract decision, overridden by the
+    reviewers' when they agree (or by a final decision); reviewers who disagree make the record
+    needs_review with conflict=yes. A record included at title/abstract gets its full-text state
+    (FULL_TEXT_STATES) from the full-text decisions: the human gate before Table 1. `decisions`:
+    the reviewers' by (record id, stage) (by_stage)."""
+    row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
+           "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
+           "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
+           "priority": rules.priority, "leaning": rules.leaning, "full_text": "", "full_text_reason": "",
+           "full_text_by": ""}
+    human = decisions.get((record["record_id"], reviewers.TITLE_ABSTRACT), [])
+    if human:
+        row["reasons"] = f"reviewers: {_said(human)}; rules: {rules.decision}; {rules.reasons}"
+        settled = settle(human)
+        if settled:
+            row["decision"], row["exclusion_reason"], row["decided_by"] = settled
+            row["priority"] = max(rules.priority, 1) if row["decision"] == "needs_review" else 0
+        else:
+            row.update(decision="needs_review", conflict="yes", exclusion_reason="",
+                       decided_by="; ".join(sorted(d["reviewer"] for d in human)),
+                       priority=CONFLICT_PRIORITY + max(rules.priority, 1))
+    if row["decision"] == "include":
+        votes = decisions.get((record["record_id"], reviewers.FULL_TEXT), [])
+        settled = settle(votes) if votes else None
+        if not votes:
+            row["full_text"] = "awaiting"
+        elif settled is None:
+            row.update(full_text="conflict", full_text_by=_said(votes))
+        else:
+            row["full_text"], row["full_text_reason"], row["full_text_by"] = settled
+    return row
 
 
 def unapplied_full_text(rows: Sequence[Mapping[str, str]], decisions: Iterable[Mapping[str, str]]) -> list[str]:
@@ -563,13 +575,22 @@ def decision_key(record: Mapping[str, str]) -> str:
     return record.get("pmid") or record["record_id"]
 
 
-def review_queue(records: Sequence[Mapping[str, str]], rows: Sequence[Mapping]) -> list[dict]:
+def review_queue(records: Iterable[Mapping[str, str]], rows: Iterable[Mapping]) -> list[dict]:
     """Records that need a human, highest priority first (then in input order)."""
-    queue = [(row, record) for row, record in zip(rows, records) if row["decision"] == "needs_review"]
-    queue.sort(key=lambda pair: -int(pair[0]["priority"]))
-    return [{"priority": row["priority"], "record_id": row["record_id"], "title": record.get("title", ""),
-             "abstract": record.get("abstract", ""), "conflict": row["conflict"], "reasons": row["reasons"],
-             "evidence": row["evidence"], "pmid": decision_key(record)} for row, record in queue]
+    return sorted_queue(queue_entry(record, row) for record, row in zip(records, rows)
+                        if row["decision"] == "needs_review")
+
+
+def queue_entry(record: Mapping[str, str], row: Mapping) -> dict:
+    """A to_review.tsv row: what a reviewer needs to decide on a record."""
+    return {"priority": row["priority"], "record_id": row["record_id"], "title": record.get("title", ""),
+            "abstract": record.get("abstract", ""), "conflict": row["conflict"], "reasons": row["reasons"],
+            "evidence": row["evidence"], "pmid": decision_key(record)}
+
+
+def sorted_queue(entries: Iterable[dict]) -> list[dict]:
+    """Queue entries (in input order), highest priority first."""
+    return sorted(entries, key=lambda entry: -int(entry["priority"]))
 
 
 # --- outputs -----------------------------------------------------------------------------------
@@ -638,31 +659,65 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "n/a"
 
 
-def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], eligibility: Eligibility) -> str:
-    """results/screening_summary.md: counts per decision, reason and decider; reviewer agreement."""
-    total = len(rows)
-    auto = sum(r["decided_by"] == "rules" and r["decision"] != "needs_review" for r in rows)
+OUTCOME_COLUMNS = ("decision", "decided_by", "conflict", "exclusion_reason", "full_text")
+"""What the screening summary counts of each screening row."""
+
+
+class Outcome(NamedTuple):
+    """A screening row's OUTCOME_COLUMNS."""
+    decision: str
+    decided_by: str
+    conflict: str
+    exclusion_reason: str
+    full_text: str
+
+
+def outcome(row: Mapping) -> Outcome:
+    return Outcome(*(row[column] for column in OUTCOME_COLUMNS))
+
+
+def outcomes(rows: Iterable[Mapping]) -> Counter[Outcome]:
+    """How many screening rows have each Outcome (all summary_markdown needs: rows can stream past)."""
+    return Counter(map(outcome, rows))
+
+
+def summary_markdown(counted: Counter[Outcome], decisions: Sequence[Mapping], eligibility: Eligibility) -> str:
+    """results/screening_summary.md from the screening rows' `outcomes`: counts per decision,
+    reason and decider; reviewer agreement."""
+    rows = list(counted.items())
+    total = sum(count for _, count in rows)
+    auto = sum(count for r, count in rows if r.decided_by == "rules" and r.decision != "needs_review")
     lines = ["# Screening summary", "", f"Question: {eligibility.question}", "",
              f"- Records screened: {total}",
              f"- Decided by the rules without a reviewer: {auto} of {total} ({_percent(auto, total)})",
-             f"- Awaiting a reviewer (needs_review): {sum(r['decision'] == 'needs_review' for r in rows)}",
-             f"- Reviewer conflicts: {sum(r['conflict'] == 'yes' for r in rows)}", "",
+             f"- Awaiting a reviewer (needs_review): {sum(n for r, n in rows if r.decision == 'needs_review')}",
+             f"- Reviewer conflicts: {sum(n for r, n in rows if r.conflict == 'yes')}", "",
              "## Decisions", "", "| decision | records |", "|---|---:|"]
-    counts = Counter(r["decision"] for r in rows)
+    counts = Counter()
+    for r, n in rows:
+        counts[r.decision] += n
     lines += [f"| {d} | {counts[d]} |" for d in ("include", "exclude", "needs_review")]
     lines += ["", "## Exclusion reasons", "", "| exclusion reason | records |", "|---|---:|"]
-    reasons = Counter(r["exclusion_reason"] for r in rows if r["decision"] == "exclude")
+    reasons = Counter()
+    for r, n in rows:
+        if r.decision == "exclude":
+            reasons[r.exclusion_reason] += n
     lines += [f"| {reason} | {reasons[reason]} |" for reason in eligibility.exclusion_reasons]
     lines += ["", "## Full text (records included at title/abstract)", "", "| full-text state | records |",
               "|---|---:|"]
-    states = Counter(r["full_text"] for r in rows if r["full_text"])
+    states = Counter()
+    for r, n in rows:
+        if r.full_text:
+            states[r.full_text] += n
     lines += [f"| {state} | {states[state]} |" for state in FULL_TEXT_STATES]
     lines += ["", "Only `include` at full text enters Table 1; `awaiting` records are proposed, not published."]
     # One row per decider, split by decision: the rules' include + exclude is the count of records
     # "decided by the rules without a reviewer" above; their needs_review awaits a reviewer.
     lines += ["", "## Decided by", "", "| decided by | include | exclude | needs_review | records |",
               "|---|---:|---:|---:|---:|"]
-    deciders = Counter((r["decided_by"], r["decision"]) for r in rows)
+    deciders = Counter()
+    for r, n in rows:
+        deciders[r.decided_by, r.decision] += n
     for who in sorted({who for who, _ in deciders}, key=lambda w: (w != "rules", w)):
         counts = [deciders[who, decision] for decision in ("include", "exclude", "needs_review")]
         lines.append(f"| {who} | {' | '.join(map(str, counts))} | {sum(counts)} |")
@@ -685,25 +740,42 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
 def read_records(path: str | Path) -> list[dict[str, str]]:
     """The records to screen (unique_records.tsv), in file order (read line by line)."""
     rows = list(iter_tsv(path, required=RECORD_COLUMNS, only=True))  # the columns screening reads
-    check_unique(path, rows, ["record_id"])
-    for row in rows:
-        require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")
+    _check_ids(path, rows)
     return rows
 
 
-def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA, as_of=None, seen=(), jobs=1):
-    """Screen every record: (records, screening rows, reviewer decisions, eligibility).
+def read_record_ids(path: str | Path) -> list[dict[str, str]]:
+    """The records' record_id and pmid (and '_line'), checked as read_records checks them: what
+    reviewers' decisions may name, without holding the records' text."""
+    rows = [{"record_id": row["record_id"], "pmid": row["pmid"], "_line": row["_line"]}
+            for row in iter_tsv(path, required=RECORD_COLUMNS)]
+    _check_ids(path, rows)
+    return rows
 
-    With `as_of` (YYYY-MM-DD), only the reviewer decisions the review had on that day count;
-    decisions about records `seen` earlier in the review but not in this run are skipped. The
-    records are screened by `jobs` processes in chunks, merged in order: the same rows whatever `jobs`.
-    """
-    eligibility = load_eligibility(eligibility_path, schema_path)
-    records = read_records(records_path)
-    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of, seen,
-                                         eligibility.full_text_exclusion_reasons)
-    screened = map_ordered(partial(screen_record, eligibility=eligibility), records, jobs)
-    return records, combine(records, screened, decisions), decisions, eligibility
+
+def _check_ids(path: str | Path, rows: Sequence[Mapping]) -> None:
+    check_unique(path, rows, ["record_id"])
+    for row in rows:
+        require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")
+
+
+def _rules_decision(record: Mapping[str, str], eligibility: Eligibility) -> Screened:
+    """screen_record without each criterion's mentions: what a screening row needs, cheap to
+    send from a worker process."""
+    return dataclasses.replace(screen_record(record, eligibility), results=[])
+
+
+def screen(records_path, decisions: Iterable[Mapping[str, str]], eligibility: Eligibility, jobs: int = 1
+           ) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """(record, screening row) of every record of a records file (checked: read_record_ids), in
+    file order, as a stream: records are read a few chunks ahead of the rows given, and screened
+    by `jobs` processes (the same rows whatever `jobs`). `decisions`: the reviewers'
+    (reviewers.read_decisions)."""
+    grouped = by_stage(decisions)
+    records, to_screen = tee(iter_tsv(records_path, required=RECORD_COLUMNS, only=True))
+    for record, rules in zip(records, imap_ordered(partial(_rules_decision, eligibility=eligibility),
+                                                   to_screen, jobs)):
+        yield record, combine_row(record, rules, grouped)
 
 
 def configure_cli(parser) -> None:
@@ -722,14 +794,33 @@ def configure_cli(parser) -> None:
 
 
 def run_cli(args) -> int:
-    records, rows, decisions, eligibility = screen(args.records, args.eligibility, args.decisions, args.schema, args.as_of,
-                                                     recorded_record_ids(args.history), args.jobs)
-    queue = review_queue(records, rows)
-    write_tsv(args.out, rows, SCREENING_COLUMNS)
-    write_tsv(args.to_review, queue, TO_REVIEW_COLUMNS)
-    atomic_write_text(args.summary, summary_markdown(rows, decisions, eligibility))
-    counts = Counter(row["decision"] for row in rows)
-    print(f"screened {len(rows)} records: " + ", ".join(f"{counts[d]} {d}" for d in ("include", "exclude", "needs_review")))
-    for note in unapplied_full_text(rows, decisions):
+    """Screen the records into screening.tsv row by row (memory does not grow with the records:
+    only the queue of records awaiting a reviewer, and counts, are kept); then the queue and the
+    summary. With --as-of, only the reviewer decisions the review had on that day count;
+    decisions about records seen earlier in the review (--history) but not in this run are skipped."""
+    eligibility = load_eligibility(args.eligibility, args.schema)
+    decisions = reviewers.read_decisions(args.decisions, read_record_ids(args.records), eligibility.exclusion_reasons,
+                                         args.as_of, recorded_record_ids(args.history),
+                                         eligibility.full_text_exclusion_reasons)
+    full_text_ids = {d["record_id"] for d in decisions if d["stage"] == reviewers.FULL_TEXT}
+    queue, counted, stage_one = [], Counter(), []
+
+    def rows() -> Iterator[dict[str, str]]:
+        for record, row in screen(args.records, decisions, eligibility, args.jobs):
+            if row["decision"] == "needs_review":
+                queue.append(queue_entry(record, row))
+            counted[outcome(row)] += 1
+            if row["record_id"] in full_text_ids:
+                stage_one.append({"record_id": row["record_id"], "decision": row["decision"]})
+            yield row
+
+    write_tsv(args.out, rows(), SCREENING_COLUMNS)
+    write_tsv(args.to_review, sorted_queue(queue), TO_REVIEW_COLUMNS)
+    atomic_write_text(args.summary, summary_markdown(counted, decisions, eligibility))
+    counts = Counter()
+    for decided, count in counted.items():
+        counts[decided.decision] += count
+    print(f"screened {counts.total()} records: " + ", ".join(f"{counts[d]} {d}" for d in ("include", "exclude", "needs_review")))
+    for note in unapplied_full_text(stage_one, decisions):
         print(f"not applied: {note}")
     return 0

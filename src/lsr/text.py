@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from bisect import bisect_left, bisect_right
-from itertools import accumulate, chain, compress, islice
-from operator import itemgetter, or_
+from itertools import accumulate, compress
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -229,6 +229,7 @@ _RANGE_JOINERS = {"to", "and", "or"}
 _LIST_GAP = re.compile(r"\s*[-–—,]?\s*")
 _SUMMARY = {"mean", "median", "average"}
 _CLAUSE_MARK = re.compile(r"[,;.:]").search
+_BEFORE_BARE_AGE = {"aged", "at", "of"}
 AGE_WORDS = frozenset(_AGE_UNITS) | {"aged", "age"} | _ONSET_WORDS | {after for _, after in _ONSET_AFTER}
 """Words one of which every sentence stating an age holds (besides a number): its unit
 ('years'), an age cue ('aged', 'age of') or, for a bare 'at 16', what it is the age at ('diagnosed')."""
@@ -351,8 +352,14 @@ def _age_cue(words: Sequence[str], first: int, reach: int) -> int | None:
 
 def may_state_age(norms: Sequence[str]) -> bool:
     """False for a sentence (its tokens' norms) that states no age: `age_mentions` finds none."""
-    # Every age has a number, and a word that makes it one: a unit, an age cue or an onset word.
-    return not AGE_WORDS.isdisjoint(norms) and any(norm[0].isdigit() for norm in norms)
+    # Every age is a number with its unit right after it ('6 years', '4-15 years', '10 years 3
+    # months', '35 ± 7.5 (25-48) years'), or a bare number right after 'aged', 'at' or 'age of';
+    # and its sentence holds a unit, an age cue or what a bare age is at (AGE_WORDS).
+    if AGE_WORDS.isdisjoint(norms):
+        return False
+    last = len(norms) - 1
+    return any(i < last and norms[i + 1] in _AGE_UNITS or i and norms[i - 1] in _BEFORE_BARE_AGE
+               for i in compress(range(len(norms)), map(_IS_NUMBER, norms)))
 
 
 def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None" = None) -> list[AgeMention]:
@@ -645,20 +652,21 @@ class Lexicon:
         norms = [norm for piece in norms for norm in piece] if len(norms) > 1 else norms[0]
         distinct = set(norms) if terms else set()
         firsts, pairs = self._firsts, self._pairs
-        starting = firsts.keys() & distinct
+        starting = terms.keys() & distinct
         if number:
             starting |= set(filter(_IS_NUMBER, distinct))
-        following = list(zip(norms, chain(islice(norms, 1, None), ("",))))
-        tried = map(or_, map(starting.__contains__, norms), map(pairs.__contains__, following))
+        last = len(norms) - 1
         # Only tokens that can start a phrase are tried, with only the phrases that can match there
         # (the others' first two words differ; a number may start a '#' phrase); within a token,
         # terms come before abbreviations, as the text-order sort below keeps them.
-        for i in compress(range(len(norms)), tried) if distinct else ():
-            count = bounds[bisect_right(bounds, i)]     # the end of i's piece
+        for i in compress(range(len(norms)), map(starting.__contains__, norms)) if starting else ():
             norm = norms[i]
-            candidates = pairs.get(following[i]) or firsts.get(norm, ())
+            candidates = (i < last and pairs.get((norm, norms[i + 1]))) or firsts.get(norm, ())
             if number and norm[0].isdigit() and is_number(norm):
                 candidates = [*candidates, *number]
+            if not candidates:
+                continue
+            count = bounds[bisect_right(bounds, i)]     # the end of i's piece
             for rest, size, key, wild in candidates:
                 if (key, i) in longest or i + size > count:
                     continue

@@ -158,8 +158,9 @@ def scan(text: str, offset: int = 0) -> tuple[list[str], list[str], list[int], l
     norms = list(map(normalise_word, words))
     bounds = list(accumulate(map(len, parts), initial=offset))
     starts, ends = bounds[1:-1:2], bounds[2::2]
-    if _TENS_NORMS.isdisjoint(norms) or all(w[0].isdigit() for w, n in zip(words, norms) if n in _TENS_NORMS):
-        return norms, words, starts, ends
+    tens = [] if _TENS_NORMS.isdisjoint(norms) else list(compress(words, map(_TENS_NORMS.__contains__, norms)))
+    if all(word[0].isdigit() for word in tens):
+        return norms, words, starts, ends       # no tens word ('twenty') to join with a unit
     return _join_numbers(text, offset, norms, words, starts, ends)
 
 
@@ -502,10 +503,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        piece = text[start:match.start()]
-        if piece.endswith(_ABBREVIATIONS) or _INITIAL(piece):
+        end = match.start()
+        if text.endswith(_ABBREVIATIONS, start, end) or _INITIAL(text, max(start, end - 2), end):
             continue
-        spans.append((start, match.start()))
+        spans.append((start, end))
         start = match.end()
     if start < len(text):
         spans.append((start, len(text)))
@@ -661,9 +662,10 @@ class Lexicon:
         # terms come before abbreviations, as the text-order sort below keeps them.
         for i in compress(range(len(norms)), map(starting.__contains__, norms)) if starting else ():
             norm = norms[i]
-            candidates = (i < last and pairs.get((norm, norms[i + 1]))) or firsts.get(norm, ())
+            following = norms[i + 1] if i < last else ""
+            candidates = pairs.get((norm, following)) or firsts.get(norm, ())
             if number and norm[0].isdigit() and is_number(norm):
-                candidates = [*candidates, *number]
+                candidates = [*candidates, *(pairs.get(("#", following)) or firsts.get("#", ()))]
             if not candidates:
                 continue
             count = bounds[bisect_right(bounds, i)]     # the end of i's piece
@@ -840,8 +842,8 @@ class ModifierLexicon:
                         continue
                 found.add(cue.category)
             result.append(found)
-        # 'without tacrolimus or ciclosporin': a carrier word passes the preceding span's modifiers on.
-        order = sorted(range(len(spans)), key=lambda k: spans[k])
+        # 'without tacrolimus or ciclosporin': a carrier word passes the preceding span's negation on.
+        order = sorted(range(len(spans)), key=lambda k: spans[k]) if any("negated" in f for f in result) else []
         for position, k in enumerate(order[1:], start=1):
             first = spans[k][0]
             for carrier in self.carriers:

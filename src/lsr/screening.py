@@ -256,7 +256,8 @@ class RecordText:
                 ages = age_groups(ages_in(sentence.norms, sentence.starts, sentence.ends, sentence.text),
                                   self.eligibility.juvenile_age_below)
                 for concept in concepts.values() if ages else ():
-                    found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
+                    found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages
+                                                   if group == concept.ages]
         with_mentions = [index for index, spans in enumerate(found) if spans]
         context = self.eligibility.modifiers
         cues = context.lexicon.find_each([norms[i] for i in with_mentions], [words[i] for i in with_mentions]

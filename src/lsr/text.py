@@ -5,9 +5,14 @@ British/American spelling, plurals and number words folded; Chinese and Japanese
 each), numbers written as words, typed age mentions bound to what they are about (at onset or
 diagnosis, at the treatment's start, as reported; bounds, means with their range; durations and
 follow-up are not ages) and the age groups screening reads from them, phrase lexicons
-matched over tokens (a first-token index, so a sentence costs one dictionary look-up per token),
-and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical, other
-population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
+matched over tokens (phrases indexed by their first two words; a record's sentences matched in
+one pass), and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical,
+other population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
+
+Speed (a review may screen 100,000 records): a whole field is tokenised at once into four lists
+(`scan`: norms, words as written, starts, ends) rather than an object per token, and cheap
+necessary conditions skip work that cannot find anything (`may_state_age`); each fast path has a
+test that it gives the slow path's result on the corpus (tests/test_text.py).
 
 The vocabularies (drugs, routes, populations, modifier cues) are data files in config/vocabularies/,
 validated against workflow/schemas/vocabulary.schema.yaml; the eligibility criteria and the
@@ -17,10 +22,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from bisect import bisect_left, bisect_right
 from itertools import accumulate, compress
 from operator import itemgetter
 from pathlib import Path

@@ -33,9 +33,9 @@ def text_layer(records, eligibility) -> int:
         spans = text.field_spans(record, screening.TEXT_FIELDS)
         if not spans:
             continue
-        norms, words = [span.norms for span in spans], [span.words for span in spans]
-        cues = eligibility.modifiers.lexicon.find_each(norms, words)
-        for span, found, sentence_cues in zip(spans, eligibility.lexicon.find_each(norms, words), cues):
+        pieces = text.Pieces.of([span.norms for span in spans], [span.words for span in spans])
+        cues = eligibility.modifiers.lexicon.find_each(pieces)
+        for span, found, sentence_cues in zip(spans, eligibility.lexicon.find_each(pieces), cues):
             eligibility.modifiers.scope_of_words(span.norms, [(first, last) for _, first, last in found], sentence_cues)
             mentions += len(found)
     return mentions

@@ -186,10 +186,9 @@ def test_find_each_finds_in_each_sentence_what_find_finds_in_it(repo, vocabulari
     for record in corpus_records(repo):
         spans = text.field_spans(record, screening.TEXT_FIELDS)
         for lexicon in lexicons:
-            assert lexicon.find_each([s.norms for s in spans], [s.words for s in spans]) == [
-                lexicon.find_each([s.norms], [s.words])[0] for s in spans]
-            assert [lexicon.find(s.tokens) for s in spans] == [
-                lexicon.find_each([s.norms], [s.words])[0] for s in spans]
+            each = [lexicon.find_each(text.Pieces.of([s.norms], [s.words]))[0] for s in spans]
+            assert lexicon.find_each(text.Pieces.of([s.norms for s in spans], [s.words for s in spans])) == each
+            assert [lexicon.find(s.tokens) for s in spans] == each
 
 
 def test_may_state_age_is_false_only_where_no_age_is_stated(repo):

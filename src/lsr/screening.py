@@ -29,7 +29,7 @@ from .checks import check_unique, iso_date, require_value
 from .parallel import imap_ordered
 from .state import recorded_record_ids
 from . import reviewers
-from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
+from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, Pieces, TextSpan, abstract_is_complete, field_spans,
                    age_groups, ages_in, load_vocabularies, may_state_age, tokenize)
 from .tsv import InputError, atomic_write_text, iter_tsv, read_yaml, write_tsv
 
@@ -246,11 +246,13 @@ class RecordText:
         publication types. A record's sentences are matched together, one pass per lexicon."""
         concepts = self.eligibility.concepts
         sentences = self.sentences
-        norms, words = [s.norms for s in sentences], [s.words for s in sentences]
-        found = self.eligibility.lexicon.find_each(norms, words) if sentences else []
+        if not sentences:
+            return self._headings()
+        pieces = Pieces.of([s.norms for s in sentences], [s.words for s in sentences])
+        found = self.eligibility.lexicon.find_each(pieces)
         defined = self._defined_abbreviations(found)
-        if defined and sentences:
-            found = [spans + more for spans, more in zip(found, defined.find_each(norms, words))]
+        if defined:
+            found = [spans + more for spans, more in zip(found, defined.find_each(pieces))]
         for index, sentence in enumerate(sentences):
             if may_state_age(sentence.norms):
                 ages = age_groups(ages_in(sentence.norms, sentence.starts, sentence.ends, sentence.text),
@@ -258,17 +260,20 @@ class RecordText:
                 for concept in concepts.values() if ages else ():
                     found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages
                                                    if group == concept.ages]
-        with_mentions = [index for index, spans in enumerate(found) if spans]
         context = self.eligibility.modifiers
-        cues = context.lexicon.find_each([norms[i] for i in with_mentions], [words[i] for i in with_mentions]
-                                         ) if with_mentions else []
         mentions: list[Mention] = []
-        for index, sentence_cues in zip(with_mentions, cues):
-            sentence, spans = sentences[index], found[index]
-            scopes = context.scope_of_words(sentence.norms, [(first, last) for _, first, last in spans], sentence_cues)
+        for index, (sentence, spans, cues) in enumerate(zip(sentences, found, context.lexicon.find_each(pieces))):
+            if not spans:
+                continue
+            scopes = context.scope_of_words(sentence.norms, [(first, last) for _, first, last in spans], cues)
             for (name, first, last), modifiers in zip(spans, scopes):
                 text = sentence.text[sentence.starts[first]:sentence.ends[last]]
                 mentions.append(Mention(name, sentence.field, text, index, first, last, modifiers))
+        return mentions + self._headings()
+
+    def _headings(self) -> list[Mention]:
+        """The concepts the record's MeSH headings and publication types name."""
+        mentions: list[Mention] = []
         headings = [(h.rstrip("*").strip(), "mesh") for h in self.record.get("mesh_terms", "").split(";")]
         headings += [(p.strip(), "publication_types") for p in self.record.get("publication_types", "").split(";")]
         listing = self.eligibility.listed

@@ -597,6 +597,32 @@ def abstract_is_complete(abstract: str) -> bool:
 
 # --------------------------------------------------------------------------- lexicons
 
+class Pieces:
+    """Pieces of text (a record's sentences) as one list of tokens, for Lexicon.find_each: their
+    norms and their words as written, all pieces one after another; piece k is the tokens
+    bounds[k]:bounds[k + 1]."""
+
+    def __init__(self, norms: list[str], words: list[str], bounds: list[int]):
+        self.norms, self.words, self.bounds = norms, words, bounds
+
+    @classmethod
+    def of(cls, norms: Sequence[Sequence[str]], words: Sequence[Sequence[str]]) -> "Pieces":
+        """The pieces whose tokens' norms and words are `norms[k]` and `words[k]`."""
+        if len(norms) == 1:
+            return cls(norms[0], words[0], [0, len(norms[0])])
+        return cls([norm for piece in norms for norm in piece], [word for piece in words for word in piece],
+                   list(accumulate(map(len, norms), initial=0)))
+
+    @cached_property
+    def distinct(self) -> set[str]:
+        return set(self.norms)
+
+    @cached_property
+    def numbers(self) -> set[str]:
+        """The distinct norms that are numbers."""
+        return set(filter(_IS_NUMBER, self.distinct))
+
+
 class Lexicon:
     """Phrases by key, matched over tokens: whole words, longest phrase first, one mention per
     key and place. Terms match normalised tokens ('#' stands for any number); abbreviations
@@ -644,23 +670,19 @@ class Lexicon:
 
     def find(self, tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         """(key, first token, last token) of every mention, in text order."""
-        return self.find_each([list(map(_NORM, tokens))], [list(map(_TEXT, tokens))])[0]
+        return self.find_each(Pieces.of([list(map(_NORM, tokens))], [list(map(_TEXT, tokens))]))[0]
 
-    def find_each(self, norms: Sequence[Sequence[str]], texts: Sequence[Sequence[str]]
-                  ) -> list[list[tuple[str, int, int]]]:
-        """`find` of each piece of text (a record's sentences), given as its tokens' norms and
-        words as written, in one pass over them all: no mention spans two pieces, and token
-        indices are within each piece."""
-        bounds = list(accumulate(map(len, norms), initial=0))     # piece k is tokens bounds[k]:bounds[k + 1]
+    def find_each(self, pieces: "Pieces") -> list[list[tuple[str, int, int]]]:
+        """`find` of each piece of text (a record's sentences) in one pass over them all: no
+        mention spans two pieces, and token indices are within each piece."""
+        norms, texts, bounds = pieces.norms, pieces.words, pieces.bounds
         longest: dict[tuple[str, int], int] = {}
         terms, exact = self._terms, self._exact
         number = terms.get("#")
-        norms = [norm for piece in norms for norm in piece] if len(norms) > 1 else norms[0]
-        distinct = set(norms) if terms else set()
         firsts, pairs = self._firsts, self._pairs
-        starting = terms.keys() & distinct
+        starting = terms.keys() & pieces.distinct if terms else set()
         if number:
-            starting |= set(filter(_IS_NUMBER, distinct))
+            starting |= pieces.numbers
         last = len(norms) - 1
         # Only tokens that can start a phrase are tried, with only the phrases that can match there
         # (the others' first two words differ; a number may start a '#' phrase); within a token,
@@ -681,7 +703,6 @@ class Lexicon:
                         if wild else norms[i + 1:i + size] == rest):
                     longest[key, i] = i + size - 1
         if exact:
-            texts = [text for piece in texts for text in piece] if len(texts) > 1 else texts[0]
             starting = self._exact_starts.intersection(texts)
             for i in compress(range(len(texts)), map(starting.__contains__, texts)) if starting else ():
                 count = bounds[bisect_right(bounds, i)]

@@ -163,30 +163,23 @@ def scan(text: str, offset: int = 0) -> tuple[list[str], list[str], list[int], l
     norms = list(map(normalise_word, words))
     bounds = list(accumulate(map(len, parts), initial=offset))
     starts, ends = bounds[1:-1:2], bounds[2::2]
-    tens = [] if _TENS_NORMS.isdisjoint(norms) else list(compress(words, map(_TENS_NORMS.__contains__, norms)))
-    if all(word[0].isdigit() for word in tens):
-        return norms, words, starts, ends       # no tens word ('twenty') to join with a unit
-    return _join_numbers(text, offset, norms, words, starts, ends)
+    if not _TENS_NORMS.isdisjoint(norms):
+        _join_numbers(text, offset, norms, words, starts, ends)
+    return norms, words, starts, ends
 
 
 def _join_numbers(text: str, offset: int, norms: list[str], words: list[str], starts: list[int], ends: list[int]
-                  ) -> tuple[list[str], list[str], list[int], list[int]]:
-    """The tokens with each tens word and the unit after it (at most one character between) as
-    one token: 'twenty one', 'twenty-one' -> '21'."""
-    joined: tuple[list, list, list, list] = ([], [], [], [])
-    k, count = 0, len(words)
-    while k < count:
-        if (k + 1 < count and norms[k + 1].isdigit() and 0 < int(norms[k + 1]) < 10 and norms[k].isdigit()
-                and fold(words[k]) in _TENS and starts[k + 1] - ends[k] <= 1):
-            token = (str(int(norms[k]) + int(norms[k + 1])), text[starts[k] - offset:ends[k + 1] - offset],
-                     starts[k], ends[k + 1])
-            k += 2
-        else:
-            token = (norms[k], words[k], starts[k], ends[k])
-            k += 1
-        for column, value in zip(joined, token):
-            column.append(value)
-    return joined
+                  ) -> None:
+    """Join each tens word and the unit after it (at most one character between) into one
+    token, in the four lists: 'twenty one', 'twenty-one' -> '21'."""
+    joins = [k for k in compress(range(len(norms) - 1), map(_TENS_NORMS.__contains__, norms))
+             if norms[k + 1].isdigit() and 0 < int(norms[k + 1]) < 10 and starts[k + 1] - ends[k] <= 1
+             and fold(words[k]) in _TENS]
+    for k in reversed(joins):
+        norms[k:k + 2] = [str(int(norms[k]) + int(norms[k + 1]))]
+        words[k:k + 2] = [text[starts[k] - offset:ends[k + 1] - offset]]
+        starts[k:k + 2] = [starts[k]]
+        ends[k:k + 2] = [ends[k + 1]]
 
 
 def phrase(text: str) -> tuple[str, ...]:

@@ -454,7 +454,7 @@ def explain(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screen
                 sentence = text.sentences[mention.sentence]
                 spans.append(Highlight(mention.field, sentence.starts[mention.first],
                                        sentence.ends[mention.last], result.label, result.status))
-    return screened, results, sorted(set(spans), key=lambda h: (h.field, h.start, -h.end))
+    return screened, results, sorted(set(spans), key=lambda h: (h.field, h.start, -h.end, h.criterion, h.status))
 
 
 def _screen(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screened, RecordText, list[CriterionResult]]:

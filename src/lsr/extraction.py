@@ -15,10 +15,12 @@ in the order of unique_records.tsv, fields in FIELDS order.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
+from re import _constants as _sre, _parser as _sre_parser
 
 from .checks import RecordLookup, check_known, check_vocabulary, iso_date, record_lookup
 from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
@@ -33,19 +35,106 @@ FIELDS = NAMES
 COLUMNS = EXTRACTION_COLUMNS
 REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
 
+# --------------------------------------------------------------------------- keyed regular expressions
+
+# Characters that case-insensitive matching takes for ASCII letters but str.lower() does not turn into them.
+_ASCII_CASE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_KEYS_AT_MOST = 16
+
+
+@lru_cache(maxsize=4096)
+def _lowered(text: str) -> str:
+    """The text in lower case, with the letters case-insensitive matching folds to ASCII folded too."""
+    return (text if text.isascii() else text.translate(_ASCII_CASE)).lower()
+
+
+def _literal(code: int, flags: int) -> str:
+    """A pattern's literal character as it appears in `_lowered` text ('' when case-insensitive matching
+    may take other characters for it than lower-casing gives)."""
+    char = chr(code)
+    if char.isascii():
+        return char.lower()
+    return char if not flags & re.I or char.lower() == char.upper() else ""
+
+
+def _required_words(items, flags: int) -> frozenset[str] | None:
+    """Lower-case strings one of which every match of the parsed pattern `items` contains (the rarest
+    the pattern offers: longest, then fewest); None when no such set is known."""
+    choices, run = [], ""
+    for op, value in [*items, (None, None)]:
+        char = _literal(value, flags) if op is _sre.LITERAL else ""
+        if char:
+            run += char
+            continue
+        if run:
+            choices.append(frozenset([run]))
+            run = ""
+        words = None
+        if op is _sre.SUBPATTERN:
+            words = _required_words(value[-1], (flags | value[1]) & ~value[2])
+        elif op is _sre.ATOMIC_GROUP:
+            words = _required_words(value, flags)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and value[0] >= 1:
+            words = _required_words(value[2], flags)
+        elif op is _sre.ASSERT:
+            words = _required_words(value[1], flags)
+        elif op is _sre.BRANCH:
+            alternatives = [_required_words(alternative, flags) for alternative in value[1]]
+            if all(alternatives):
+                union = frozenset().union(*alternatives)
+                # A word holding another is redundant: text holding it holds the other.
+                words = frozenset(w for w in union if not any(o != w and o in w for o in union))
+        if words:
+            choices.append(words)
+    return min(choices, key=lambda words: (-min(4, *map(len, words)), len(words)), default=None)
+
+
+class _Keyed:
+    """A compiled regular expression tried only on text that holds one of its key words: strings
+    read from the pattern, one of which every match contains (`_required_words`), so text without
+    them cannot match. Same methods and results as the re.Pattern it wraps."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.regex = re.compile(pattern, flags)
+        self.pattern = pattern
+        words = _required_words(_sre_parser.parse(pattern, flags), flags)
+        self.keys = tuple(sorted(words, key=len)) if words and len(words) <= _KEYS_AT_MOST else ()
+
+    def may_match(self, text: str) -> bool:
+        if not self.keys:
+            return True
+        lowered = _lowered(text)
+        return any(key in lowered for key in self.keys)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.regex.search(text, pos, endpos) if self.may_match(text) else None
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.regex.match(text, pos, endpos) if self.may_match(text) else None
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.regex.fullmatch(text, pos, endpos) if self.may_match(text) else None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.regex.finditer(text, pos, endpos) if self.may_match(text) else iter(())
+
+    def split(self, text: str) -> list[str]:
+        return self.regex.split(text) if self.may_match(text) else [text]
+
+
 # --------------------------------------------------------------------------- drugs (config/vocabularies/drugs.yaml)
 
 _VOCABULARIES = load_vocabularies()
 _TACROLIMUS_ENTRY = _VOCABULARIES.entry("drugs.tacrolimus")
 _OTHER_DRUGS = [e for e in _VOCABULARIES.of("drugs") if e is not _TACROLIMUS_ENTRY and e.kind != "class"]
 TACROLIMUS = entry_pattern([_TACROLIMUS_ENTRY])
-_TACROLIMUS_RE = re.compile(TACROLIMUS, re.I)
+_TACROLIMUS_RE = _Keyed(TACROLIMUS, re.I)
 _DRUGS = entry_lexicon(_OTHER_DRUGS)
-_DRUG_RE = re.compile(entry_pattern(_OTHER_DRUGS), re.I)
-_ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
+_DRUG_RE = _Keyed(entry_pattern(_OTHER_DRUGS), re.I)
+_ANY_DRUG_RE = _Keyed(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
 # 'tacrolimus (n = 7)': a count that ends a tacrolimus mention; 'dose of tacrolimus'.
-_TACROLIMUS_ARM_RE = re.compile(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
-_OF_TACROLIMUS_RE = re.compile(rf"\bof\s+{TACROLIMUS}", re.I)
+_TACROLIMUS_ARM_RE = _Keyed(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
+_OF_TACROLIMUS_RE = _Keyed(rf"\bof\s+{TACROLIMUS}", re.I)
 
 
 def drug_mentions(text: str) -> list[tuple[int, int, str]]:
@@ -65,14 +154,30 @@ def canonical_drug(name: str) -> str:
     return _DRUGS.fullmatch(name.strip()) or " ".join(name.lower().split())
 
 
-def _tacrolimus_segments(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4096)
+def _tacrolimus_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of every tacrolimus mention of a sentence, found once (many rules ask)."""
+    return tuple(match.span() for match in _TACROLIMUS_RE.finditer(text))
+
+
+@lru_cache(maxsize=4096)
+def _tacrolimus_segments(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of text that belong to a tacrolimus mention: from it to the next other drug's mention."""
-    others = sorted(start for start, _, _ in drug_mentions(text))
+    others = sorted(start for start, _, _ in _drug_mentions(text))
     segments = []
-    for match in _TACROLIMUS_RE.finditer(text):
-        following = [start for start in others if start > match.end()]
-        segments.append((match.start(), following[0] if following else len(text)))
-    return segments
+    for start, end in _tacrolimus_spans(text):
+        following = [other for other in others if other > end]
+        segments.append((start, following[0] if following else len(text)))
+    return tuple(segments)
+
+
+@lru_cache(maxsize=4096)
+def _states_a_number(text: str) -> bool:
+    """Whether a sentence may state a count: a number in digits or words (the text layer's tokens
+    hold number words as digits), 'a couple of', 'a pair of'. The count patterns (NUMBER after a
+    non-word character, then a space) need one; a dotless i, which the tokens do not fold but
+    case-insensitive patterns take for 'i', leaves the answer to them."""
+    return "\u0131" in text or any(t.norm[0].isdigit() or t.norm in ("couple", "pair") for t in tokenize(text))
 
 
 # --------------------------------------------------------------------------- field rules
@@ -93,33 +198,33 @@ _COUNT_NOUNS = (r"(?:patients?|children|child|cases?|girls?|boys?|subjects?|adol
                 r"infants?|participants?|persons?|pts|women|men|females?|males?|sisters?|brothers?|siblings?|twins?)")
 _NOT_AGE = r"(?![- ]?(?:years?|yrs?|months?|weeks?|days?|y)\b)(?!\s*(?:%|mg|ng|µg|μg|ug|mcg|g\b))"
 # A count: number, up to three describing words (or a parenthesis such as '(19 F, 7 M)'), a noun for people.
-_COUNT_RE = re.compile(
+_COUNT_RE = _Keyed(
     rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\((?:\d+(?:\.\d+)?\s*%|[^)]{{0,30}})\)\s+)?"
     rf"(?:(?!(?:of|in|with|and|or|to|for|from|who|were|was|had|at)\b)[\w'/\-]+\s+(?:\([^)]{{0,30}}\)\s+)?){{0,3}}?"
     rf"{_COUNT_NOUNS}\b(?!['’]s)", re.I)
 # A count inside a larger group ('in 4 patients', '15 of the 21 patients') is not the study's size.
-_SUBSET_RE = re.compile(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<![\w.-]){NUMBER}\s+(?:of|among))"
+_SUBSET_RE = _Keyed(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<![\w.-]){NUMBER}\s+(?:of|among))"
                         r"\s+(?:the\s+|these\s+|them\s+)?$", re.I)
-_COUNTED_THING_RE = re.compile(r"\b(?:to|than|least|most)\s*$", re.I)
-_ADULT_COUNT_RE = re.compile(
+_COUNTED_THING_RE = _Keyed(r"\b(?:to|than|least|most)\s*$", re.I)
+_ADULT_COUNT_RE = _Keyed(
     rf"(?<![\w.\-]){NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
-_JUVENILE_RE = re.compile(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
-_N_EQUALS_RE = re.compile(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
+_JUVENILE_RE = _Keyed(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
+_N_EQUALS_RE = _Keyed(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
 _SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n|sisters?|brothers?)"
-_SEX_PAIR_RE = re.compile(
+_SEX_PAIR_RE = _Keyed(
     rf"(?<![\w\-])(?P<n1>{NUMBER}|an?|one)\s+(?P<s1>{_SEX_NOUN})\s*(?:,|and|&)\s*(?P<n2>{NUMBER}|an?|one)\s+"
     rf"(?P<s2>{_SEX_NOUN})\b", re.I)
 # Wording that introduces the study's own patients ('We report three children', '11 patients were enrolled').
-_REPORTING = re.compile(
+_REPORTING = _Keyed(
     r"\bwe (?:\w+ )?(?:report|present|describe|reviewed|analy[sz]ed|studied|enrolled|included|identified|treated)\b|"
     r"\b(?:this|the|our|present) (?:study|series|report|cohort|trial) "
     r"(?:included|enrolled|comprised|involved|describes)\b|"
     r"\b(?:were|was) (?:included|enrolled|recruited|studied|reviewed|identified|treated|analy[sz]ed)\b|"
     r"\b(?:study|series|cohort|review|report|experience) (?:of|with|on)\b", re.I)
-_SINGLE_RE = re.compile(
+_SINGLE_RE = _Keyed(
     rf"(?:^|(?<=[\s(:]))(?:a|an|one)\s+(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+)?(?:[\w\-]+\s+){{0,2}}?"
     r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
-_TREATED_COUNT_RE = re.compile(
+_TREATED_COUNT_RE = _Keyed(
     rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
     rf"(?:of\s+(?:them|these|the)\s+)?"
     rf"(?!(?:drugs?|agents?|medications?|courses?|doses?|centres?|centers?)\b)[\w/\-]+\s+)"
@@ -127,25 +232,32 @@ _TREATED_COUNT_RE = re.compile(
     rf"[^.;]{{0,40}}?\b{TACROLIMUS}\b", re.I)
 
 
+@lru_cache(maxsize=4096)
+def _sex_pairs(text: str) -> tuple[re.Match, ...]:
+    """'two girls and a boy', '19 girls, 7 boys': read for the number of patients and for their sex."""
+    return tuple(_SEX_PAIR_RE.finditer(text))
+
+
 def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
     """(priority, position, count, wording) for every statement of how many patients a sentence makes."""
     text = sentence.text
     mentions = []
     reporting = bool(_REPORTING.search(text)) or sentence.in_title
-    tacrolimus = bool(_TACROLIMUS_RE.search(text))
+    tacrolimus = bool(_tacrolimus_spans(text))
+    numbers = _states_a_number(text)
     paired = []
-    for match in _SEX_PAIR_RE.finditer(text):
+    for match in _sex_pairs(text):
         total = sum(int(parse_number("1" if n.lower() in ("a", "an") else n)) for n in (match["n1"], match["n2"]))
         paired.append((match.start(), match.end()))
         mentions.append((1 if reporting else 2, match.start(), total, match.group(0)))
-    for match in _TREATED_COUNT_RE.finditer(text):
+    for match in _TREATED_COUNT_RE.finditer(text) if numbers and tacrolimus else ():
         # 'refractory to at least two drugs were treated ...' counts drugs, not patients.
         if not _COUNTED_THING_RE.search(text[:match.start()]):
             mentions.append((0, match.start(), int(parse_number(match["n"])), match.group(0)))
     for position, listed, _, wording in _listed_ages(text):
         # '11- and 8-year-old boys': one patient per age listed.
         mentions.append((1 if reporting or tacrolimus else 2, position, listed, wording))
-    for match in _COUNT_RE.finditer(text):
+    for match in _COUNT_RE.finditer(text) if numbers else ():
         if any(start <= match.start() < end for start, end in paired):
             continue
         subset = _SUBSET_RE.search(text[max(0, match.start() - 40):match.start()])
@@ -195,7 +307,7 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
     return finding
 
 
-_TRIAL_TYPES = re.compile(r"\btrial\b", re.I)
+_TRIAL_TYPES = _Keyed(r"\btrial\b", re.I)
 
 
 def _hedged(text: str) -> bool:
@@ -250,7 +362,8 @@ def _ages_of(text: str) -> tuple[AgeMention, ...]:
     return tuple(age_mentions(tokenize(text), text, _TACROLIMUS_LEXICON))
 
 
-def _listed_ages(text: str) -> list[tuple[int, int, str, str]]:
+@lru_cache(maxsize=4096)
+def _listed_ages(text: str) -> tuple[tuple[int, int, str, str], ...]:
     """'11- and 8-year-old boys': (position, patients, sex noun, wording) for ages listed before a plural
     sex noun, one patient per age."""
     tokens = tokenize(text)
@@ -260,7 +373,7 @@ def _listed_ages(text: str) -> list[tuple[int, int, str, str]]:
         if mention.old and len(mention.years) > 1 and noun in _PLURAL_SEX:
             found.append((tokens[mention.first].start, len(mention.years), noun,
                           text[tokens[mention.first].start:tokens[mention.last + 1].end]))
-    return found
+    return tuple(found)
 
 
 def extract_ages(sentences: Sequence[Sentence]) -> tuple[Finding, Finding]:
@@ -291,14 +404,14 @@ _SEX_WORDS = {"girl": "f", "girls": "f", "female": "f", "females": "f", "woman":
               "sister": "f", "sisters": "f",
               "boy": "m", "boys": "m", "male": "m", "males": "m", "man": "m", "men": "m", "m": "m",
               "brother": "m", "brothers": "m"}
-_SEX_COUNT_RE = re.compile(
+_SEX_COUNT_RE = _Keyed(
     rf"(?<![\w\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
     r"(?P<sex>girls?|boys?|females?|males?|women|men|sisters|brothers)\b(?!\s*(?:to|-to-|:|ratio))", re.I)
 # '8 (57%) were girls': a share of the whole study when the percentage matches the number of patients.
-_SEX_SHARE_RE = re.compile(r"(?P<n>\d+)\s*\((?P<p>\d+(?:\.\d+)?)\s*%\)\s*(?:were\s+|are\s+)?"
+_SEX_SHARE_RE = _Keyed(r"(?P<n>\d+)\s*\((?P<p>\d+(?:\.\d+)?)\s*%\)\s*(?:were\s+|are\s+)?"
                            r"(?:girls?|boys?|females?|males?)\b", re.I)
-_SEX_LETTER_RE = re.compile(r"(?<=[(,;\s])(?P<n>\d+)\s*(?P<sex>[FM])\b(?=\s*[,;)/]|\s+and\b)")
-_SINGLE_SEX_RE = re.compile(
+_SEX_LETTER_RE = _Keyed(r"(?<=[(,;\s])(?P<n>\d+)\s*(?P<sex>[FM])\b(?=\s*[,;)/]|\s+and\b)")
+_SINGLE_SEX_RE = _Keyed(
     rf"(?:(?:^|(?<=[\s(]))(?:an?|one)\s+|(?:patient|case)\s+\d+\s*[:,]\s*)"
     rf"(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+"
     r"|(?:[\w\-]+\s+){0,2}?)(?P<sex>boy|girl|woman|man|male|female)\b", re.I)
@@ -309,11 +422,11 @@ def _sex_counts(sentence: Sentence) -> tuple[dict[str, int], int]:
     and how many of those counts describe single patients ('a 13-year-old girl')."""
     counts: Counter = Counter()
     text = sentence.text
-    for match in _SEX_PAIR_RE.finditer(text):
+    for match in _sex_pairs(text):
         for n, sex in ((match["n1"], match["s1"]), (match["n2"], match["s2"])):
             counts[_SEX_WORDS[sex.lower()]] += int(parse_number("1" if n.lower() in ("a", "an") else n))
     if not counts:
-        for match in _SEX_COUNT_RE.finditer(text):
+        for match in _SEX_COUNT_RE.finditer(text) if _states_a_number(text) else ():
             counts[_SEX_WORDS[match["sex"].lower()]] += int(parse_number(match["n"]))
         for match in _SEX_LETTER_RE.finditer(text):
             counts[_SEX_WORDS[match["sex"].lower()]] += int(match["n"])
@@ -368,29 +481,29 @@ def _part_of_study(text: str, n_patients: Finding, n: int) -> bool:
     return any(abs(100 * int(m["n"]) / n - float(m["p"])) <= 1 for m in _SEX_SHARE_RE.finditer(text))
 
 
-_PRIOR_CUE_RE = re.compile(
+_PRIOR_CUE_RE = _Keyed(
     r"\b(?:refractory|recalcitrant|resistant|unresponsive|non-?respon\w*|intolerant|fail\w*|failure|inadequate\w*|"
     r"insufficient\w*|despite|in spite of|previously|previous|prior|pretreated|pre-treated|did not respond|"
     r"not respond\w*|poor response|lack of response|after (?:the )?(?:failure|ineffectiveness)|"
     r"had (?:also |previously |already )?(?:received|been (?:treated|given)))\b", re.I)
 # Failure stated after the drugs ('IVIG and steroids were ineffective', 'ciclosporin had failed',
 # 'had received MTX previously'): the drugs of the clause before it.
-_PRIOR_AFTER_RE = re.compile(
+_PRIOR_AFTER_RE = _Keyed(
     r"\b(?:(?:were|was|had been|proved|being)\s+(?:\w+\s+)?(?:ineffective|unsuccessful|insufficient|inadequate|"
     r"not effective)|(?:had|have)\s+failed|previously)\b", re.I)
 # 'She received X and Y, then tacrolimus was added': the drugs before the sequence word.
-_THEN_TACROLIMUS_RE = re.compile(
+_THEN_TACROLIMUS_RE = _Keyed(
     rf"(?:,\s*|\s+and\s+)(?:then|subsequently|thereafter|later)\b[^.;]{{0,25}}?\b{TACROLIMUS}\b|"
     rf"\bfollowed by\s+(?:(?:oral|intravenous)\s+)?{TACROLIMUS}\b", re.I)
-_PRIOR_STOP_RE = re.compile(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|whereas|but)\b",
+_PRIOR_STOP_RE = _Keyed(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|whereas|but)\b",
                             re.I)
 # The end of a list of drugs whose last item is tacrolimus: ', bisphosphonates and ' before it.
-_CLAUSE_BOUNDARY_RE = re.compile(rf"{TACROLIMUS}|;|\bbut\b|\bwhereas\b", re.I)
-_LIST_END_RE = re.compile(r"(?:,?\s+[a-z][\w\-]*){0,4}?,?\s+(?:and|or|plus)\s+", re.I)
-_BEFORE_TACROLIMUS_RE = re.compile(
+_CLAUSE_BOUNDARY_RE = _Keyed(rf"{TACROLIMUS}|;|\bbut\b|\bwhereas\b", re.I)
+_LIST_END_RE = _Keyed(r"(?:,?\s+[a-z][\w\-]*){0,4}?,?\s+(?:and|or|plus)\s+", re.I)
+_BEFORE_TACROLIMUS_RE = _Keyed(
     rf"\b(?:before|prior to)\s+(?:the\s+)?(?:(?:start|initiation|introduction|use)\s+of\s+)?{TACROLIMUS}", re.I)
 _FIRST_LINE = r"(?:first-?line|front-?line|upfront|initial(?: combination)? (?:treatment|therapy|regimen))"
-_FIRST_LINE_RE = re.compile(
+_FIRST_LINE_RE = _Keyed(
     rf"\b{TACROLIMUS}\s+(?:was\s+(?:given|used|started)\s+)?as\s+(?:the\s+|an?\s+)?{_FIRST_LINE}|"
     rf"\b{_FIRST_LINE}\s+(?:(?:with|of|including|using|containing)\s+)?(?:[\w\-]+\s+){{0,2}}?{TACROLIMUS}\b", re.I)
 
@@ -454,8 +567,8 @@ def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
     for sentence in sentences:
         if sentence.in_title or sentence.about_literature or sentence.is_background:
             continue
-        tacrolimus = _TACROLIMUS_RE.search(sentence.text)
-        end = tacrolimus.start() if tacrolimus else len(sentence.text)
+        tacrolimus = _tacrolimus_spans(sentence.text)
+        end = tacrolimus[0][0] if tacrolimus else len(sentence.text)
         found |= {code for start, _, code in drug_mentions(sentence.text) if start < end}
         if tacrolimus:
             break
@@ -466,11 +579,11 @@ def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
 _ROUTE_ENTRIES = [e for e in _VOCABULARIES.of("routes") if e.code in ("oral", "intravenous")]
 _ROUTES = entry_lexicon(_ROUTE_ENTRIES)
 _ROUTE = entry_pattern(_ROUTE_ENTRIES)
-_ROUTE_BEFORE_RE = re.compile(
+_ROUTE_BEFORE_RE = _Keyed(
     rf"(?P<route>{_ROUTE})\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
     rf"low-dose|low dose|therapy|treatment|form|formulation)\s+(?:of\s+)?|(?:low-dose|daily|systemic)\s+)?"
     rf"{TACROLIMUS}", re.I)
-_ROUTE_AFTER_RE = re.compile(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
+_ROUTE_AFTER_RE = _Keyed(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
 
 
 def extract_route(sentences: Sequence[Sentence]) -> Finding:
@@ -502,17 +615,17 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
 
 _PER_DAY = r"(?:/\s*(?:day|d)\b|\s*per\s+day\b|\s*/24\s*h\b|\s+day-1|\s+daily|\s+a\s+day|\s*d-1)"
 _TWICE = r"(?:\s*/\s*dose)?\s*(?:twice\s+(?:a\s+)?(?:daily|day)|b\.?i\.?d\.?\b|every\s+12\s*h(?:ours?)?|q12h)"
-_DOSE_RE = re.compile(
+_DOSE_RE = _Keyed(
     rf"(?P<a>\d+(?:\.\d+)?)(?:{_DASH}(?P<b>\d+(?:\.\d+)?))?\s*mg\s*(?P<kg>(?:/|per\s+)\s*kg|kg-1|/kg)?"
     rf"(?:(?P<day>{_PER_DAY})|(?P<twice>{_TWICE}))", re.I)
 _CONCENTRATION_UNIT = r"(?:ng\s*/\s*m[lL]|[µμu]g\s*/\s*[lL]|mcg\s*/\s*[lL])"
-_LEVEL_RE = re.compile(
+_LEVEL_RE = _Keyed(
     rf"(?P<a>\d+(?:\.\d+)?)(?:\s*{_CONCENTRATION_UNIT})?(?:(?:{_DASH}|\s+and\s+)(?P<b>\d+(?:\.\d+)?))?\s*"
     rf"{_CONCENTRATION_UNIT}", re.I)
 # 'levels above 5 ng/mL': a threshold, not a target.
-_INEQUALITY = re.compile(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
+_INEQUALITY = _Keyed(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
                          r"at least|more than)\s*$", re.I)
-_LEVEL_CUE_RE = re.compile(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
+_LEVEL_CUE_RE = _Keyed(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
 
 
 
@@ -555,7 +668,7 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
             # 'levels above 5 ng/mL had ...' is a threshold of an analysis, not the dose given.
             if not owned or not cue or _INEQUALITY.search(text[:match.start()]):
                 continue
-            if not names_tacrolimus and not any(_TACROLIMUS_RE.search(s.text) for s in sentences):
+            if not names_tacrolimus and not any(_tacrolimus_spans(s.text) for s in sentences):
                 continue
             low, high = float(match["a"]), float(match["b"]) if match["b"] else None
             ranked = 0 if high is not None else 1
@@ -571,21 +684,21 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
     return finding
 
 
-_DURATION_RE = re.compile(
+_DURATION_RE = _Keyed(
     rf"(?<![\d.])(?P<a>{NUMBER})(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?(?:\s*(?P<unit_a>weeks?|months?|years?))?"
     rf"(?:{_DASH}(?P<b>{NUMBER}))?[\s-]*(?P<unit>weeks?|wks?|months?|mo|years?|yrs?)\b", re.I)
-_FOLLOWUP_CUE_RE = re.compile(r"\bfollow(?:ed)?[- ]?(?:up|-up)\b|\bfollowed\b|\bobservation period\b|"
+_FOLLOWUP_CUE_RE = _Keyed(r"\bfollow(?:ed)?[- ]?(?:up|-up)\b|\bfollowed\b|\bobservation period\b|"
                               r"\bobserved for\b|\bmonitored for\b", re.I)
-_TREATMENT_SPAN_RE = re.compile(
+_TREATMENT_SPAN_RE = _Keyed(
     rf"\b(?:after|within|for|over)\s+(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\s+(?:of\s+)?"
     rf"(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy)", re.I)
 
 
-_SPREAD_RE = re.compile(rf"\s*[(\[,;]\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
+_SPREAD_RE = _Keyed(rf"\s*[(\[,;]\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
                         rf"(?P<unit>weeks?|months?|years?)?", re.I)
-_PER_PATIENT_RE = re.compile(r"\s+(?:for|in)\s+(?:the|one|patient|case|her|his)\b", re.I)
+_PER_PATIENT_RE = _Keyed(r"\s+(?:for|in)\s+(?:the|one|patient|case|her|his)\b", re.I)
 # 'At 12 months, ...', 'After 6 months of treatment, ...', 'Over the next 4 months ...', 'During 6 months of therapy'
-_TIME_POINT_RE = re.compile(
+_TIME_POINT_RE = _Keyed(
     rf"(?:at|after|during|over)\s+(?:the\s+)?(?:(?:next|following|first|subsequent)\s+)?"
     rf"(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\b"
     rf"(?:\s+of\s+(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy))?"
@@ -626,7 +739,7 @@ def _followup_value(window: str, duration: re.Match) -> str:
     return _months(duration)
 
 
-_FOLLOWUP_OTHER_RE = re.compile(r"\d|\b(?:age|aged|old|duration|onset|diagnos\w*|disease|evolution|born)\b", re.I)
+_FOLLOWUP_OTHER_RE = _Keyed(r"\d|\b(?:age|aged|old|duration|onset|diagnos\w*|disease|evolution|born)\b", re.I)
 
 
 def extract_followup(sentences: Sequence[Sentence]) -> Finding:
@@ -659,7 +772,7 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
     if unsettled.evidence:
         return unsettled
     for sentence in sentences:
-        if sentence.about_literature or sentence.is_background or not _TACROLIMUS_RE.search(sentence.text):
+        if sentence.about_literature or sentence.is_background or not _tacrolimus_spans(sentence.text):
             continue
         span = _TREATMENT_SPAN_RE.search(sentence.text)
         if span:
@@ -678,7 +791,7 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
 
 # Outcome domains: (regex, tier, polarity). Tier 1 is clinical (strength, rash), tier 2 laboratory;
 # polarity says what a fall means: for 'weakness' (-1) it is an improvement, for 'strength' (+1) a loss.
-_SKIN_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in [
+_SKIN_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
     # A disease activity score falls when the disease improves.
     (r"\b(?:skin|cutaneous|rash)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bskin\b|\bcutaneous\b|\bdermatolog\w*|\bmucocutaneous\b", 1, 0),
@@ -686,7 +799,7 @@ _SKIN_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in [
      r"\bvasculitis\b|"
      r"\bcdasi\b|\bdas-?s\b", 1, -1),
 ]]
-_MUSCLE_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in [
+_MUSCLE_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
     (r"\b(?:muscle|muscular)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bmuscle strength\b|\bmuscular strength\b|\bmuscle power\b|\bstrength\b|\bcmas\b|\bmmt-?8?\b|"
      r"\bmotor function\b|\bphysical function\b", 1, 1),
@@ -694,7 +807,7 @@ _MUSCLE_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in 
     (r"\bmuscle enzymes?\b|\benzyme levels?\b|\bcreatine kinase\b|\bck\b|\bcpk\b|\baldolase\b", 2, -1),
     (r"\bmuscles?\b|\bmuscular\b", 1, 0),
 ]]
-_OUTCOME_TRIGGERS = [(re.compile(p, re.I), label) for p, label in [
+_OUTCOME_TRIGGERS = [(_Keyed(p, re.I), label) for p, label in [
     (r"\bno (?:significant |major |relevant )?change\b|\bunchanged\b|\bstable\b|\bstabili[sz]\w*|\bpersist\w*|"
      r"\bremained\b|\bstatic\b|\bpreserved\b", "no change"),
     (r"\bresol\w*|\bresolution\b|\bdisappear\w*|\bclear(?:ed|ance)\b|\bcomplete (?:remission|response|recovery)\b|"
@@ -713,9 +826,9 @@ _OUTCOME_NEGATION_WINDOW = {"negated": 4}
 def _negated(clause: str, match: re.Match) -> bool:
     """Whether a negation cue (config/vocabularies/modifiers.yaml) applies to a matched word."""
     return _VOCABULARIES.modifiers.modifies(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
-_CLAUSE_SPLIT_RE = re.compile(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
+_CLAUSE_SPLIT_RE = _Keyed(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
                               r"\bwhich\b", re.I)
-_BASELINE_RE = re.compile(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
+_BASELINE_RE = _Keyed(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
                           r"\bpresented with\b", re.I)
 
 
@@ -744,7 +857,7 @@ def _domain_mentions(clause: str) -> list[tuple[int, int, str, int, int]]:
     return mentions
 
 
-_IN_SOME_RE = re.compile(
+_IN_SOME_RE = _Keyed(
     rf"(?:\s+[\w\-]+){{0,3}}?\s+in\s+(?P<k>{NUMBER})(?:\s*(?:of|/|out of)\s*(?:the\s+)?(?P<m>{NUMBER}))?(?!\s*%)\b",
     re.I)
 
@@ -820,13 +933,10 @@ def _is_baseline(text: str) -> bool:
                for m in _BASELINE_RE.finditer(text))
 
 
-def extract_outcome(sentences: Sequence[Sentence], domain: str, n_patients: int | None = None) -> Finding:
-    """Skin or muscle outcome after tacrolimus, as the study-level summary.
-
-    Clinical statements outrank laboratory ones, results outrank conclusions and the title;
-    'resolved in some, improved in others' (or resolved in only some: 'normalised in four of
-    five') is 'improved'; otherwise the most frequent class, the earliest on a tie.
-    """
+def outcome_statements(sentences: Sequence[Sentence], n_patients: int | None = None
+                       ) -> list[tuple[str, int, bool, int, str, str]]:
+    """(domain, tier, whether a conclusion or the title, sentence index, class, sentence) of every skin
+    and muscle outcome stated after tacrolimus, in text order (read once for both domains)."""
     statements = []
     for sentence in _after_tacrolimus(sentences):
         text = _outcome_text(sentence.text)
@@ -834,9 +944,19 @@ def extract_outcome(sentences: Sequence[Sentence], domain: str, n_patients: int 
             continue
         for clause in _CLAUSE_SPLIT_RE.split(text):
             for mentioned, tier, outcome in dict.fromkeys(_clause_outcomes(clause, n_patients)):
-                if mentioned == domain:
-                    statements.append((tier, sentence.is_conclusion or sentence.in_title, sentence.index, outcome,
-                                       sentence.text))
+                statements.append((mentioned, tier, sentence.is_conclusion or sentence.in_title, sentence.index,
+                                   outcome, sentence.text))
+    return statements
+
+
+def extract_outcome(statements: Sequence[tuple[str, int, bool, int, str, str]], domain: str) -> Finding:
+    """Skin or muscle outcome after tacrolimus, as the study-level summary of `outcome_statements`.
+
+    Clinical statements outrank laboratory ones, results outrank conclusions and the title;
+    'resolved in some, improved in others' (or resolved in only some: 'normalised in four of
+    five') is 'improved'; otherwise the most frequent class, the earliest on a tie.
+    """
+    statements = [statement[1:] for statement in statements if statement[0] == domain]
     if not statements:
         return Finding()
     best = min((tier, conclusion) for tier, conclusion, *_ in statements)
@@ -861,12 +981,12 @@ def extract_outcome(sentences: Sequence[Sentence], domain: str, n_patients: int 
 def _after_tacrolimus(sentences: Sequence[Sentence]) -> list[Sentence]:
     """Sentences that can report what followed tacrolimus: a title naming it, and the abstract
     from its first mention of tacrolimus on (background, methods and literature sentences left out)."""
-    kept = [s for s in sentences if s.in_title and _TACROLIMUS_RE.search(s.text)]
+    kept = [s for s in sentences if s.in_title and _tacrolimus_spans(s.text)]
     started = False
     for sentence in sentences:
         if sentence.in_title:
             continue
-        started = started or bool(_TACROLIMUS_RE.search(sentence.text))
+        started = started or bool(_tacrolimus_spans(sentence.text))
         if started and not (sentence.is_background or sentence.is_methods or sentence.about_literature):
             kept.append(sentence)
     return kept
@@ -881,13 +1001,13 @@ def _prior_context(text: str) -> bool:
     return False
 
 
-_STEROID_RE = re.compile(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
+_STEROID_RE = _Keyed(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
                          r"methylprednisolone|psl|gcs?|cortico\w*)\b", re.I)
-_SPARING_YES_RE = re.compile(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
+_SPARING_YES_RE = _Keyed(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
                              r"\bwean\w*|\blower\w*|\bspar\w*|\boff\b|\bceased\b|\bsuspend\w*|\bdropped\b|\bfree\b|"
                              r"\bhalv\w*",
                              re.I)
-_SPARING_NO_RE = re.compile(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
+_SPARING_NO_RE = _Keyed(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
 
 
 def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
@@ -917,13 +1037,13 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
 
 
 _AE_CUE = r"(?:adverse (?:drug )?(?:effects?|events?|reactions?)|side[- ]effects?|toxicit(?:y|ies)|complications?)"
-_AE_NONE_RE = re.compile(
+_AE_NONE_RE = _Keyed(
     rf"\b(?:no|without(?: any)?|free of|nor|neither|none of the patients (?:had|developed|experienced|showed))\s+"
     rf"(?:[\w\-]+\s+){{0,3}}?{_AE_CUE}"
     rf"|{_AE_CUE}\s+(?:\w+\s+){{0,3}}?(?:were|was|have been|had been)\s+(?:not|never)\s+(?:\w+\s+)?"
     rf"(?:observed|seen|noted|detected|found|encountered)"
     rf"|\bnone of the patients (?:had|developed|experienced)\s+(?:any\s+)?{_AE_CUE}", re.I)
-_AE_QUALIFIED_RE = re.compile(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
+_AE_QUALIFIED_RE = _Keyed(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
                               r"relevant|important)\b", re.I)
 _AE_TERMS = {
     "hypertension": r"hypertension|high blood pressure",
@@ -947,15 +1067,15 @@ _AE_TERMS = {
     "renal damage": r"renal damage|kidney damage",
     "cardiomyopathy": r"cardiomyopathy", "anaemia": r"an(?:a)?emia",
 }
-_AE_TERMS_RE = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in _AE_TERMS.items()}
-_AE_GENERIC_RE = re.compile(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
+_AE_TERMS_RE = {name: _Keyed(rf"\b(?:{pattern})\b", re.I) for name, pattern in _AE_TERMS.items()}
+_AE_GENERIC_RE = _Keyed(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
                             r"are reported|include[sd]? [a-z]+ such)\b", re.I)
-_AE_EVENT_RE = re.compile(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
+_AE_EVENT_RE = _Keyed(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
                           r"\bobserved\b|\bnoted\b|\bencountered\b|\bseen\b|\b(?:stopped|ceased)\b|"
                           r"\b(?:minor|mild|moderate|transient|other) (?:events|effects)\b", re.I)
 
 
-_OTHER_DRUG_CAUSE_RE = re.compile(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",
+_OTHER_DRUG_CAUSE_RE = _Keyed(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",
                                   re.I)
 
 
@@ -1027,7 +1147,7 @@ class Source:
         self.sentences = [sentence for sentence in record_sentences(record.get("title", ""), record.get("abstract", ""))
                           if sentence.in_title or "hypothetical" not in _VOCABULARIES.modifiers.cues_in(sentence.text)]
         self._found: dict[str, Finding] = {}
-        self._pairs: dict[Callable, tuple[Finding, Finding]] = {}
+        self._shared: dict[Callable, object] = {}
 
     def finding(self, field_name: str) -> Finding:
         if field_name not in self._found:
@@ -1038,11 +1158,15 @@ class Source:
         """The number of patients, when it is a number."""
         return _count(self.finding("n_patients"))
 
+    def once(self, read: Callable[["Source"], object]):
+        """What `read` finds for this record, read once for the fields that share it."""
+        if read not in self._shared:
+            self._shared[read] = read(self)
+        return self._shared[read]
+
     def pair(self, extract: Callable[["Source"], tuple[Finding, Finding]], index: int) -> Finding:
         """One finding of an extractor that reads two fields at once (youngest and oldest age)."""
-        if extract not in self._pairs:
-            self._pairs[extract] = extract(self)
-        return self._pairs[extract][index]
+        return self.once(extract)[index]
 
 
 def _ages(source: Source) -> tuple[Finding, Finding]:
@@ -1051,6 +1175,10 @@ def _ages(source: Source) -> tuple[Finding, Finding]:
 
 def _sexes(source: Source) -> tuple[Finding, Finding]:
     return extract_sex(source.sentences, source.finding("n_patients"))
+
+
+def _outcomes(source: Source) -> list[tuple[str, int, bool, int, str, str]]:
+    return outcome_statements(source.sentences, source.count())
 
 
 EXTRACTORS: dict[str, Callable[[Source], Finding]] = {
@@ -1066,8 +1194,8 @@ EXTRACTORS: dict[str, Callable[[Source], Finding]] = {
     "tacrolimus_route": lambda source: extract_route(source.sentences),
     "tacrolimus_dose": lambda source: extract_dose(source.sentences),
     "followup_months": lambda source: extract_followup(source.sentences),
-    "skin_outcome": lambda source: extract_outcome(source.sentences, "skin", source.count()),
-    "muscle_outcome": lambda source: extract_outcome(source.sentences, "muscle", source.count()),
+    "skin_outcome": lambda source: extract_outcome(source.once(_outcomes), "skin"),
+    "muscle_outcome": lambda source: extract_outcome(source.once(_outcomes), "muscle"),
     "steroid_sparing": lambda source: extract_steroid_sparing(source.sentences),
     "adverse_events": lambda source: extract_adverse_events(source.sentences),
 }

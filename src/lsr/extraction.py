@@ -27,7 +27,7 @@ from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, U
 from .parallel import map_ordered
 from .reviewers import applicable_rows, check_file_reviewer, latest_rows, read_reviewer_file, reviewer_files
 from .state import recorded_record_ids
-from .text import (DASH as _DASH, NUMBER, AgeMention, Sentence, age_mentions, entry_lexicon, entry_pattern,
+from .text import (DASH as _DASH, NUMBER, WORD_NUMBERS, AgeMention, Sentence, age_mentions, entry_lexicon, entry_pattern,
                    format_number, format_range, load_vocabularies, parse_number, record_sentences, tokenize)
 from .tsv import InputError, Problems, iter_tsv, read_tsv, write_tsv
 
@@ -103,8 +103,7 @@ class _Keyed:
     def may_match(self, text: str) -> bool:
         if not self.keys:
             return True
-        lowered = _lowered(text)
-        return any(key in lowered for key in self.keys)
+        return any(map(_lowered(text).__contains__, self.keys))
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.regex.search(text, pos, endpos) if self.may_match(text) else None
@@ -194,12 +193,15 @@ class Finding:
             self.evidence.append(sentence)
 
 
+# NUMBER led by a look-ahead at its first character (a digit or a number word's first letter): a scan
+# then passes over other words without trying each number word.
+_NUMBER = rf"(?=[\d{''.join(sorted({word[0] for word in WORD_NUMBERS}))}]){NUMBER}"
 _COUNT_NOUNS = (r"(?:patients?|children|child|cases?|girls?|boys?|subjects?|adolescents?|individuals?|"
                 r"infants?|participants?|persons?|pts|women|men|females?|males?|sisters?|brothers?|siblings?|twins?)")
 _NOT_AGE = r"(?![- ]?(?:years?|yrs?|months?|weeks?|days?|y)\b)(?!\s*(?:%|mg|ng|µg|μg|ug|mcg|g\b))"
 # A count: number, up to three describing words (or a parenthesis such as '(19 F, 7 M)'), a noun for people.
 _COUNT_RE = _Keyed(
-    rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\((?:\d+(?:\.\d+)?\s*%|[^)]{{0,30}})\)\s+)?"
+    rf"(?<![\w.\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:\((?:\d+(?:\.\d+)?\s*%|[^)]{{0,30}})\)\s+)?"
     rf"(?:(?!(?:of|in|with|and|or|to|for|from|who|were|was|had|at)\b)[\w'/\-]+\s+(?:\([^)]{{0,30}}\)\s+)?){{0,3}}?"
     rf"{_COUNT_NOUNS}\b(?!['’]s)", re.I)
 # A count inside a larger group ('in 4 patients', '15 of the 21 patients') is not the study's size.
@@ -207,7 +209,7 @@ _SUBSET_RE = _Keyed(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<!
                         r"\s+(?:the\s+|these\s+|them\s+)?$", re.I)
 _COUNTED_THING_RE = _Keyed(r"\b(?:to|than|least|most)\s*$", re.I)
 _ADULT_COUNT_RE = _Keyed(
-    rf"(?<![\w.\-]){NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
+    rf"(?<![\w.\-]){_NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
 _JUVENILE_RE = _Keyed(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
 _N_EQUALS_RE = _Keyed(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
 _SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n|sisters?|brothers?)"
@@ -225,7 +227,7 @@ _SINGLE_RE = _Keyed(
     rf"(?:^|(?<=[\s(:]))(?:a|an|one)\s+(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+)?(?:[\w\-]+\s+){{0,2}}?"
     r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
 _TREATED_COUNT_RE = _Keyed(
-    rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
+    rf"(?<![\w.\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
     rf"(?:of\s+(?:them|these|the)\s+)?"
     rf"(?!(?:drugs?|agents?|medications?|courses?|doses?|centres?|centers?)\b)[\w/\-]+\s+)"
     rf"{{0,3}}?(?:(?:were|was|had been)\s+(?:treated|given|started|switched)|(?:had\s+)?received)\b"
@@ -233,9 +235,16 @@ _TREATED_COUNT_RE = _Keyed(
 
 
 @lru_cache(maxsize=4096)
+def _names_sex(text: str) -> bool:
+    """Whether a sentence holds a word for a patient's sex ('girls', 'men', 'F'). The sex patterns
+    match such a word between non-word characters, so it is one of the text layer's tokens."""
+    return any(_lowered(token.text) in _SEX_TOKENS for token in tokenize(text))
+
+
+@lru_cache(maxsize=4096)
 def _sex_pairs(text: str) -> tuple[re.Match, ...]:
     """'two girls and a boy', '19 girls, 7 boys': read for the number of patients and for their sex."""
-    return tuple(_SEX_PAIR_RE.finditer(text))
+    return tuple(_SEX_PAIR_RE.finditer(text)) if _names_sex(text) else ()
 
 
 def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
@@ -404,8 +413,10 @@ _SEX_WORDS = {"girl": "f", "girls": "f", "female": "f", "females": "f", "woman":
               "sister": "f", "sisters": "f",
               "boy": "m", "boys": "m", "male": "m", "males": "m", "man": "m", "men": "m", "m": "m",
               "brother": "m", "brothers": "m"}
+# Every word the sex patterns (_SEX_PAIR_RE, _SEX_COUNT_RE, _SEX_LETTER_RE, _SINGLE_SEX_RE, _listed_ages) read.
+_SEX_TOKENS = frozenset(_SEX_WORDS)
 _SEX_COUNT_RE = _Keyed(
-    rf"(?<![\w\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
+    rf"(?<![\w\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
     r"(?P<sex>girls?|boys?|females?|males?|women|men|sisters|brothers)\b(?!\s*(?:to|-to-|:|ratio))", re.I)
 # '8 (57%) were girls': a share of the whole study when the percentage matches the number of patients.
 _SEX_SHARE_RE = _Keyed(r"(?P<n>\d+)\s*\((?P<p>\d+(?:\.\d+)?)\s*%\)\s*(?:were\s+|are\s+)?"
@@ -422,6 +433,8 @@ def _sex_counts(sentence: Sentence) -> tuple[dict[str, int], int]:
     and how many of those counts describe single patients ('a 13-year-old girl')."""
     counts: Counter = Counter()
     text = sentence.text
+    if not _names_sex(text):
+        return {}, 0
     for match in _sex_pairs(text):
         for n, sex in ((match["n1"], match["s1"]), (match["n2"], match["s2"])):
             counts[_SEX_WORDS[sex.lower()]] += int(parse_number("1" if n.lower() in ("a", "an") else n))
@@ -685,7 +698,7 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
 
 
 _DURATION_RE = _Keyed(
-    rf"(?<![\d.])(?P<a>{NUMBER})(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?(?:\s*(?P<unit_a>weeks?|months?|years?))?"
+    rf"(?<![\d.])(?P<a>{_NUMBER})(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?(?:\s*(?P<unit_a>weeks?|months?|years?))?"
     rf"(?:{_DASH}(?P<b>{NUMBER}))?[\s-]*(?P<unit>weeks?|wks?|months?|mo|years?|yrs?)\b", re.I)
 _FOLLOWUP_CUE_RE = _Keyed(r"\bfollow(?:ed)?[- ]?(?:up|-up)\b|\bfollowed\b|\bobservation period\b|"
                               r"\bobserved for\b|\bmonitored for\b", re.I)

@@ -170,13 +170,17 @@ def _tacrolimus_segments(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(segments)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @lru_cache(maxsize=4096)
 def _states_a_number(text: str) -> bool:
     """Whether a sentence may state a count: a number in digits or words (the text layer's tokens
     hold number words as digits), 'a couple of', 'a pair of'. The count patterns (NUMBER after a
     non-word character, then a space) need one; a dotless i, which the tokens do not fold but
     case-insensitive patterns take for 'i', leaves the answer to them."""
-    return "\u0131" in text or any(t.norm[0].isdigit() or t.norm in ("couple", "pair") for t in tokenize(text))
+    return bool(_DIGIT.search(text)) or "\u0131" in text or any(
+        t.norm[0].isdigit() or t.norm in ("couple", "pair") for t in tokenize(text))
 
 
 # --------------------------------------------------------------------------- field rules

@@ -44,7 +44,8 @@ _KEYS_AT_MOST = 16
 
 @lru_cache(maxsize=4096)
 def _lowered(text: str) -> str:
-    """The text in lower case, with the letters case-insensitive matching folds to ASCII folded too."""
+    """The text in lower case, with the letters case-insensitive matching folds to ASCII folded too
+    (as long as the text: no character's lower case is longer once U+0130 is folded)."""
     return (text if text.isascii() else text.translate(_ASCII_CASE)).lower()
 
 
@@ -119,6 +120,9 @@ class _Keyed:
 
     def split(self, text: str) -> list[str]:
         return self.regex.split(text) if self.may_match(text) else [text]
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.regex.sub(replacement, text) if self.may_match(text) else text
 
 
 # --------------------------------------------------------------------------- drugs (config/vocabularies/drugs.yaml)
@@ -242,7 +246,8 @@ _TREATED_COUNT_RE = _Keyed(
 def _names_sex(text: str) -> bool:
     """Whether a sentence holds a word for a patient's sex ('girls', 'men', 'F'). The sex patterns
     match such a word between non-word characters, so it is one of the text layer's tokens."""
-    return any(_lowered(token.text) in _SEX_TOKENS for token in tokenize(text))
+    lowered = _lowered(text)     # as long as the text: its tokens' offsets hold
+    return any(lowered[token.start:token.end] in _SEX_TOKENS for token in tokenize(text))
 
 
 @lru_cache(maxsize=4096)
@@ -321,6 +326,13 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
 
 
 _TRIAL_TYPES = _Keyed(r"\btrial\b", re.I)
+_TRIAL_WORDING_RE = _Keyed(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
+                           r"(?:trial|study)\b|\btrial\b", re.I)
+_DESIGN_WORDING = [(design, _Keyed(pattern, re.I)) for design, pattern in (
+    ("cohort", r"\bcohort\b"), ("case series", r"\bcase series\b|\bseries of\b"),
+    ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|\bregistry\b|\bobservational\b|"
+              r"\bchart review\b"),
+    ("case report", r"\bcase reports?\b"))]
 
 
 def _hedged(text: str) -> bool:
@@ -337,8 +349,7 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
     for sentence in sentences:
         if sentence.about_literature or _hedged(sentence.text):
             continue
-        if re.search(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
-                     r"(?:trial|study)\b|\btrial\b", sentence.text.replace("non-random", ""), re.I):
+        if _TRIAL_WORDING_RE.search(sentence.text.replace("non-random", "")):
             return Finding("trial", [sentence.text])
     n = _count(n_patients)
     if n == 1:
@@ -348,11 +359,8 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
         if sentence.about_literature and not sentence.in_title:
             continue
         text = sentence.text
-        for design, pattern in (("cohort", r"\bcohort\b"), ("case series", r"\bcase series\b|\bseries of\b"),
-                                ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|"
-                                          r"\bregistry\b|\bobservational\b|\bchart review\b"),
-                                ("case report", r"\bcase reports?\b")):
-            if design not in wording and re.search(pattern, text, re.I) and not _hedged(text):
+        for design, pattern in _DESIGN_WORDING:
+            if design not in wording and pattern.search(text) and not _hedged(text):
                 wording[design] = text
     if "cohort" in wording and (n is None or n >= 2):
         return Finding("cohort", [wording["cohort"]])
@@ -936,11 +944,14 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     return results
 
 
+_HEADING_RE = _Keyed(r"^(\s*(?:[\w\-]+\s+){0,2}[\w\-]+):\s+")
+_REASON_RE = _Keyed(r"^\s*(?:because|as|since|given that)\b[^,]*,\s*", re.I)
+
+
 def _outcome_text(text: str) -> str:
     """A sentence without what cannot be an outcome: a heading's colon ('Skin: improved in 6/7') and a
     leading reason for the treatment ('Because his weakness persisted, tacrolimus was added')."""
-    text = re.sub(r"^(\s*(?:[\w\-]+\s+){0,2}[\w\-]+):\s+", r"\1 ", text)
-    return re.sub(r"^\s*(?:because|as|since|given that)\b[^,]*,\s*", "", text, flags=re.I)
+    return _REASON_RE.sub("", _HEADING_RE.sub(r"\1 ", text))
 
 
 def _is_baseline(text: str) -> bool:
@@ -1060,6 +1071,8 @@ _AE_NONE_RE = _Keyed(
     rf"|{_AE_CUE}\s+(?:\w+\s+){{0,3}}?(?:were|was|have been|had been)\s+(?:not|never)\s+(?:\w+\s+)?"
     rf"(?:observed|seen|noted|detected|found|encountered)"
     rf"|\bnone of the patients (?:had|developed|experienced)\s+(?:any\s+)?{_AE_CUE}", re.I)
+_AE_CUE_RE = _Keyed(_AE_CUE, re.I)
+_AE_NOT_STATED_RE = _Keyed(r"\bnot (?:reported|described|mentioned|available|assessed)\b", re.I)
 _AE_QUALIFIED_RE = _Keyed(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
                               r"relevant|important)\b", re.I)
 _AE_TERMS = {
@@ -1109,12 +1122,12 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
         for none in _AE_NONE_RE.finditer(text):
             # 'no serious adverse events' leaves the others open.
             (unsettled.evidence if _AE_QUALIFIED_RE.search(none.group(0)) else none_evidence).append(text)
-        spoken = [m for m in re.finditer(_AE_CUE, text, re.I)
+        spoken = [m for m in _AE_CUE_RE.finditer(text)
                   # 'monitoring of possible adverse events' and 'side effects may occur' report none.
                   if not _VOCABULARIES.modifiers.modifies(text, m.start(), m.end(), "uncertain")
                   and not re.search(r"\bmonitor\w*\s+(?:\w+\s+){0,2}$", text[:m.start()], re.I)]
         if (spoken and not _AE_NONE_RE.search(text)
-                and not re.search(r"\bnot (?:reported|described|mentioned|available|assessed)\b", text, re.I)):
+                and not _AE_NOT_STATED_RE.search(text)):
             unsettled.add_evidence(text)
         named = []
         for clause in text.split(";"):

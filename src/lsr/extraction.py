@@ -95,13 +95,18 @@ class _Keyed:
     read from the pattern, one of which every match contains (`_required_words`), so text without
     them cannot match. Same methods and results as the re.Pattern it wraps."""
 
-    def __init__(self, pattern: str, flags: int = 0):
+    def __init__(self, pattern: str, flags: int = 0, requires: Callable[[str], object] | None = None):
+        """`requires`: a test that text holding a match passes (that it names tacrolimus, for a
+        pattern every match of which names it), tried before the key words."""
         self.regex = re.compile(pattern, flags)
         self.pattern = pattern
+        self.requires = requires
         words = _required_words(_sre_parser.parse(pattern, flags), flags)
         self.keys = tuple(sorted(words, key=len)) if words and len(words) <= _KEYS_AT_MOST else ()
 
     def may_match(self, text: str) -> bool:
+        if self.requires is not None and not self.requires(text):
+            return False
         if not self.keys:
             return True
         return any(map(_lowered(text).__contains__, self.keys))
@@ -135,9 +140,18 @@ _TACROLIMUS_RE = _Keyed(TACROLIMUS, re.I)
 _DRUGS = entry_lexicon(_OTHER_DRUGS)
 _DRUG_RE = _Keyed(entry_pattern(_OTHER_DRUGS), re.I)
 _ANY_DRUG_RE = _Keyed(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _tacrolimus_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of every tacrolimus mention of a sentence, found once (many rules ask); also the
+    test (`requires`) of the patterns every match of which names tacrolimus."""
+    return tuple(match.span() for match in _TACROLIMUS_RE.finditer(text))
+
+
 # 'tacrolimus (n = 7)': a count that ends a tacrolimus mention; 'dose of tacrolimus'.
 _TACROLIMUS_ARM_RE = _Keyed(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
-_OF_TACROLIMUS_RE = _Keyed(rf"\bof\s+{TACROLIMUS}", re.I)
+_OF_TACROLIMUS_RE = _Keyed(rf"\bof\s+{TACROLIMUS}", re.I, _tacrolimus_spans)
 
 
 def drug_mentions(text: str) -> list[tuple[int, int, str]]:
@@ -155,12 +169,6 @@ def _drug_mentions(text: str) -> tuple[tuple[int, int, str], ...]:
 def canonical_drug(name: str) -> str:
     """'ciclosporin' -> 'CSA', 'methylprednisolone pulses' -> 'CS'; unknown names are returned lower-cased."""
     return _DRUGS.fullmatch(name.strip()) or " ".join(name.lower().split())
-
-
-@lru_cache(maxsize=4096)
-def _tacrolimus_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """(start, end) of every tacrolimus mention of a sentence, found once (many rules ask)."""
-    return tuple(match.span() for match in _TACROLIMUS_RE.finditer(text))
 
 
 @lru_cache(maxsize=4096)
@@ -231,6 +239,7 @@ _REPORTING = _Keyed(
     r"(?:included|enrolled|comprised|involved|describes)\b|"
     r"\b(?:were|was) (?:included|enrolled|recruited|studied|reviewed|identified|treated|analy[sz]ed)\b|"
     r"\b(?:study|series|cohort|review|report|experience) (?:of|with|on)\b", re.I)
+_STARTS_WITH_ONE_RE = re.compile(r"\s*(?:an?|one)\s", re.I)
 _SINGLE_RE = _Keyed(
     rf"(?:^|(?<=[\s(:]))(?:a|an|one)\s+(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+)?(?:[\w\-]+\s+){{0,2}}?"
     r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
@@ -239,7 +248,7 @@ _TREATED_COUNT_RE = _Keyed(
     rf"(?:of\s+(?:them|these|the)\s+)?"
     rf"(?!(?:drugs?|agents?|medications?|courses?|doses?|centres?|centers?)\b)[\w/\-]+\s+)"
     rf"{{0,3}}?(?:(?:were|was|had been)\s+(?:treated|given|started|switched)|(?:had\s+)?received)\b"
-    rf"[^.;]{{0,40}}?\b{TACROLIMUS}\b", re.I)
+    rf"[^.;]{{0,40}}?\b{TACROLIMUS}\b", re.I, _tacrolimus_spans)
 
 
 @lru_cache(maxsize=4096)
@@ -256,25 +265,34 @@ def _sex_pairs(text: str) -> tuple[re.Match, ...]:
     return tuple(_SEX_PAIR_RE.finditer(text)) if _names_sex(text) else ()
 
 
+@lru_cache(maxsize=4096)
+def _reports_patients(text: str) -> bool:
+    return bool(_REPORTING.search(text))
+
+
+def _reporting(sentence: Sentence) -> bool:
+    """Whether a sentence introduces the study's own patients (or is the title)."""
+    return sentence.in_title or _reports_patients(sentence.text)
+
+
 def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
     """(priority, position, count, wording) for every statement of how many patients a sentence makes."""
     text = sentence.text
     mentions = []
-    reporting = bool(_REPORTING.search(text)) or sentence.in_title
     tacrolimus = bool(_tacrolimus_spans(text))
     numbers = _states_a_number(text)
     paired = []
     for match in _sex_pairs(text):
         total = sum(int(parse_number("1" if n.lower() in ("a", "an") else n)) for n in (match["n1"], match["n2"]))
         paired.append((match.start(), match.end()))
-        mentions.append((1 if reporting else 2, match.start(), total, match.group(0)))
-    for match in _TREATED_COUNT_RE.finditer(text) if numbers and tacrolimus else ():
+        mentions.append((1 if _reporting(sentence) else 2, match.start(), total, match.group(0)))
+    for match in _TREATED_COUNT_RE.finditer(text) if numbers else ():
         # 'refractory to at least two drugs were treated ...' counts drugs, not patients.
         if not _COUNTED_THING_RE.search(text[:match.start()]):
             mentions.append((0, match.start(), int(parse_number(match["n"])), match.group(0)))
     for position, listed, _, wording in _listed_ages(text):
         # '11- and 8-year-old boys': one patient per age listed.
-        mentions.append((1 if reporting or tacrolimus else 2, position, listed, wording))
+        mentions.append((1 if tacrolimus or _reporting(sentence) else 2, position, listed, wording))
     for match in _COUNT_RE.finditer(text) if numbers else ():
         if any(start <= match.start() < end for start, end in paired):
             continue
@@ -282,16 +300,16 @@ def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
         value = parse_number(match["n"])
         if value != int(value) or value < 1:
             continue
-        priority = 1 if reporting or tacrolimus else 2
+        priority = 1 if tacrolimus or _reporting(sentence) else 2
         mentions.append((priority + (2 if subset else 0), match.start(), int(value), match.group(0)))
     for match in _N_EQUALS_RE.finditer(text):
         # 'tacrolimus (n = 7)', 'oral tacrolimus (target trough 5-10 ng/mL; n = 16)': the tacrolimus arm.
         owned = _TACROLIMUS_ARM_RE.search(text[:match.start()])
         wording = text[max(0, match.start() - 40):match.end()]
         mentions.append((0 if owned else 2, match.start(), int(match["n"]), wording))
-    if (reporting or re.match(r"\s*(?:an?|one)\s", text, re.I)) and not mentions:
+    if not mentions:
         single = _SINGLE_RE.search(text)
-        if single:
+        if single and (_STARTS_WITH_ONE_RE.match(text) or _reporting(sentence)):
             mentions.append((1, single.start(), 1, single.group(0)))
     return mentions
 
@@ -519,18 +537,20 @@ _PRIOR_AFTER_RE = _Keyed(
 # 'She received X and Y, then tacrolimus was added': the drugs before the sequence word.
 _THEN_TACROLIMUS_RE = _Keyed(
     rf"(?:,\s*|\s+and\s+)(?:then|subsequently|thereafter|later)\b[^.;]{{0,25}}?\b{TACROLIMUS}\b|"
-    rf"\bfollowed by\s+(?:(?:oral|intravenous)\s+)?{TACROLIMUS}\b", re.I)
+    rf"\bfollowed by\s+(?:(?:oral|intravenous)\s+)?{TACROLIMUS}\b", re.I, _tacrolimus_spans)
 _PRIOR_STOP_RE = _Keyed(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|whereas|but)\b",
                             re.I)
 # The end of a list of drugs whose last item is tacrolimus: ', bisphosphonates and ' before it.
 _CLAUSE_BOUNDARY_RE = _Keyed(rf"{TACROLIMUS}|;|\bbut\b|\bwhereas\b", re.I)
 _LIST_END_RE = _Keyed(r"(?:,?\s+[a-z][\w\-]*){0,4}?,?\s+(?:and|or|plus)\s+", re.I)
 _BEFORE_TACROLIMUS_RE = _Keyed(
-    rf"\b(?:before|prior to)\s+(?:the\s+)?(?:(?:start|initiation|introduction|use)\s+of\s+)?{TACROLIMUS}", re.I)
+    rf"\b(?:before|prior to)\s+(?:the\s+)?(?:(?:start|initiation|introduction|use)\s+of\s+)?{TACROLIMUS}", re.I,
+    _tacrolimus_spans)
 _FIRST_LINE = r"(?:first-?line|front-?line|upfront|initial(?: combination)? (?:treatment|therapy|regimen))"
 _FIRST_LINE_RE = _Keyed(
     rf"\b{TACROLIMUS}\s+(?:was\s+(?:given|used|started)\s+)?as\s+(?:the\s+|an?\s+)?{_FIRST_LINE}|"
-    rf"\b{_FIRST_LINE}\s+(?:(?:with|of|including|using|containing)\s+)?(?:[\w\-]+\s+){{0,2}}?{TACROLIMUS}\b", re.I)
+    rf"\b{_FIRST_LINE}\s+(?:(?:with|of|including|using|containing)\s+)?(?:[\w\-]+\s+){{0,2}}?{TACROLIMUS}\b", re.I,
+    _tacrolimus_spans)
 
 
 def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
@@ -607,7 +627,7 @@ _ROUTE = entry_pattern(_ROUTE_ENTRIES)
 _ROUTE_BEFORE_RE = _Keyed(
     rf"(?P<route>{_ROUTE})\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
     rf"low-dose|low dose|therapy|treatment|form|formulation)\s+(?:of\s+)?|(?:low-dose|daily|systemic)\s+)?"
-    rf"{TACROLIMUS}", re.I)
+    rf"{TACROLIMUS}", re.I, _tacrolimus_spans)
 _ROUTE_AFTER_RE = _Keyed(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
 
 
@@ -948,12 +968,20 @@ _HEADING_RE = _Keyed(r"^(\s*(?:[\w\-]+\s+){0,2}[\w\-]+):\s+")
 _REASON_RE = _Keyed(r"^\s*(?:because|as|since|given that)\b[^,]*,\s*", re.I)
 
 
+@lru_cache(maxsize=4096)
+def _clauses(text: str) -> tuple[str, ...]:
+    """A sentence's clauses, as outcome and steroid statements are read (split once for both)."""
+    return tuple(_CLAUSE_SPLIT_RE.split(text))
+
+
+@lru_cache(maxsize=4096)
 def _outcome_text(text: str) -> str:
     """A sentence without what cannot be an outcome: a heading's colon ('Skin: improved in 6/7') and a
     leading reason for the treatment ('Because his weakness persisted, tacrolimus was added')."""
     return _REASON_RE.sub("", _HEADING_RE.sub(r"\1 ", text))
 
 
+@lru_cache(maxsize=4096)
 def _is_baseline(text: str) -> bool:
     """A sentence about the disease before or apart from treatment ('relapsed', 'at diagnosis');
     'without relapse' is not one."""
@@ -970,7 +998,7 @@ def outcome_statements(sentences: Sequence[Sentence], n_patients: int | None = N
         text = _outcome_text(sentence.text)
         if _prior_context(text) or _is_baseline(text):
             continue
-        for clause in _CLAUSE_SPLIT_RE.split(text):
+        for clause in _clauses(text):
             for mentioned, tier, outcome in dict.fromkeys(_clause_outcomes(clause, n_patients)):
                 statements.append((mentioned, tier, sentence.is_conclusion or sentence.in_title, sentence.index,
                                    outcome, sentence.text))
@@ -1020,6 +1048,7 @@ def _after_tacrolimus(sentences: Sequence[Sentence]) -> list[Sentence]:
     return kept
 
 
+@lru_cache(maxsize=4096)
 def _prior_context(text: str) -> bool:
     """A sentence about treatment before tacrolimus ('refractory to steroids and MTX')."""
     for cue in _PRIOR_CUE_RE.finditer(text):
@@ -1045,7 +1074,7 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
         text = _outcome_text(sentence.text)
         if _is_baseline(text) or _prior_context(text):
             continue
-        for clause in _CLAUSE_SPLIT_RE.split(text):
+        for clause in _clauses(text):
             steroid = _STEROID_RE.search(clause)
             if not steroid:
                 continue

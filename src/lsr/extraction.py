@@ -39,7 +39,7 @@ REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
 
 # Characters that case-insensitive matching takes for ASCII letters but str.lower() does not turn into them.
 _ASCII_CASE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-_KEYS_AT_MOST = 16
+_KEYS_AT_MOST = 24
 
 
 @lru_cache(maxsize=4096)
@@ -56,6 +56,12 @@ def _literal(code: int, flags: int) -> str:
     if char.isascii():
         return char.lower()
     return char if not flags & re.I or char.lower() == char.upper() else ""
+
+
+def _rarity(word: str) -> int:
+    """How rarely text holds a word, roughly: its length, a character other than a letter, a space or
+    common punctuation counting three."""
+    return len(word) + 2 * sum(not (char.isalpha() or char in " ,.-()") for char in word)
 
 
 def _required_words(items, flags: int) -> frozenset[str] | None:
@@ -87,7 +93,7 @@ def _required_words(items, flags: int) -> frozenset[str] | None:
                 words = frozenset(w for w in union if not any(o != w and o in w for o in union))
         if words:
             choices.append(words)
-    return min(choices, key=lambda words: (-min(4, *map(len, words)), len(words)), default=None)
+    return min(choices, key=lambda words: (-min(6, *map(_rarity, words)), len(words)), default=None)
 
 
 class _Keyed:

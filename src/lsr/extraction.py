@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
+from itertools import islice
 from re import _constants as _sre, _parser as _sre_parser
 
 from .checks import RecordLookup, check_known, check_vocabulary, iso_date, record_lookup
@@ -1376,22 +1377,37 @@ def check_reviewer_value(path, row: Mapping[str, str], lookup: RecordLookup) -> 
 
 @dataclass
 class ExtractionRun:
-    """The extraction table and what the log should tell the review team."""
+    """The extraction table (`rows`, when held) and what the log should tell the review team."""
 
-    rows: list[dict[str, str]]
+    rows: list[dict[str, str]] = dataclass_field(default_factory=list)
     overridden: int = 0
     unclear: int = 0
     conflicts: list[str] = dataclass_field(default_factory=list)
     not_applied: list[str] = dataclass_field(default_factory=list)
+    values: int = 0
+    statuses: Counter = dataclass_field(default_factory=Counter)
+    unverified: int = 0
+    not_reported: int = 0
+    left_unclear: int = 0
+
+    def tally(self, rows: Sequence[Mapping[str, str]]) -> None:
+        """Count one record's rows for the log."""
+        self.values += len(rows)
+        self.statuses[rows[0]["status"]] += 1
+        machine = [row["value"] for row in rows if not row["reviewer"]]
+        self.unverified += len(machine)
+        self.not_reported += machine.count(NR)
+        self.left_unclear += machine.count(UNCLEAR)
 
 
-def extracted_records(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
-                      screening_path="screening") -> list[tuple[Mapping[str, str], str]]:
-    """(record, status) of the records to extract, in records order: `included` (decision include)
-    and `proposed` (needs_review, the rules leaning to include)."""
-    known = {record["record_id"] for record in records}
-    status = {}
+def extraction_status(screening: Iterable[Mapping[str, str]], known: Collection[str], screening_path="screening"
+                      ) -> tuple[dict[str, str], dict[str, str]]:
+    """(the status of each record to extract: `included` (decision include) or `proposed`
+    (needs_review, the rules leaning to include); every screened record's decision). A record to
+    extract that is not `known` is an InputError naming the screening file's line."""
+    status, decisions = {}, {}
     for row in screening:
+        decisions[row["record_id"]] = row.get("decision", "")
         if row.get("decision") == "include":
             status[row["record_id"]] = "included"
         elif row.get("decision") == "needs_review" and row.get("leaning") == "include":
@@ -1401,63 +1417,90 @@ def extracted_records(records: Sequence[Mapping[str, str]], screening: Sequence[
         if row["record_id"] not in known:
             raise InputError(screening_path, row.get("_line"), "record_id",
                              f"{status[row['record_id']]} record '{row['record_id']}' is not in the records table")
+    return status, decisions
+
+
+def extracted_records(records: Sequence[Mapping[str, str]], screening: Iterable[Mapping[str, str]],
+                      screening_path="screening") -> list[tuple[Mapping[str, str], str]]:
+    """(record, status) of the records to extract (`extraction_status`), in records order."""
+    status, _ = extraction_status(screening, {record["record_id"] for record in records}, screening_path)
     return [(record, status[record["record_id"]]) for record in records if record["record_id"] in status]
 
 
 def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
                      reviewer_values: Sequence[Mapping[str, str]] = (),
                      fulltext_values: Sequence[Mapping[str, str]] = (), jobs: int = 1) -> ExtractionRun:
-    """Extraction rows for the included records: machine values, replaced by reviewer values.
+    """The rows of `extraction_rows` for the records to extract, held in the run."""
+    status, decisions = extraction_status(screening, {record["record_id"] for record in records})
+    run = ExtractionRun()
+    to_extract = ((record, status[record["record_id"]]) for record in records if record["record_id"] in status)
+    run.rows = list(extraction_rows(to_extract, status, decisions, run, reviewer_values, fulltext_values, jobs))
+    return run
+
+
+BATCH_SIZE = 4000
+"""Records extracted together (by `jobs` processes) while the rows stream out: memory stays flat."""
+
+
+def extraction_rows(to_extract: Iterable[tuple[Mapping[str, str], str]], status: Mapping[str, str],
+                    decisions: Mapping[str, str], run: ExtractionRun,
+                    reviewer_values: Sequence[Mapping[str, str]] = (),
+                    fulltext_values: Sequence[Mapping[str, str]] = (), jobs: int = 1) -> Iterator[dict[str, str]]:
+    """Extraction rows for the (record, status) pairs in order: machine values, replaced by reviewer
+    values, one record at a time (`run` counts them and gathers conflicts and values not applied).
 
     Machine values come from the full text where the full-text stage read one
     (`fulltext_values`: rows record_id, field, value, evidence; source `full text`), else from
     the abstract (also when the paper gives NR but the abstract a value).
 
     Reviewers who agree are listed together ('A; B'); reviewers who disagree leave the machine
-    value in place (unverified) and the conflict is reported. The records are read by `jobs`
-    processes in chunks, merged in order: the same rows whatever `jobs`.
+    value in place (unverified) and the conflict is reported. Records are read BATCH_SIZE at a time
+    by `jobs` processes in chunks, merged in order: the same rows whatever `jobs`.
     """
     by_record: dict[tuple[str, str], list[Mapping[str, str]]] = {}
     for value in reviewer_values:
         by_record.setdefault((value["record_id"], value["field"]), []).append(value)
-    run = ExtractionRun(rows=[])
-    included_ids = {record["record_id"] for record, _ in extracted_records(records, screening)}
-    decisions = {row["record_id"]: row.get("decision", "") for row in screening}
-    waiting = Counter(record_id for record_id, _ in by_record if record_id not in included_ids)
+    waiting = Counter(record_id for record_id, _ in by_record if record_id not in status)
     for record_id, count in sorted(waiting.items()):
         decision = decisions.get(record_id) or "not screened"
         run.not_applied.append(f"{record_id}: {count} reviewer value(s) wait until the record is included "
                                f"(screening decision: {decision})")
     from_paper = {(row["record_id"], row["field"]): row for row in fulltext_values}
-    extracted = extracted_records(records, screening)
-    all_findings = map_ordered(extract_record, [record for record, _ in extracted], jobs)
-    for (record, status), findings in zip(extracted, all_findings):
-        for field_name in FIELDS:
-            finding = findings[field_name]
-            row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "status": status,
-                   "field": field_name,
-                   "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
-                   "reviewer": ""}
-            paper = from_paper.get((record["record_id"], field_name))
-            if paper and (paper["value"] != NR or finding.value == NR):  # NR in the paper: the abstract's stands
-                row.update(value=paper["value"], evidence=paper["evidence"], source="full text")
-            values = by_record.get((record["record_id"], field_name), [])
-            distinct = sorted({v["value"] for v in values})
-            if len(distinct) == 1:
-                reviewers = sorted(values, key=lambda v: v["reviewer"])
-                sources = [v["source"] for v in reviewers]
-                row.update(value=distinct[0], reviewer="; ".join(v["reviewer"] for v in reviewers),
-                           source=sources[0] if len(set(sources)) == 1 else _strongest_source(sources),
-                           evidence=" | ".join(dict.fromkeys(v["note"] for v in reviewers if v["note"])))
-                run.overridden += 1
-            elif len(distinct) > 1:
-                given = "; ".join(f"{v['reviewer']}: {v['value']}" for v in sorted(values, key=lambda v: v["reviewer"]))
-                run.conflicts.append(f"{record['record_id']} {field_name}: {given}")
-                row["evidence"] = " | ".join(filter(None, [f"reviewer conflict ({given}); machine value kept "
-                                                           "until the reviewers agree", row["evidence"]]))
-            run.rows.append(row)
-        run.unclear += mark_implausible(run.rows[-len(FIELDS):])
-    return run
+    pairs = iter(to_extract)
+    while batch := list(islice(pairs, BATCH_SIZE)):
+        for (record, record_status), findings in zip(batch, map_ordered(extract_record, [r for r, _ in batch], jobs)):
+            rows = [_row(record, record_status, field_name, findings[field_name], from_paper,
+                         by_record.get((record["record_id"], field_name), []), run) for field_name in FIELDS]
+            run.unclear += mark_implausible(rows)
+            run.tally(rows)
+            yield from rows
+
+
+def _row(record: Mapping[str, str], status: str, field_name: str, finding: Finding,
+         from_paper: Mapping[tuple[str, str], Mapping[str, str]], values: Sequence[Mapping[str, str]],
+         run: ExtractionRun) -> dict[str, str]:
+    """One field's row: the machine value (the paper's, else the abstract's), or the reviewers'."""
+    row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "status": status,
+           "field": field_name,
+           "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
+           "reviewer": ""}
+    paper = from_paper.get((record["record_id"], field_name))
+    if paper and (paper["value"] != NR or finding.value == NR):  # NR in the paper: the abstract's stands
+        row.update(value=paper["value"], evidence=paper["evidence"], source="full text")
+    distinct = sorted({v["value"] for v in values})
+    if len(distinct) == 1:
+        reviewers = sorted(values, key=lambda v: v["reviewer"])
+        sources = [v["source"] for v in reviewers]
+        row.update(value=distinct[0], reviewer="; ".join(v["reviewer"] for v in reviewers),
+                   source=sources[0] if len(set(sources)) == 1 else _strongest_source(sources),
+                   evidence=" | ".join(dict.fromkeys(v["note"] for v in reviewers if v["note"])))
+        run.overridden += 1
+    elif len(distinct) > 1:
+        given = "; ".join(f"{v['reviewer']}: {v['value']}" for v in sorted(values, key=lambda v: v["reviewer"]))
+        run.conflicts.append(f"{record['record_id']} {field_name}: {given}")
+        row["evidence"] = " | ".join(filter(None, [f"reviewer conflict ({given}); machine value kept "
+                                                   "until the reviewers agree", row["evidence"]]))
+    return row
 
 
 def mark_implausible(rows: Sequence[dict[str, str]]) -> int:
@@ -1499,23 +1542,24 @@ def configure_cli(parser) -> None:
 
 
 def run_cli(args) -> int:
-    records = list(iter_tsv(args.records, required=["record_id", "pmid", "title", "abstract", "year", "first_author",
-                                                    "publication_types"], only=True))
-    screening = list(iter_tsv(args.screening, required=["record_id", "decision"]))
-    values = read_reviewer_values(args.reviewer_values, records, args.as_of, recorded_record_ids(args.history))
-    extracted_records(records, screening, args.screening)
+    columns = ["record_id", "pmid", "title", "abstract", "year", "first_author", "publication_types"]
+    # The records are read twice, never held: their ids first (checking the whole table), then one batch at a time.
+    ids = [{"record_id": r["record_id"], "pmid": r["pmid"]} for r in iter_tsv(args.records, required=columns, only=True)]
+    screening = [{"record_id": row["record_id"], "decision": row["decision"], "leaning": row.get("leaning"),
+                  "_line": row["_line"]} for row in iter_tsv(args.screening, required=["record_id", "decision"])]
+    values = read_reviewer_values(args.reviewer_values, ids, args.as_of, recorded_record_ids(args.history))
+    status, decisions = extraction_status(screening, {row["record_id"] for row in ids}, args.screening)
+    del ids, screening
     paper_values = read_tsv(args.fulltext_values, required=["record_id", "field", "value", "evidence"]) \
         if args.fulltext_values else []
-    run = build_extraction(records, screening, values, paper_values, args.jobs)
-    write_tsv(args.out, run.rows, COLUMNS)
-    unverified = [row for row in run.rows if not row["reviewer"]]
-    not_reported = sum(row["value"] == NR for row in unverified)
-    statuses = Counter(row["status"] for row in run.rows if row["field"] == FIELDS[0])
-    unclear = sum(row["value"] == UNCLEAR for row in unverified)
-    print(f"extraction: {statuses['included']} included and {statuses['proposed']} proposed record(s), "
-          f"{len(run.rows)} values ({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
-          f"{not_reported} of them NR, {unclear} unclear for a reviewer: {run.unclear} implausible ones made "
-          f"unclear) -> {args.out}")
+    to_extract = ((record, status[record["record_id"]])
+                  for record in iter_tsv(args.records, required=columns, only=True) if record["record_id"] in status)
+    run = ExtractionRun()
+    write_tsv(args.out, extraction_rows(to_extract, status, decisions, run, values, paper_values, args.jobs), COLUMNS)
+    print(f"extraction: {run.statuses['included']} included and {run.statuses['proposed']} proposed record(s), "
+          f"{run.values} values ({run.overridden} from reviewers, {run.unverified} unverified machine values, "
+          f"{run.not_reported} of them NR, {run.left_unclear} unclear for a reviewer: {run.unclear} implausible ones "
+          f"made unclear) -> {args.out}")
     for conflict in run.conflicts:
         print(f"CONFLICT {conflict}")
     for note in run.not_applied:

@@ -1544,11 +1544,12 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     columns = ["record_id", "pmid", "title", "abstract", "year", "first_author", "publication_types"]
     # The records are read twice, never held: their ids first (checking the whole table), then one batch at a time.
-    ids = [{"record_id": r["record_id"], "pmid": r["pmid"]} for r in iter_tsv(args.records, required=columns, only=True)]
+    ids = [(r["record_id"], r["pmid"]) for r in iter_tsv(args.records, required=columns, only=True)]
     screening = [{"record_id": row["record_id"], "decision": row["decision"], "leaning": row.get("leaning"),
                   "_line": row["_line"]} for row in iter_tsv(args.screening, required=["record_id", "decision"])]
-    values = read_reviewer_values(args.reviewer_values, ids, args.as_of, recorded_record_ids(args.history))
-    status, decisions = extraction_status(screening, {row["record_id"] for row in ids}, args.screening)
+    values = read_reviewer_values(args.reviewer_values, ({"record_id": record_id, "pmid": pmid} for record_id, pmid in ids),
+                                  args.as_of, recorded_record_ids(args.history))
+    status, decisions = extraction_status(screening, {record_id for record_id, _ in ids}, args.screening)
     del ids, screening
     paper_values = read_tsv(args.fulltext_values, required=["record_id", "field", "value", "evidence"]) \
         if args.fulltext_values else []

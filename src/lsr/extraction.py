@@ -97,6 +97,32 @@ def _required_words(items, flags: int) -> frozenset[str] | None:
     return min(choices, key=lambda words: (-min(6, *map(_rarity, words)), len(words)), default=None)
 
 
+def _spellings(items) -> set[str]:
+    """Every string a parsed pattern of letters, alternatives and optional parts matches, in lower case
+    ('cases?|child' -> case, cases, child)."""
+    spellings = {""}
+    for op, value in items:
+        if op is _sre.LITERAL:
+            options = {chr(value).lower()}
+        elif op is _sre.IN and all(kind is _sre.LITERAL for kind, _ in value):
+            options = {chr(code).lower() for _, code in value}
+        elif op is _sre.SUBPATTERN:
+            options = _spellings(value[-1])
+        elif op is _sre.BRANCH:
+            options = set().union(*map(_spellings, value[1]))
+        elif op is _sre.MAX_REPEAT and value[:2] == (0, 1):
+            options = {""} | _spellings(value[2])
+        else:
+            raise ValueError(f"not a list of words: {op}")
+        spellings = {start + end for start in spellings for end in options}
+    return spellings
+
+
+def _words_of(pattern: str) -> frozenset[str]:
+    """The words a pattern of words ('patients?|children') matches, in lower case."""
+    return frozenset(_spellings(_sre_parser.parse(pattern)))
+
+
 class _Keyed:
     """A compiled regular expression tried only on text that holds one of its key words: strings
     read from the pattern, one of which every match contains (`_required_words`), so text without
@@ -223,6 +249,7 @@ _COUNT_NOUNS = (r"(?:patients?|children|child|cases?|girls?|boys?|subjects?|adol
                 r"infants?|participants?|persons?|pts|women|men|females?|males?|sisters?|brothers?|siblings?|twins?)")
 _NOT_AGE = r"(?![- ]?(?:years?|yrs?|months?|weeks?|days?|y)\b)(?!\s*(?:%|mg|ng|µg|μg|ug|mcg|g\b))"
 # A count: number, up to three describing words (or a parenthesis such as '(19 F, 7 M)'), a noun for people.
+_COUNT_NOUN_WORDS = _words_of(_COUNT_NOUNS)
 _COUNT_RE = _Keyed(
     rf"(?<![\w.\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:\((?:\d+(?:\.\d+)?\s*%|[^)]{{0,30}})\)\s+)?"
     rf"(?:(?!(?:of|in|with|and|or|to|for|from|who|were|was|had|at)\b)[\w'/\-]+\s+(?:\([^)]{{0,30}}\)\s+)?){{0,3}}?"
@@ -259,11 +286,16 @@ _TREATED_COUNT_RE = _Keyed(
 
 
 @lru_cache(maxsize=4096)
-def _names_sex(text: str) -> bool:
-    """Whether a sentence holds a word for a patient's sex ('girls', 'men', 'F'). The sex patterns
-    match such a word between non-word characters, so it is one of the text layer's tokens."""
+def _words(text: str) -> frozenset[str]:
+    """A sentence's tokens as written, lowered (`_lowered`): a word a case-insensitive pattern matches
+    between non-word characters (a space before it, a word boundary after) is one of them."""
     lowered = _lowered(text)     # as long as the text: its tokens' offsets hold
-    return any(lowered[token.start:token.end] in _SEX_TOKENS for token in tokenize(text))
+    return frozenset(lowered[token.start:token.end] for token in tokenize(text))
+
+
+def _names_sex(text: str) -> bool:
+    """Whether a sentence holds a word for a patient's sex ('girls', 'men', 'F'), as the sex patterns read it."""
+    return not _SEX_TOKENS.isdisjoint(_words(text))
 
 
 @lru_cache(maxsize=4096)
@@ -300,7 +332,7 @@ def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
     for position, listed, _, wording in _listed_ages(text):
         # '11- and 8-year-old boys': one patient per age listed.
         mentions.append((1 if tacrolimus or _reporting(sentence) else 2, position, listed, wording))
-    for match in _COUNT_RE.finditer(text) if numbers else ():
+    for match in _COUNT_RE.finditer(text) if numbers and not _COUNT_NOUN_WORDS.isdisjoint(_words(text)) else ():
         if any(start <= match.start() < end for start, end in paired):
             continue
         subset = _SUBSET_RE.search(text[max(0, match.start() - 40):match.start()])
@@ -571,10 +603,12 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         text = sentence.text
         if _FIRST_LINE_RE.search(text):
             return Finding("none", [text])
+        mentions = drug_mentions(text)
+        if not mentions:
+            continue    # no drug the statements below could place before tacrolimus
         spans: list[tuple[int, int]] = []
         if _BEFORE_TACROLIMUS_RE.search(text):
             spans.append((0, len(text)))
-        mentions = drug_mentions(text)
         for cue in _PRIOR_CUE_RE.finditer(text):
             end = len(text)
             stop = _PRIOR_STOP_RE.search(text, cue.end())

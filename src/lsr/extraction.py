@@ -273,10 +273,13 @@ _REPORTING = _Keyed(
     r"(?:included|enrolled|comprised|involved|describes)\b|"
     r"\b(?:were|was) (?:included|enrolled|recruited|studied|reviewed|identified|treated|analy[sz]ed)\b|"
     r"\b(?:study|series|cohort|review|report|experience) (?:of|with|on)\b", re.I)
+_SINGLE_NOUNS = r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)"
+# _SINGLE_RE's article and noun are words between non-word characters: tokens of the sentence.
+_SINGLE_WORDS = (_words_of("a|an|one"), _words_of(_SINGLE_NOUNS))
 _STARTS_WITH_ONE_RE = re.compile(r"\s*(?:an?|one)\s", re.I)
 _SINGLE_RE = _Keyed(
     rf"(?:^|(?<=[\s(:]))(?:a|an|one)\s+(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+)?(?:[\w\-]+\s+){{0,2}}?"
-    r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
+    rf"{_SINGLE_NOUNS}\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
 _TREATED_COUNT_RE = _Keyed(
     rf"(?<![\w.\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
     rf"(?:of\s+(?:them|these|the)\s+)?"
@@ -346,7 +349,7 @@ def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
         owned = _TACROLIMUS_ARM_RE.search(text[:match.start()])
         wording = text[max(0, match.start() - 40):match.end()]
         mentions.append((0 if owned else 2, match.start(), int(match["n"]), wording))
-    if not mentions:
+    if not mentions and all(not words.isdisjoint(_words(text)) for words in _SINGLE_WORDS):
         single = _SINGLE_RE.search(text)
         if single and (_STARTS_WITH_ONE_RE.match(text) or _reporting(sentence)):
             mentions.append((1, single.start(), 1, single.group(0)))

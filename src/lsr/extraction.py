@@ -966,13 +966,15 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     Each domain word takes its nearest outcome word, and each outcome word also counts for the
     nearest domain word before it, so 'resolved in two and improved in one' gives the skin both.
     """
+    mentions = _domain_mentions(clause)
+    if not mentions:
+        return []
     triggers = []
     for pattern, label in _OUTCOME_TRIGGERS:
         for match in pattern.finditer(clause):
             if not any(start <= match.start() < end for start, end, _, _ in triggers):
                 triggers.append((match.start(), match.end(), match, label))
-    mentions = _domain_mentions(clause)
-    if not triggers or not mentions:
+    if not triggers:
         return []
 
     def distance(mention, trigger) -> int:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/fulltext_eval.py
 
 1. The two seed papers (shared/seeds/*.txt), as text and as a PDF made from the text (fpdf2,
-   as tests/test_fulltext.py makes it), read by the full-text stage with no reviewer value:
+   as tests/test_fulltext.py makes it), read by the extraction stage (`lsr paper-values`) with no reviewer value:
    each of the 14 Table 1 fields (study label aside) against the shipped reviewer value:
    match, `unclear` (handed to a reviewer) or wrong.
 2. The eight PMC articles of shared/ncbi/pmc: blocks, sections, paragraphs, table rows,
@@ -22,7 +22,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from lsr.fulltext import UNCLEAR, iter_jats_articles, paper_findings, read_document
+from lsr.extraction import paper_findings
+from lsr.fields import UNCLEAR
+from lsr.papers import iter_jats_articles, read_document
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

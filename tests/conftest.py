@@ -95,3 +95,20 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def entrez_unthrottled(monkeypatch):
+    """Bio.Entrez without its rate-limit pauses (NCBI's 3 or 10 requests/s) for tests against the
+    fake NCBI server that check what is asked and stored, not when: each request would otherwise
+    wait 0.1-0.37 s. test_retrieval.py::test_requests_keep_to_ncbi_rate_limits checks the pauses."""
+    import time
+    import types
+
+    from Bio import Entrez
+
+    monkeypatch.setattr(Entrez, "time", types.SimpleNamespace(time=time.time, sleep=lambda seconds: None))
+    # Entrez books each skipped pause ahead in `_open.previous`; restored after the test, so a later
+    # test with the pauses does not wait for them.
+    monkeypatch.setattr(Entrez._open, "previous", Entrez._open.previous)
+

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from lsr.checks import iso_date
-from lsr.cli import SUBCOMMANDS
+from lsr.cli import SUBCOMMANDS, main
 
 
 @pytest.mark.parametrize("text", ["2024-02-30", "20240101", "2024-1-05", "yesterday"])
@@ -19,10 +19,13 @@ def test_iso_date_keeps_a_valid_date():
     assert iso_date("2024-02-29") == "2024-02-29"
 
 
-def test_every_subcommand_has_help():
-    for command in SUBCOMMANDS:
-        result = subprocess.run([sys.executable, "-m", "lsr", command, "--help"], capture_output=True, text=True)
-        assert result.returncode == 0 and "usage: lsr " + command in result.stdout, command
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command, capsys):
+    # In this process (the entry point's `main`): a subprocess per command costs a second or two in all;
+    # the tests below start `python -m lsr` itself.
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--help"])
+    assert stop.value.code == 0 and "usage: lsr " + command in capsys.readouterr().out
 
 
 def test_a_stage_refuses_an_option_it_does_not_know():
@@ -30,6 +33,7 @@ def test_a_stage_refuses_an_option_it_does_not_know():
     assert result.returncode == 2 and "unrecognized arguments: --cores 2" in result.stderr
 
 
+@pytest.mark.e2e  # starts Snakemake (about 2 s of imports)
 def test_update_passes_what_it_does_not_know_to_snakemake(tmp_path):
     result = subprocess.run([sys.executable, "-m", "lsr", "update", "--data-dir", str(tmp_path), "--version"],
                             capture_output=True, text=True, cwd=tmp_path)

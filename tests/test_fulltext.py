@@ -15,9 +15,10 @@ import pytest
 from lxml import etree
 
 from conftest import run_snakemake
-from lsr import fulltext
-from lsr.fulltext import (Document, NR, UNCLEAR, iter_jats_articles, paper_findings, read_document, split_cases,
-                          text_document)
+from lsr import fulltext, papers
+from lsr.extraction import paper_findings
+from lsr.fields import NR, UNCLEAR
+from lsr.papers import Document, iter_jats_articles, read_document, split_cases, text_document
 from lsr.ncbi import NcbiSettings, RetrievalError
 from lsr.tsv import InputError
 from ncbi_server import FakeEutils
@@ -82,7 +83,7 @@ def body_words(article) -> tuple[int, int, int]:
     body_only = etree.Element("article")
     body_only.append(etree.fromstring(etree.tostring(body)))
     blocks = sum(sum(len(cell.split()) for cell in b.cells) if b.cells else len(b.text.split())
-                 for b in fulltext.jats_document(body_only).blocks)
+                 for b in papers.jats_document(body_only).blocks)
     return glued, blocks, split
 
 
@@ -100,7 +101,7 @@ def test_back_matter_sections_are_kept_out_of_extraction():
         "oral tacrolimus.</p></sec><sec><title>Competing interests</title><p>None declared.</p></sec></body>"
         "<back><ack><p>We thank the nurses.</p></ack><ref-list><ref><mixed-citation>Smith 2001</mixed-citation>"
         "</ref></ref-list></back></article>")
-    document = fulltext.jats_document(article)
+    document = papers.jats_document(article)
     text = " ".join(b.text for b in document.blocks)
     assert "None declared." in text and "nurses" not in text and "Smith" not in text
     assert "None declared." not in " ".join(b.text for b in document.own_blocks())
@@ -184,7 +185,7 @@ A girl with calcinosis had received IVIG. Tacrolimus was added and her rash impr
     ("We describe 11- and 8-year-old boys.", False),            # two patients, not one introduced
 ])
 def test_a_sentence_introduces_a_patient_by_a_year_old_age(sentence, introduces):
-    assert fulltext.introduces_patient(sentence) is introduces
+    assert papers.introduces_patient(sentence) is introduces
 
 
 def test_a_case_without_age_leaves_the_ages_unclear():
@@ -216,7 +217,7 @@ def test_single_case_presentation_in_jats():
         "resolved and prednisolone was tapered. No adverse events occurred.</p></sec>"
         "<sec><title>Discussion</title><p>Others reported similar results in six children [2].</p></sec>"
         "</body></article>")
-    document = fulltext.jats_document(article)
+    document = papers.jats_document(article)
     [case] = split_cases(document)
     assert case.label == "Case presentation"
     values = _values(RECORD, document)
@@ -244,7 +245,7 @@ def test_patients_table_rows_are_cases():
         "<tr><td>3</td><td>10</td><td>F</td><td>prednisolone, MMF</td><td>30</td></tr>"
         "<tr><td>4</td><td>3</td><td>F</td><td>prednisolone</td><td>18</td></tr>"
         "</tbody></table></table-wrap></sec></body></article>")
-    document = fulltext.jats_document(article)
+    document = papers.jats_document(article)
     cases = split_cases(document)
     assert len(cases) == 4 and cases[0].label == "Table 1 Patients treated with tacrolimus, patient 1"
     values = _values(RECORD, document)
@@ -348,7 +349,7 @@ def _settings(server, **overrides) -> NcbiSettings:
                         backoff_seconds=0.01, timeout_seconds=5)
 
 
-def test_pmc_fetch_in_batches_with_retries_and_resume(tmp_path, pmc_articles):
+def test_pmc_fetch_in_batches_with_retries_and_resume(tmp_path, pmc_articles, entrez_unthrottled):
     ids = sorted(pmc_articles)
     store = tmp_path / "fulltext"
     with FakePmc(pmc_articles) as server:
@@ -369,7 +370,7 @@ def test_pmc_fetch_in_batches_with_retries_and_resume(tmp_path, pmc_articles):
     assert all(call["params"].get("tool") == "lsr" and call["params"].get("email") for call in server.requests)
 
 
-def test_pmc_error_answer_stores_nothing(tmp_path, pmc_articles):
+def test_pmc_error_answer_stores_nothing(tmp_path, pmc_articles, entrez_unthrottled):
     with FakePmc(pmc_articles) as server:
         server.faults["efetch"] = [b"<eFetchResult><ERROR>Cannot retrieve</ERROR></eFetchResult>", 400]
         with pytest.raises(RetrievalError, match="Cannot retrieve"):
@@ -397,8 +398,7 @@ def test_lsr_fulltext_fetches_pmc_for_included_records(tmp_path, pmc_articles, m
         command = [sys.executable, "-m", "lsr", "fulltext", "--records", str(records), "--screening", str(screening),
                    "--supplied", str(supplied), "--store", str(tmp_path / "store"), "--pmc",
                    "--eutils-url", server.url, "--backoff-seconds", "0.01",
-                   "--availability", str(out / "availability.tsv"), "--values", str(out / "values.tsv"),
-                   "--cases", str(out / "cases.tsv")]
+                   "--availability", str(out / "availability.tsv"), "--cases", str(out / "cases.tsv")]
         result = subprocess.run(command, capture_output=True, text=True, env={"NCBI_EMAIL": "t@example.org",
                                                                              "PATH": "/usr/bin:/bin"})
         assert result.returncode == 0, result.stderr
@@ -419,11 +419,35 @@ def test_lsr_fulltext_bad_supplied_file_exits_2(tmp_path):
     supplied.write_text("record_id\tfile\tnote\n1\tpaper.pdf\t\n")
     result = subprocess.run([sys.executable, "-m", "lsr", "fulltext", "--records", str(records), "--screening",
                              str(screening), "--supplied", str(supplied), "--availability", str(tmp_path / "a.tsv"),
-                             "--values", str(tmp_path / "v.tsv"), "--cases", str(tmp_path / "c.tsv")],
+                             "--cases", str(tmp_path / "c.tsv")],
                             capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "fulltexts.tsv, line 2, field 'file': 'paper.pdf' not found" in result.stderr
 
+
+
+def test_lsr_paper_values_reads_the_papers_the_availability_table_names(tmp_path):
+    records = tmp_path / "records.tsv"
+    records.write_text("record_id\tpmid\ttitle\tyear\tfirst_author\tpublication_types\n"
+                       "pmid:1\t1\tT\t2020\tRoe\tCase Reports\npmid:2\t2\tU\t2021\tPoe\t\n")
+    paper = tmp_path / "paper.txt"
+    paper.write_text("Case report\n\nA 9-year-old girl was treated with methotrexate. Tacrolimus was started "
+                     "orally and her rash resolved.\n")
+    availability = tmp_path / "availability.tsv"
+    availability.write_text(f"record_id\tfull_text\tfile\npmid:1\tyes\t{paper}\npmid:2\tno\t\n")
+    command = [sys.executable, "-m", "lsr", "paper-values", "--records", str(records),
+               "--availability", str(availability), "--out", str(tmp_path / "values.tsv")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    rows = {r["field"]: r for r in csv.DictReader((tmp_path / "values.tsv").open(), delimiter="\t")}
+    assert {r["record_id"] for r in rows.values()} == {"pmid:1"}
+    assert (rows["n_patients"]["value"], rows["age_min"]["value"], rows["sex_f"]["value"]) == ("1", "9", "1")
+    assert rows["n_patients"]["evidence"].startswith("rule: 1 case(s) described one by one")
+
+    availability.write_text(f"record_id\tfull_text\tfile\npmid:9\tyes\t{paper}\n")
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "availability.tsv, line 2, field 'record_id': record 'pmid:9' is not in" in result.stderr
 
 # --------------------------------------------------------------------------- the seed papers (Done when)
 
@@ -552,7 +576,7 @@ def test_case_descriptions_win_over_a_summary_table_and_literature_tables_are_no
              "treated with prednisolone. Tacrolimus was started.</p></sec></sec>")
 
     def document(body: str) -> Document:
-        return fulltext.jats_document(etree.fromstring(f"<article><body>{body}</body></article>"))
+        return papers.jats_document(etree.fromstring(f"<article><body>{body}</body></article>"))
 
     summary = document(cases + "<sec><title>Results</title>" + table.format(caption="Our patients") + "</sec>")
     assert [c.label for c in split_cases(summary)] == ["Case 1", "Case 2"]
@@ -563,7 +587,8 @@ def test_case_descriptions_win_over_a_summary_table_and_literature_tables_are_no
 
 
 def test_aggregation_keeps_unclear_case_values_unclear():
-    from lsr.fulltext import Case, CaseFindings, Value, aggregate_study
+    from lsr.extraction import CaseFindings, Value, aggregate_study
+    from lsr.papers import Case
 
     fields = ["study", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
               "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
@@ -648,7 +673,7 @@ def test_text_headings_case_lines_and_back_matter():
     assert [c.label for c in split_cases(document)] == ["Case 1: calcinosis", "Case 2"]
 
 
-def test_pmc_article_without_body_is_not_retrieved(tmp_path, pmc_articles):
+def test_pmc_article_without_body_is_not_retrieved(tmp_path, pmc_articles, entrez_unthrottled):
     pmcid = sorted(pmc_articles)[0]
     article = etree.fromstring(pmc_articles[pmcid])
     article.remove(article.find("body"))

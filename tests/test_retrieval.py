@@ -36,7 +36,8 @@ def articles() -> dict[str, bytes]:
 
 
 @pytest.fixture
-def fake(articles):
+def fake(articles, entrez_unthrottled):
+    """The fake NCBI server, asked without Entrez's rate-limit pauses (one test checks those)."""
     with FakeEutils(articles) as server:
         yield server
 
@@ -173,7 +174,7 @@ def test_a_client_error_stops_at_once(tmp_path, fake):
     assert len(fake.calls("esearch")) == 1
 
 
-def test_network_errors_are_retried_then_reported(tmp_path):
+def test_network_errors_are_retried_then_reported(tmp_path, entrez_unthrottled):
     with FakeEutils({}) as closed:
         url = closed.url
     unreachable = NcbiSettings(email=EMAIL, eutils_url=url, max_tries=2, backoff_seconds=0.01)
@@ -181,8 +182,9 @@ def test_network_errors_are_retried_then_reported(tmp_path):
         retrieve_pubmed(QUERY, unreachable, tmp_path / "data", tmp_path / "m.tsv", tmp_path / "log.tsv")
 
 
-def test_requests_keep_to_ncbi_rate_limits(tmp_path, fake):
-    run(tmp_path, fake, api_key="", batch_size=20)  # esearch + 3 efetch, no key: at most 3/s
+def test_requests_keep_to_ncbi_rate_limits(tmp_path, articles):
+    with FakeEutils(articles) as fake:   # Entrez as it is, with its pauses
+        run(tmp_path, fake, api_key="", batch_size=20)  # esearch + 3 efetch, no key: at most 3/s
     times = [call["time"] for call in fake.requests]
     assert len(times) == 4 and min(b - a for a, b in zip(times, times[1:])) >= 0.33
     assert all("api_key" not in call["params"] for call in fake.requests)

@@ -124,6 +124,17 @@ def test_add_study_appends_a_ris_record_with_a_fresh_id(review):
         review.add_study("ann", "No year", [], "soon")
 
 
+def test_added_studies_go_to_the_source_the_config_marks(review):
+    assert review.added_ris == review.root / "config/other_sources/reviewer-added.ris"
+    for source in review.config["other_sources"]:
+        source["added_by_reviewers"] = source["path"].startswith("resources/")
+    assert review.added_ris == review.root / "resources/other_sources/other-sources.ris"
+    for source in review.config["other_sources"]:
+        source["added_by_reviewers"] = False
+    with pytest.raises(InputError, match=r"config\.yaml, field 'other_sources': no source takes the studies"):
+        review.add_study("ann", "Nowhere to go", ["Doe, J"], "2025")
+
+
 def test_the_workspace_operations_write_nothing_under_results(review):
     before = results_state(review.root)
     review.decide("ann", OPEN[0], TA, "include")
@@ -199,3 +210,16 @@ def test_lsr_queue_writes_outside_results_and_never_overwrites(built_review):
     bad = subprocess.run([sys.executable, "-m", "lsr", "queue", "--reviewer", "../x"], cwd=built_review,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "cannot name a reviewer's file" in bad.stderr
+
+
+def test_the_config_marks_at_most_one_source_for_added_studies(repo):
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load((repo / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((repo / "config/config.yaml").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(config)
+    for source in config["other_sources"]:
+        source["added_by_reviewers"] = True
+    with pytest.raises(jsonschema.ValidationError, match="other_sources|contain"):
+        jsonschema.Draft202012Validator(schema).validate(config)

@@ -21,8 +21,9 @@ SUBCOMMANDS = {
     "records": ("records", "parse PubMed XML files into the records table"),
     "sources": ("sources", "read records from other sources (RIS) and remove duplicates across sources"),
     "screen": ("screening", "screen records against the eligibility criteria, with reviewer decisions"),
-    "fulltext": ("fulltext", "full texts of the included records (PMC, reviewer-supplied) and Table 1 values read from them"),
+    "fulltext": ("fulltext", "full texts of the included records (PMC, reviewer-supplied) and the cases they describe"),
     "prisma": ("prisma", "PRISMA 2020 flow counts and diagram"),
+    "paper-values": ("extraction", "Table 1 values read from the full texts, case by case"),
     "extract": ("extraction", "extract Table 1 fields from included records, with reviewer values"),
     "table1": ("tables", "build Table 1 in every published format"),
     "changes": ("living", "compare this run with the last published version: results/changes.md"),
@@ -57,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         if chosen == name:
             module = importlib.import_module(f"lsr.{module_name}")
-            getattr(module, f"configure_{name}_cli", getattr(module, "configure_cli", None))(sub)
-            sub.set_defaults(run=getattr(module, f"run_{name}_cli", getattr(module, "run_cli", None)))
+            own = name.replace("-", "_")  # a module's second command: configure_<command>_cli, run_<command>_cli
+            getattr(module, f"configure_{own}_cli", getattr(module, "configure_cli", None))(sub)
+            sub.set_defaults(run=getattr(module, f"run_{own}_cli", getattr(module, "run_cli", None)))
     args, extra = parser.parse_known_args(argv)
     if extra and not hasattr(args, "passed_on"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

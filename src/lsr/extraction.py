@@ -25,11 +25,13 @@ from re import _constants as _sre, _parser as _sre_parser
 
 from .checks import RecordLookup, check_known, check_vocabulary, iso_date, record_lookup
 from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
+from .papers import Case, Document, introduces_patient, read_document, split_cases
 from .parallel import map_ordered
 from .reviewers import applicable_rows, check_file_reviewer, latest_rows, read_reviewer_file, reviewer_files
 from .state import recorded_record_ids
-from .text import (DASH as _DASH, NUMBER, WORD_NUMBERS, AgeMention, Sentence, age_mentions, entry_lexicon, entry_pattern,
-                   format_number, format_range, load_vocabularies, parse_number, record_sentences, tokenize)
+from .text import (DASH as _DASH, NUMBER, WORD_NUMBERS, AgeMention, Sentence, age_mentions, entry_lexicon,
+                   entry_pattern, format_number, format_range, load_vocabularies, parse_number, record_sentences,
+                   split_sentences, tokenize)
 from .tsv import InputError, Problems, iter_tsv, read_tsv, write_tsv
 
 FIELDS = NAMES
@@ -1604,4 +1606,406 @@ def run_cli(args) -> int:
         print(f"CONFLICT {conflict}")
     for note in run.not_applied:
         print(f"not applied: {note}")
+    return 0
+
+
+# --------------------------------------------------------------------------- Table 1 from full texts
+# The papers the full-text stage found (results/fulltext/availability.tsv) are read with the same
+# extractors, case by case (lsr.papers.split_cases: case headings, a sentence introducing the next
+# patient, rows of a patients table), and the cases aggregated into the study's row, each value's
+# evidence stating the rule used (`aggregate_study`). A field the paper does not settle is `unclear`;
+# one it never speaks of is NR.
+
+_LABEL_CHARS_RE = re.compile(r"[^A-Z0-9 ,&/()\-]+")
+
+
+def _label(section: str) -> str:
+    """A section path as the upper-case `LABEL:` the text engine reads; the innermost title wins."""
+    name = section.split(" > ")[-1] if section else "TEXT"
+    label = " ".join(_LABEL_CHARS_RE.sub(" ", name.upper()).split())[:60]
+    return label if len(label) >= 3 and label[0].isalpha() else f"SECTION {label}".strip()
+
+
+def _labelled(paragraphs: Iterable[tuple[str, str]]) -> str:
+    """(section, text) pairs as abstract text with `LABEL: text` sections."""
+    parts = []
+    for section, text in paragraphs:
+        text = text.strip()
+        if text and not re.search(r"[.!?]['\")\]]?$", text):
+            text += "."
+        parts.append(f"{_label(section)}: {text}")
+    return " ".join(parts)
+
+
+def _locate(sentence: str, blocks: Sequence[tuple[str, str]]) -> str:
+    """'<section>: <sentence>' for an evidence sentence, naming the section it stands in."""
+    probe = " ".join(sentence.split())[:80]
+    for section, text in blocks:
+        if probe and probe in " ".join(text.split()):
+            return f"{section or 'text'}: {sentence}"
+    return sentence
+
+
+_CITATION_RE = re.compile(r"\s?\[\d+(?:\s*[–\-,]\s*\d+)*\](?:,?\s?\[\d+(?:\s*[–\-,]\s*\d+)*\])*")
+_CITATION_AFTER_END_RE = re.compile(r"([.!?])((?:\[\d+(?:\s*[–\-,]\s*\d+)*\],?)+)")
+
+
+def _without_citations(text: str) -> str:
+    """Running text without numbered citation marks ('... disorders.[9] No ...'), which hide sentence ends."""
+    return _CITATION_RE.sub("", text)
+
+
+def _own_statements(text: str) -> str:
+    """A paragraph without its sentences that cite references: those speak of other studies."""
+    text = _CITATION_AFTER_END_RE.sub(r"\2\1", text)  # 'disorders.[9] No' -> 'disorders[9]. No'
+    return " ".join(sentence for sentence in split_sentences(text) if not _CITATION_RE.search(sentence))
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value and the sentences it was read from (the shape of the text engine's findings)."""
+
+    value: str
+    evidence: list[str]
+
+
+@dataclass
+class CaseFindings:
+    """A case and its Table 1 fields ({field: object with .value and .evidence})."""
+
+    case: Case
+    findings: Mapping[str, object]
+
+
+def _case_parts(case: Case) -> tuple[str, str]:
+    """A case's history (before its first tacrolimus mention) and its course (from that mention on)."""
+    text = _without_citations(case.text)
+    start = _TACROLIMUS_RE.search(text)
+    if not start:
+        return text, ""
+    return text[:start.start()], text[start.start():]
+
+
+def _history_treatments(history: str) -> tuple[set[str], list[str]]:
+    """Drugs a case's history names before tacrolimus is started, and the sentences naming them."""
+    codes, evidence = set(), []
+    for sentence in split_sentences(history):
+        found = {code for _, _, code in drug_mentions(sentence)} - {"stem cell transplantation"}
+        if found:
+            codes |= found
+            evidence.append(sentence)
+    return codes, evidence
+
+
+def _patient_sentences(text: str) -> str:
+    """The sentences of a case that give the patient's age: the one introducing the patient and those
+    about tacrolimus (age at its start); other ages in a case (a parent's, a sibling's) are not hers."""
+    sentences = split_sentences(text)
+    if not any(introduces_patient(s) for s in sentences):
+        return ""  # no sentence introduces the patient (a table row): the whole case is read
+    return " ".join(s for s in sentences if introduces_patient(s) or _TACROLIMUS_RE.search(s))
+
+
+def read_case(case: Case) -> CaseFindings:
+    """The text engine on one case: who the patient is from the whole case (the age from the
+    sentence introducing the patient and those about tacrolimus), what followed tacrolimus from
+    the course only, and prior treatments from the history (every drug the narrative names
+    before tacrolimus, with what the engine reads as prior)."""
+    history, course = _case_parts(case)
+    whole = extract_record({"title": "", "abstract": _labelled([(case.label, history + course)]),
+                            "publication_types": "Case Reports", "first_author": "", "year": ""})
+    about_patient = _patient_sentences(history + course)
+    if about_patient:
+        ages = extract_record({"title": "", "abstract": _labelled([(case.label, about_patient)]),
+                               "publication_types": "Case Reports", "first_author": "", "year": ""})
+    after = extract_record({"title": "", "abstract": _labelled([(case.label, course)]) if course else "",
+                            "publication_types": "Case Reports", "first_author": "", "year": ""})
+    findings = dict(whole)
+    for name in ("followup_months", "skin_outcome", "muscle_outcome", "steroid_sparing", "adverse_events"):
+        findings[name] = after[name]
+    if about_patient:
+        findings["age_min"], findings["age_max"] = ages["age_min"], ages["age_max"]
+    codes, evidence = _history_treatments(history)
+    engine = whole["prior_treatments"]
+    if engine.value not in (NR, "none", UNCLEAR):
+        codes |= set(engine.value.split(";"))
+        evidence += [e for e in engine.evidence if e not in evidence]
+    if codes:
+        findings["prior_treatments"] = Value(";".join(sorted(codes)), evidence)
+    elif course and engine.value == NR and history.strip():
+        findings["prior_treatments"] = Value("none", ["the case names no drug before tacrolimus"])
+    return CaseFindings(case, findings)
+
+
+def paper_findings(record: Mapping[str, str], document: Document) -> dict[str, tuple[str, list[str]]]:
+    """Table 1 fields of one study from its paper: {field: (value, evidence)}.
+
+    Each case is read on its own (`read_case`); the paper's own sections outside the cases
+    (abstract, results, discussion; back matter is not in the document) give the study-level
+    statements, together with each case's course for outcomes; `aggregate_study` combines them.
+    """
+    cases = split_cases(document)
+    case_sections = {case.section for case in cases}
+    paper = [(b.section, _own_statements(b.text)) for b in document.own_blocks()
+             if b.kind != "heading" and b.section not in case_sections]
+    courses = [(case.section, _case_parts(case)[1]) for case in cases]
+    base = {**record, "title": record.get("title") or document.title}
+    study = dict(extract_record({**base, "abstract": _labelled(paper + courses)}))
+    if cases:
+        # Follow-up is the paper's statement outside the cases (each case's is aggregated apart).
+        study["followup_months"] = extract_record({**base, "abstract": _labelled(paper)})["followup_months"]
+    blocks = [(b.section, _without_citations(b.text)) for b in document.own_blocks() if b.kind != "heading"]
+    return aggregate_study(study, [read_case(case) for case in cases], blocks)
+
+
+def _value(finding) -> str:
+    return getattr(finding, "value", NR) or NR
+
+
+def _evidence(finding, blocks, prefix: str = "") -> list[str]:
+    return [prefix + _locate(sentence, blocks) for sentence in getattr(finding, "evidence", [])]
+
+
+def _case_evidence(cases: Sequence[CaseFindings], name: str) -> list[str]:
+    items = []
+    for c in cases:
+        value = _value(c.findings[name])
+        sentences = getattr(c.findings[name], "evidence", [])
+        if value != NR:
+            items.append(f"{c.case.label} ({c.case.section}): {value}: " + " / ".join(sentences))
+        else:
+            items.append(f"{c.case.label} ({c.case.section}): not stated")
+    return items
+
+
+_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_RANGE_RE = re.compile(r"^\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?$")
+
+
+def _number(text: str) -> float:
+    return float(text)
+
+
+def _range_ends(value: str) -> tuple[float, float]:
+    low, _, high = value.partition("-")
+    return float(low), float(high or low)
+
+
+def _format(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def aggregate_study(study: Mapping[str, object], cases: Sequence[CaseFindings],
+                    blocks: Sequence[tuple[str, str]]) -> dict[str, tuple[str, list[str]]]:
+    """The study's row from its cases and its study-level statements; every value's evidence
+    starts with the rule that made it. `unclear` where cases and statements do not settle it."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    k = len(cases)
+
+    def study_level(name: str, rule: str = "study-level statement of the paper") -> tuple[str, list[str]]:
+        finding = study[name]
+        value = _value(finding)
+        return value, ([f"rule: {rule}"] + _evidence(finding, blocks)) if value != NR else []
+
+    def from_cases(name: str) -> list[str]:
+        return [_value(c.findings[name]) for c in cases]
+
+    out["study"] = (_value(study["study"]), list(getattr(study["study"], "evidence", [])))
+
+    # patients: the cases, checked against the paper's own count
+    stated = _value(study["n_patients"])
+    if k:
+        if stated not in (NR, str(k)):
+            out["n_patients"] = (UNCLEAR, [f"rule: the paper describes {k} case(s) one by one but states {stated} "
+                                           "patients", *_evidence(study["n_patients"], blocks)])
+        else:
+            agree = "; the paper's own count agrees" if stated == str(k) else ""
+            out["n_patients"] = (str(k), [f"rule: {k} case(s) described one by one{agree}: "
+                                          + ", ".join(c.case.label for c in cases),
+                                          *_evidence(study["n_patients"], blocks)])
+    else:
+        out["n_patients"] = study_level("n_patients")
+
+    design, design_evidence = study_level("design")
+    if k == 1 and design in (NR, "case report", "case series"):
+        design, design_evidence = "case report", ["rule: one patient described (case report)"]
+    elif k >= 2 and design in (NR, "case report", "case series") and out["n_patients"][0] == str(k):
+        design, design_evidence = "case series", [f"rule: {k} patients described one by one (case series)"]
+    out["design"] = (design, design_evidence)
+
+    # ages: youngest and oldest of the cases; every case must give one
+    if k:
+        ages = [(_value(c.findings["age_min"]), _value(c.findings["age_max"])) for c in cases]
+        if all(_NUMBER_RE.match(low) and low == high for low, high in ages):
+            numbers = [_number(low) for low, _ in ages]
+            evidence = ["rule: youngest and oldest of the cases' ages (at tacrolimus start where the case "
+                        "gives it, else as reported, at diagnosis)", *_case_evidence(cases, "age_min")]
+            out["age_min"] = (_format(min(numbers)), evidence)
+            out["age_max"] = (_format(max(numbers)), evidence)
+        else:
+            missing = [c.case.label for c, (low, high) in zip(cases, ages) if not _NUMBER_RE.match(low) or low != high]
+            evidence = [f"rule: every case must give one age; not settled for {', '.join(missing)}",
+                        *_case_evidence(cases, "age_min")]
+            out["age_min"] = out["age_max"] = (UNCLEAR, evidence)
+    else:
+        out["age_min"], out["age_max"] = study_level("age_min"), study_level("age_max")
+
+    # boys and girls: each case one sex
+    if k:
+        sexes = []
+        for c in cases:
+            m, f = _value(c.findings["sex_m"]), _value(c.findings["sex_f"])
+            sexes.append("m" if (m, f) in (("1", "0"), ("1", NR)) else "f" if (m, f) in (("0", "1"), (NR, "1")) else "")
+        if all(sexes):
+            counts = Counter(sexes)
+            evidence = ["rule: boys and girls counted over the cases",
+                        *(f"{c.case.label}: {'boy' if s == 'm' else 'girl'}" for c, s in zip(cases, sexes))]
+            out["sex_m"], out["sex_f"] = (str(counts["m"]), evidence), (str(counts["f"]), evidence)
+        else:
+            missing = [c.case.label for c, s in zip(cases, sexes) if not s]
+            out["sex_m"] = out["sex_f"] = (UNCLEAR, [f"rule: every case must give its sex; not settled for "
+                                                    f"{', '.join(missing)}"])
+    else:
+        out["sex_m"], out["sex_f"] = study_level("sex_m"), study_level("sex_f")
+
+    # prior treatments: the union over the cases
+    values = from_cases("prior_treatments")
+    if k and all(v not in (NR, UNCLEAR) for v in values):
+        codes = sorted({code for v in values if v != "none" for code in v.split(";")})
+        value = ";".join(codes) if codes else "none"
+        out["prior_treatments"] = (value, ["rule: union of the cases' treatments before tacrolimus",
+                                           *_case_evidence(cases, "prior_treatments")])
+    elif k and any(v != NR for v in values):
+        out["prior_treatments"] = (UNCLEAR, ["rule: union of the cases' treatments before tacrolimus; not every "
+                                             "case names them", *_case_evidence(cases, "prior_treatments")])
+    else:
+        out["prior_treatments"] = study_level("prior_treatments")
+
+    # route: every statement (cases and paper) must agree
+    route, route_evidence = study_level("tacrolimus_route")
+    stated_routes = {v for v in from_cases("tacrolimus_route") if v != NR} | ({route} if route != NR else set())
+    routes = {part for v in stated_routes for part in v.split("; ")}
+    if stated_routes and routes <= {"intravenous", "oral"}:
+        value = "; ".join(sorted(routes))
+        out["tacrolimus_route"] = (value, ["rule: the routes the paper and its cases give, together",
+                                           *route_evidence[1:], *[e for e in _case_evidence(cases, "tacrolimus_route")
+                                                                  if "not stated" not in e]])
+    elif stated_routes:
+        out["tacrolimus_route"] = (UNCLEAR, ["rule: the routes the paper and its cases give, together; not "
+                                             "settled: " + ", ".join(sorted(stated_routes)), *route_evidence[1:],
+                                             *_case_evidence(cases, "tacrolimus_route")])
+    else:
+        out["tacrolimus_route"] = (NR, [])
+
+    # dose: the doses and troughs the cases report, else the paper's
+    doses = list(dict.fromkeys(v for v in from_cases("tacrolimus_dose") if v != NR))
+    if UNCLEAR in doses:
+        out["tacrolimus_dose"] = (UNCLEAR, ["rule: the doses and target troughs the cases report; not settled "
+                                            "for every case", *_case_evidence(cases, "tacrolimus_dose")])
+    elif doses:
+        out["tacrolimus_dose"] = ("; ".join(doses), ["rule: the doses and target troughs the cases report",
+                                                     *[e for e in _case_evidence(cases, "tacrolimus_dose")
+                                                       if "not stated" not in e]])
+    else:
+        out["tacrolimus_dose"] = study_level("tacrolimus_dose")
+
+    # follow-up: range over the cases, or the paper's range when the cases' lie inside it
+    values = from_cases("followup_months")
+    paper_value, paper_evidence = study_level("followup_months", "the paper's follow-up statement outside the "
+                                                                 "cases, which holds every case's follow-up")
+    given = [_range_ends(v) for v in values if _RANGE_RE.match(v)]
+    if not _RANGE_RE.match(paper_value):
+        paper_value, paper_evidence = NR, []
+    if not k:
+        out["followup_months"] = study_level("followup_months")
+    elif UNCLEAR in values:
+        out["followup_months"] = (UNCLEAR, ["rule: range of the cases' follow-up; not settled for every case",
+                                            *_case_evidence(cases, "followup_months")])
+    elif given and len(given) == k:
+        low, high = min(g[0] for g in given), max(g[1] for g in given)
+        out["followup_months"] = (_format(low) if low == high else f"{_format(low)}-{_format(high)}",
+                                  ["rule: range of the cases' follow-up after tacrolimus start",
+                                   *_case_evidence(cases, "followup_months")])
+    elif paper_value != NR and all(_range_ends(paper_value)[0] <= g[0] and g[1] <= _range_ends(paper_value)[1]
+                                   for g in given):
+        out["followup_months"] = (paper_value, paper_evidence + [e for e in _case_evidence(cases, "followup_months")
+                                                                 if "not stated" not in e])
+    elif given:
+        out["followup_months"] = (UNCLEAR, ["rule: range of the cases' follow-up; not every case states it",
+                                            *_case_evidence(cases, "followup_months"), *paper_evidence[1:]])
+    else:
+        out["followup_months"] = (NR, [])
+
+    # study-level outcomes, checked against every case that states one
+    for name, compatible in (("skin_outcome", _outcome_compatible), ("muscle_outcome", _outcome_compatible),
+                             ("steroid_sparing", lambda study_value, case_value: study_value == case_value),
+                             ("adverse_events", _events_compatible)):
+        value, evidence = study_level(name, "the study-level result over the paper's own sections (cases, "
+                                            "results, discussion of its patients), consistent with each case")
+        case_values = [(c, v) for c, v in zip(cases, from_cases(name)) if v != NR]
+        if value == NR and case_values:
+            value, evidence = _combine_cases(name, cases, [v for _, v in case_values])
+        elif value != NR:
+            against = [c.case.label for c, v in case_values if not compatible(value, v)]
+            if against:
+                value = UNCLEAR
+                evidence = [f"rule: the study-level result does not hold for {', '.join(against)}", *evidence[1:]]
+            evidence += _case_evidence(cases, name)
+        out[name] = (value, evidence)
+    return out
+
+
+def _outcome_compatible(study_value: str, case_value: str) -> bool:
+    """A case agrees with the study's outcome: the same, or resolved in a study summarised as improved."""
+    return case_value == study_value or (study_value == "improved" and case_value == "resolved")
+
+
+def _events_compatible(study_value: str, case_value: str) -> bool:
+    if study_value == "none" or case_value == "none":
+        return study_value == case_value
+    return set(case_value.split("; ")) <= set(study_value.split("; "))
+
+
+def _combine_cases(name: str, cases: Sequence[CaseFindings], values: Sequence[str]) -> tuple[str, list[str]]:
+    """A study-level value from the cases alone, when the paper states none: every case must state it."""
+    evidence = _case_evidence(cases, name)
+    if len(values) < len(cases):
+        return UNCLEAR, [f"rule: no study-level statement and not every case states {name}", *evidence]
+    distinct = set(values)
+    if len(distinct) == 1:
+        return values[0], [f"rule: every case: {values[0]}", *evidence]
+    if name.endswith("_outcome") and distinct == {"resolved", "improved"}:
+        return "improved", ["rule: resolved in some cases, improved in the others: improved", *evidence]
+    if name == "adverse_events" and "none" not in distinct:
+        events = sorted({e for v in values for e in v.split("; ")})
+        return "; ".join(events), ["rule: the events the cases name", *evidence]
+    return UNCLEAR, [f"rule: the cases differ ({', '.join(sorted(distinct))})", *evidence]
+
+PAPER_VALUE_COLUMNS = ["record_id", "field", "value", "evidence"]
+
+
+def configure_paper_values_cli(parser) -> None:
+    parser.add_argument("--records", required=True, help="unique records (results/unique_records.tsv)")
+    parser.add_argument("--availability", required=True,
+                        help="full texts of the records sought (results/fulltext/availability.tsv)")
+    parser.add_argument("--out", required=True, help="TSV to write: Table 1 values read from the full texts "
+                                                     "(results/fulltext/values.tsv)")
+
+
+def run_paper_values_cli(args) -> int:
+    records = {record["record_id"]: record for record in iter_tsv(
+        args.records, required=["record_id", "title", "year", "first_author", "publication_types"])}
+    values, papers = [], 0
+    for row in iter_tsv(args.availability, required=["record_id", "full_text", "file"]):
+        if row["full_text"] != "yes":
+            continue
+        if row["record_id"] not in records:
+            raise InputError(args.availability, row["_line"], "record_id",
+                             f"record '{row['record_id']}' is not in {args.records}")
+        papers += 1
+        for name, (value, evidence) in paper_findings(records[row["record_id"]], read_document(row["file"])).items():
+            values.append({"record_id": row["record_id"], "field": name, "value": value,
+                           "evidence": " | ".join(evidence)})
+    write_tsv(args.out, values, PAPER_VALUE_COLUMNS)
+    print(f"paper values: {papers} full text(s) read, {len(values)} values -> {args.out}")
     return 0

@@ -1,5 +1,6 @@
-"""HTML pages from the templates in lsr/templates: one page template and one style sheet for
-table1.html and the report pages (page.html; table1.html and table_page.html extend it).
+"""HTML pages from the templates in lsr/templates: one page template (page.html) and one style sheet
+(style.css) for table1.html, the report pages and the reviewer workspace (table1.html, table_page.html
+and the workspace's base.html extend page.html; the workspace renders through Flask).
 
 Autoescaped: every value is text unless wrapped in `markup` (HTML made by a trusted library:
 Markdown's output, citeproc's references, the table's marks and links).

@@ -3,7 +3,7 @@
 Reads the last run's results (results/unique_records.tsv, results/extraction.tsv), the criteria and
 every reviewer's current files (config/screening/decisions/, config/extraction/values/), so a
 decision counts in the queues as soon as it is saved, before the next rebuild. Writes only the
-reviewer's own files (and config/other_sources/reviewer-added.ris), by appending whole rows under
+reviewer's own files (and the other source marked `added_by_reviewers`), by appending whole rows under
 a lock (lsr.tsv.append_rows): nothing is ever rewritten, nothing is written under results/.
 
 Blind dual screening: a record the rules leave open stays in a reviewer's title/abstract queue
@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import rispy
-import yaml
 
 from . import reviewers, screening
 from .extraction import (FIELDS, REVIEWER_COLUMNS, check_reviewer_value, implausible_together,
                          read_reviewer_values)
 from .fields import NR, UNCLEAR
 from .reviewers import FULL_TEXT, TITLE_ABSTRACT
-from .tsv import InputError, append_rows, locked_append, read_tsv
+from .tsv import InputError, append_rows, locked_append, read_tsv, read_yaml
+from .workflow import CONFIG_FILE, fulltext_supplied
 
 DECISIONS_PREAMBLE = ("# Screening decisions of one reviewer (see README, Reviewing): written by `lsr review`, "
                       "`lsr import` or by hand; the pipeline only reads this file.\n")
@@ -51,13 +51,14 @@ class Review:
     extraction: list[dict[str, str]] = field(default_factory=list)
     availability: dict[str, dict[str, str]] = field(default_factory=dict)
     """Whether the pipeline found each report's full text (results/fulltext/availability.tsv)."""
+    config_file: Path = Path(CONFIG_FILE)
     _read: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, root: str | os.PathLike = ".", config_file: str = "config/config.yaml") -> "Review":
+    def load(cls, root: str | os.PathLike = ".", config_file: str = CONFIG_FILE) -> "Review":
         """Read the configuration, criteria, and the records and extraction of the last run."""
         root = Path(root)
-        config = yaml.safe_load((root / config_file).read_text(encoding="utf-8")) or {}
+        config = read_yaml(root / config_file, "the workflow's config") or {}
         eligibility = screening.load_eligibility(root / config["screening"]["eligibility"],
                                                  root / screening.DEFAULT_SCHEMA)
         records_path = root / "results/unique_records.tsv"
@@ -70,7 +71,7 @@ class Review:
         availability_path = root / "results/fulltext/availability.tsv"
         availability = {row["record_id"]: row for row in read_tsv(availability_path)} \
             if availability_path.exists() else {}
-        return cls(root, config, eligibility, records, rules, extraction, availability)
+        return cls(root, config, eligibility, records, rules, extraction, availability, root / config_file)
 
     # --- paths and settings -----------------------------------------------------------------
     @property
@@ -82,8 +83,16 @@ class Review:
         return self.root / self.config["extraction"]["reviewer_values"]
 
     @property
-    def added_ris(self) -> Path:
-        return self.root / "config/other_sources/reviewer-added.ris"
+    def added_ris(self) -> Path | None:
+        """The other source reviewers add studies to: the config's `other_sources` entry marked
+        `added_by_reviewers: true` (None when no source is)."""
+        return next((self.root / source["path"] for source in self.config.get("other_sources") or []
+                     if isinstance(source, Mapping) and source.get("added_by_reviewers")), None)
+
+    @property
+    def supplied_papers(self) -> Path:
+        """The reviewers' list of the papers they supply (config fulltext.supplied)."""
+        return self.root / fulltext_supplied(self.config)
 
     @property
     def reviewers_per_record(self) -> int:
@@ -265,7 +274,10 @@ class Review:
     # --- studies from other sources ------------------------------------------------------------
     def add_study(self, reviewer: str, title: str, authors: Sequence[str], year: str, journal: str = "",
                   abstract: str = "", doi: str = "", note: str = "") -> str:
-        """Append a RIS record to config/other_sources/reviewer-added.ris; its record id (ris:<ID>)."""
+        """Append a RIS record to the other source reviewers add to (`added_ris`); its record id (ris:<ID>)."""
+        if self.added_ris is None:
+            raise InputError(self.config_file, None, "other_sources", "no source takes the studies reviewers add; "
+                             "mark one with `added_by_reviewers: true`")
         title, year = " ".join(title.split()), year.strip()
         authors = [" ".join(a.split()) for a in authors if a.strip()]
         if not title:

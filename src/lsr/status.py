@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .state import DATA_DIR, PROPOSAL_FIELDS, proposed_studies, table_hash
+from .state import PROPOSAL_FIELDS, proposed_studies, table_hash
 from .tsv import read_tsv, read_yaml
+from .workflow import CONFIG_FILE, data_dir
 
-CONFIG = "config/config.yaml"
 DECISIONS = "config/screening/decisions"
 REVIEWER_VALUES = "config/extraction/values"
 """The reviewers' folders (one file each) when the config does not name them."""
@@ -43,9 +43,9 @@ def table_version(table1: Path, table_versions: Path) -> tuple[str, str] | None:
 
 def review_paths(root: Path, config: Path | None = None) -> tuple[Path, str, str]:
     """(data folder, your decisions file, your values file) of the review in `root`, from its config file."""
-    config = root / CONFIG if config is None else config
+    config = root / CONFIG_FILE if config is None else config
     settings = (read_yaml(config, "the workflow's config") if config.is_file() else None) or {}
-    return (root / (settings.get("data_dir") or DATA_DIR),
+    return (root / data_dir(settings),
             _own_file((settings.get("screening") or {}).get("decisions") or DECISIONS),
             _own_file((settings.get("extraction") or {}).get("reviewer_values") or REVIEWER_VALUES))
 
@@ -140,7 +140,7 @@ def status_lines(root: Path, config: Path | None = None) -> list[str]:
 
 def configure_cli(parser) -> None:
     parser.add_argument("--root", default=".", help="the review's folder (default: the current folder)")
-    parser.add_argument("--configfile", help=f"the workflow's config (default: <root>/{CONFIG})")
+    parser.add_argument("--configfile", help=f"the workflow's config (default: <root>/{CONFIG_FILE})")
 
 
 def run_cli(args) -> int:

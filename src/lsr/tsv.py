@@ -99,8 +99,9 @@ def read_yaml(path: str | os.PathLike, what: str, schema_path: str | os.PathLike
     import yaml
 
     text = decode_text(path, _read_bytes(Path(path), what))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where PyYAML has it: ~10x faster
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise InputError(path, mark.line + 1 if mark else None, None,
@@ -108,7 +109,7 @@ def read_yaml(path: str | os.PathLike, what: str, schema_path: str | os.PathLike
     if schema_path is not None:
         import jsonschema
 
-        schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+        schema = yaml.load(Path(schema_path).read_text(encoding="utf-8"), Loader=loader)
         problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
         if problem is not None:
             where = "/".join(str(p) for p in problem.absolute_path) or None

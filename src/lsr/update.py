@@ -14,16 +14,16 @@ from pathlib import Path
 
 from .state import DATA_DIR
 from .tsv import read_yaml
+from .workflow import CONFIG_FILE, data_dir
 
 NOTHING_CHANGED = 3
 """Exit code when the run published no new review state."""
-CONFIG = "config/config.yaml"
 
 
-def configured_data_dir(config: str | Path = CONFIG) -> str:
+def configured_data_dir(config: str | Path = CONFIG_FILE) -> str:
     """The config file's data_dir (the default `data` when the file or the key is absent)."""
     settings = read_yaml(config, "the workflow's config") if Path(config).is_file() else None
-    return (settings or {}).get("data_dir") or DATA_DIR
+    return data_dir(settings or {})
 
 
 def run_update(snakemake_args: list[str], data_dir: str | Path) -> int:
@@ -46,7 +46,7 @@ def configure_cli(parser) -> None:
     parser.epilog = (f"Every other argument goes to Snakemake. Exit code: 0 when a new review state was published, "
                      f"{NOTHING_CHANGED} when nothing changed, other non-zero on error. Example: lsr update --cores 2 "
                      "--config \"search={source: pubmed}\" --forcerun retrieve")
-    parser.add_argument("--data-dir", help=f"the review's data folder (default: data_dir of {CONFIG}, else {DATA_DIR})")
+    parser.add_argument("--data-dir", help=f"the review's data folder (default: data_dir of {CONFIG_FILE}, else {DATA_DIR})")
     parser.set_defaults(passed_on=[])
 
 

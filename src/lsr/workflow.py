@@ -11,6 +11,11 @@ import shlex
 import sys
 from collections.abc import Mapping
 
+from .state import DATA_DIR
+
+CONFIG_FILE = "config/config.yaml"
+"""The workflow's config, relative to the review's folder (Snakefile `configfile:`)."""
+
 LSR = f'"{sys.executable}" -m lsr'
 """The command the rules run: the `lsr` package with the interpreter running Snakemake."""
 
@@ -21,7 +26,7 @@ the same whatever the number). Snakemake gives a local job at most --cores of th
 
 def data_dir(config: Mapping) -> str:
     """The review's durable state (committed): PubMed snapshots, table versions, history of states."""
-    return config.get("data_dir") or "data"
+    return config.get("data_dir") or DATA_DIR
 
 
 def history_dir(config: Mapping) -> str:

@@ -4,7 +4,7 @@ Server-rendered pages (Flask + Jinja2 templates in lsr/templates, a little plain
 the keys; no build step) over lsr.reviewing: the blind title/abstract queue at `/`, the
 full-text queue, conflicts, the value check, a form to add a study from another source, and a
 rebuild button that reruns the workflow. It writes only NAME's files (appending whole rows under
-a lock) and config/other_sources/reviewer-added.ris; never anything under results/ (the rebuild
+a lock) and the other source the config marks `added_by_reviewers`; never anything under results/ (the rebuild
 runs the pipeline, which does).
 
 Contract: `lsr review --reviewer NAME --port N` serves the title/abstract queue at
@@ -27,6 +27,7 @@ from . import reviewers, screening
 from .fields import NAMES as FIELDS, SOURCES
 from .reviewers import FULL_TEXT, TITLE_ABSTRACT
 from .reviewing import Review
+from .state import PROPOSAL_FIELDS
 from .tsv import InputError
 
 STAGE_PAGES = {TITLE_ABSTRACT: "title_abstract", FULL_TEXT: "full_text"}
@@ -133,7 +134,15 @@ def create_app(root: str | Path, reviewer: str, cores: int = 2) -> Flask:
         current = review()
         return {"reviewer": reviewer, "token": token, "stage_names": STAGE_NAMES,
                 "conflict_count": len(current.conflicts()),
-                "queue_sizes": {stage: len(current.queue(reviewer, stage)) for stage in reviewers.STAGES}}
+                "queue_sizes": {stage: len(current.queue(reviewer, stage)) for stage in reviewers.STAGES},
+                # The review's files the pages name, as the config places them.
+                "files": {"decisions": shown(reviewers.reviewer_file(current.decisions_dir, reviewer)),
+                          "supplied": shown(current.supplied_papers),
+                          "added": shown(current.added_ris) if current.added_ris else None}}
+
+    def shown(path: Path) -> str:
+        """A path of the review as the pages show it: relative to the review's folder."""
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
     @app.errorhandler(InputError)
     def bad_input(error: InputError):
@@ -159,6 +168,7 @@ def create_app(root: str | Path, reviewer: str, cores: int = 2) -> Flask:
                 title=highlight(record.get("title", ""), [s for s in spans if s.field == "title"]),
                 abstract=highlight(record.get("abstract", ""), [s for s in spans if s.field == "abstract"]),
                 cells=current.field_cells(record["record_id"]) if stage == FULL_TEXT else {},
+                proposal_fields=("study", *PROPOSAL_FIELDS),
                 availability=current.availability.get(record["record_id"]))
         return render_template("screen.html", **context)
 

@@ -1,3 +1,26 @@
+rule paper_values:
+    """Table 1 values read from the full texts the fulltext rule found, case by case."""
+    input:
+        records="results/unique_records.tsv",
+        availability="results/fulltext/availability.tsv",
+        papers=lsr_workflow.supplied_papers(config),
+        vocabularies=VOCABULARIES,
+    output:
+        values="results/fulltext/values.tsv",
+    params:
+        lsr=LSR,
+    log:
+        "results/logs/paper_values.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "{params.lsr} --log {log:q} paper-values --records {input.records} --availability {input.availability} "
+        "--out {output.values}"
+
+
+PUBLISHED += [rules.paper_values.output.values]
+
+
 rule extract:
     """Table 1 fields of the included records from the full text (else title and abstract), replaced by
     reviewer values."""

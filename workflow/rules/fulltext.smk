@@ -1,6 +1,6 @@
 rule fulltext:
     """Full texts of the records included at title/abstract (reviewer-supplied papers, PubMed Central
-    articles kept under data/fulltext/) and the Table 1 values read from them, case by case."""
+    articles kept under data/fulltext/) and the cases each describes."""
     input:
         records="results/unique_records.tsv",
         screening="results/screening.tsv",
@@ -8,7 +8,6 @@ rule fulltext:
         papers=lsr_workflow.supplied_papers(config),
     output:
         availability="results/fulltext/availability.tsv",
-        values="results/fulltext/values.tsv",
         cases="results/fulltext/cases.tsv",
     params:
         lsr=LSR,
@@ -24,8 +23,8 @@ rule fulltext:
     localrule: lsr_workflow.fulltext_pmc(config)
     shell:
         "{params.lsr} --log {log:q} fulltext --records {input.records:q} --screening {input.screening:q} --supplied {input.supplied:q} "
-        "--store {params.store:q} {params.pmc} --availability {output.availability} --values {output.values} "
+        "--store {params.store:q} {params.pmc} --availability {output.availability} "
         "--cases {output.cases} --history {params.history:q}"
 
 
-PUBLISHED += [rules.fulltext.output.availability, rules.fulltext.output.values, rules.fulltext.output.cases]
+PUBLISHED += [rules.fulltext.output.availability, rules.fulltext.output.cases]

@@ -96,7 +96,7 @@ def _required_words(items, flags: int) -> frozenset[str] | None:
                 words = frozenset(w for w in union if not any(o != w and o in w for o in union))
         if words:
             choices.append(words)
-    return min(choices, key=lambda words: (-min(6, *map(_rarity, words)), len(words)), default=None)
+    return min(choices, key=lambda words: (-min(8, *map(_rarity, words)), len(words)), default=None)
 
 
 def _spellings(items) -> set[str]:

@@ -682,8 +682,8 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
     routes: set[str] = set()
     finding = Finding()
     for sentence in sentences:
-        if sentence.about_literature:
-            continue
+        if not _tacrolimus_spans(sentence.text) or sentence.about_literature:
+            continue    # route words count only beside a tacrolimus mention
         text = sentence.text
         found = {_ROUTES.fullmatch(m["route"]) for m in _ROUTE_BEFORE_RE.finditer(text)}
         for start, end in _tacrolimus_segments(text):

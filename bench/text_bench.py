@@ -26,11 +26,17 @@ TARGET = 2000
 
 
 def text_layer(records, eligibility) -> int:
+    """What screening asks of the text layer for each record (lsr.screening.RecordText): its
+    sentences' tokens, the concepts' lexicon and the cues' over all of them, each sentence's scopes."""
     mentions = 0
     for record in records:
-        for span in text.field_spans(record, screening.TEXT_FIELDS):
-            found = eligibility.lexicon.find(span.tokens)
-            eligibility.modifiers.scope(span.tokens, [(first, last) for _, first, last in found])
+        spans = text.field_spans(record, screening.TEXT_FIELDS)
+        if not spans:
+            continue
+        pieces = text.Pieces.of([span.norms for span in spans], [span.words for span in spans])
+        cues = eligibility.modifiers.lexicon.find_each(pieces)
+        for span, found, sentence_cues in zip(spans, eligibility.lexicon.find_each(pieces), cues):
+            eligibility.modifiers.scope_of_words(span.norms, [(first, last) for _, first, last in found], sentence_cues)
             mentions += len(found)
     return mentions
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from conftest import REPO, SNAKEMAKE
-from lsr.parallel import MIN_CHUNK_SIZE, map_ordered
+from lsr.parallel import CHUNKS_AHEAD, MIN_CHUNK_SIZE, imap_ordered, map_ordered
 
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -43,3 +43,27 @@ def test_workflow_outputs_are_byte_identical_on_one_core_and_two(workflow_copy, 
     assert seen["1"] == seen["2"]
     extracted = {line.split(b"\t")[0] for line in seen["1"]["extraction.tsv"].splitlines()[1:]}
     assert len(extracted) > 2 * MIN_CHUNK_SIZE and "screened 1106 records" in log  # 1,100 + the RIS records
+
+
+def test_imap_ordered_streams_the_serial_result_a_few_chunks_ahead():
+    offset = 7
+    consumed = []
+
+    def items():
+        for n in range(2_503):
+            consumed.append(n)
+            yield {"id": n, "text": "x" * (n % 13)}
+
+    def work(item):
+        return (item["id"], len(item["text"]) + offset, os.getpid())
+
+    expected = [(n, n % 13 + offset) for n in range(2_503)]
+    assert [r[:2] for r in imap_ordered(work, items(), jobs=1)] == expected
+    consumed.clear()
+    stream = imap_ordered(work, items(), jobs=2, chunk_size=100)
+    first = next(stream)
+    assert len(consumed) <= (CHUNKS_AHEAD * 2 + 1) * 100     # not the whole input
+    results = [first, *stream]
+    assert [r[:2] for r in results] == expected
+    assert os.getpid() not in {r[2] for r in results}  # the chunks ran in worker processes
+    assert [r[:2] for r in imap_ordered(work, items(), jobs=2, chunk_size=5_000)] == expected  # one chunk: here

@@ -376,7 +376,7 @@ def test_summary_counts_and_kappa(bundled, eligibility):
         decision(records[0]["record_id"], "bob", "exclude", "no tacrolimus"),
         decision(records[1]["record_id"], "bob", "include")]
     rows = screening.combine(records, [screening.screen_record(r, eligibility) for r in records], decisions)
-    summary = screening.summary_markdown(rows, decisions, eligibility)
+    summary = screening.summary_markdown(screening.outcomes(rows), decisions, eligibility)
     assert "- Decided by the rules without a reviewer: 2 of 4 (50.0%)" in summary
     assert "| ann; bob | 0 | 1 | 1 | 2 |" in summary  # one agreed exclusion, one conflict awaiting review
     rules = next(line for line in summary.splitlines() if line.startswith("| rules |"))

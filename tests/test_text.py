@@ -128,3 +128,79 @@ def test_stated_age_groups_for_screening():
     groups = [group for _, _, group in text.stated_ages(text.tokenize(sentence), sentence)]
     # a mean with its standard deviation is one age, not a range reaching both sides
     assert groups == ["juvenile", "adult", "mixed", "juvenile", "juvenile_onset", "adult"]
+
+
+# --------------------------------------------------------------------------- fast paths give the slow paths' results
+
+def corpus_records(repo) -> list[dict]:
+    """The bundled snapshot's records and the development corpus's (tests/data/corpus)."""
+    from lsr.records import collect_records
+    return collect_records([repo / "resources/snapshot/tacrolimus-jdm-2024.xml", repo / "tests/data/corpus/records.xml"])
+
+
+def corpus_texts(repo) -> list[str]:
+    """Every title, abstract, keyword list and journal of the corpus, and sentences made to be hard."""
+    texts = [record.get(name, "") for record in corpus_records(repo) for name in ("title", "abstract", "keywords", "journal")]
+    return [t for t in texts if t] + [
+        "Twenty one patients, twenty-one girls, thirty  two boys, forty 5 and Fifty-Ninety.",
+        "ｔｗｅｎｔｙ one; twenty;one; Ninety-nine%", "Tacrolimús (FK506) 0,1% 1.5.2 mg/kg #3",
+        "幼年皮肌炎 JDM タクロリムス軟膏", "paediatric randomised tumours, analysed", "Æsop œdema ﬁnal"]
+
+
+def one_by_one(text_: str, offset: int = 0) -> list[tuple[str, str, int, int]]:
+    """The tokens as the text layer found them one match at a time (before `scan`)."""
+    tokens = []
+    for match in text._TOKEN.finditer(text_):
+        word, (start, end) = match.group(), match.span()
+        norm = text.normalise_word(word)
+        if (norm.isdigit() and 0 < int(norm) < 10 and tokens and tokens[-1][0].isdigit()
+                and text.fold(tokens[-1][1]) in text._TENS and start + offset - tokens[-1][3] <= 1):
+            last = tokens.pop()
+            tokens.append((str(int(last[0]) + int(norm)), text_[last[2] - offset:end], last[2], end + offset))
+            continue
+        tokens.append((norm, word, start + offset, end + offset))
+    return tokens
+
+
+def test_scan_finds_the_tokens_one_match_at_a_time_would(repo):
+    for text_ in corpus_texts(repo):
+        for offset in (0, 17):
+            assert list(zip(*text.scan(text_, offset))) == one_by_one(text_, offset), text_
+
+
+def test_a_field_s_tokens_are_its_sentences_tokens(repo):
+    fields = ("title", "abstract", "keywords", "journal")
+    for record in corpus_records(repo) + [{"abstract": sentence} for sentence in corpus_texts(repo)]:
+        for span in text.field_spans(record, fields):
+            assert list(zip(span.norms, span.words, span.starts, span.ends)) == one_by_one(
+                span.text[span.start:span.end], span.start)
+
+
+def test_find_each_finds_in_each_sentence_what_find_finds_in_it(repo, vocabularies):
+    from lsr import screening
+    eligibility = screening.load_eligibility(repo / "config/eligibility.yaml",
+                                             repo / "workflow/schemas/eligibility.schema.yaml")
+    abbreviations = text.Lexicon(abbreviations={"drug": ["TAC", "FK 506"], "disease": ["JDM"]})
+    lexicons = [eligibility.lexicon, vocabularies.modifiers.lexicon, abbreviations,
+                text.entry_lexicon(vocabularies.of("drugs"))]
+    for record in corpus_records(repo):
+        spans = text.field_spans(record, screening.TEXT_FIELDS)
+        for lexicon in lexicons:
+            each = [lexicon.find_each(text.Pieces.of([s.norms], [s.words]))[0] for s in spans]
+            assert lexicon.find_each(text.Pieces.of([s.norms for s in spans], [s.words for s in spans])) == each
+            assert [lexicon.find(s.tokens) for s in spans] == each
+
+
+def test_may_state_age_is_false_only_where_no_age_is_stated(repo):
+    sentences = [s for t in corpus_texts(repo) for s in text.split_sentences(t)] + [
+        "A 14-year-old boy, diagnosed at the age of 9 years.", "Age at onset ranged from 2 to 11 years.",
+        "JDM was diagnosed at 10 years. At 13 years of age, oral tacrolimus was started.", "diagnosed at 16",
+        "Patients were aged from 10 years 3 months to 13 years 4 months.", "Mean age 35 ± 7.5 (25-48) years.",
+        "aged sixteen", "at the age of 7", "an 18-month-old girl", "de 5,7 a 10,6 anos", "at 12 at disease onset"]
+    stating = 0
+    for sentence in sentences:
+        norms, _, starts, ends = text.scan(sentence)
+        if text.ages_in(norms, starts, ends, sentence):
+            stating += 1
+            assert text.may_state_age(norms), sentence
+    assert stating > 10      # the corpus states ages: the test is not vacuous

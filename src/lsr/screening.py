@@ -11,23 +11,26 @@ the abstract cannot settle (or a record without an abstract) goes to a reviewer.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import tee
 from pathlib import Path
+from typing import NamedTuple
 
 
 from .checks import check_unique, iso_date, require_value
-from .parallel import map_ordered
+from .parallel import imap_ordered
 from .state import recorded_record_ids
 from . import reviewers
-from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, TextSpan, abstract_is_complete, field_spans,
-                   load_vocabularies, stated_ages, tokenize)
+from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, Pieces, TextSpan, abstract_is_complete, field_spans,
+                   age_groups, ages_in, load_vocabularies, may_state_age, tokenize)
 from .tsv import InputError, atomic_write_text, iter_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
@@ -114,6 +117,12 @@ class Eligibility:
     def __post_init__(self):
         self.lexicon = Lexicon({c.name: c.terms for c in self.concepts.values()},
                                {c.name: c.abbreviations for c in self.concepts.values()})
+        # The concepts each MeSH heading and publication type (casefolded) names, in concept order.
+        self.listed: dict[str, dict[str, list[str]]] = {"mesh": {}, "publication_types": {}}
+        for concept in self.concepts.values():
+            for field_name, headings in (("mesh", concept.mesh), ("publication_types", concept.publication_types)):
+                for heading in headings:
+                    self.listed[field_name].setdefault(heading, []).append(concept.name)
 
 
 def _reference(value) -> Reference:
@@ -188,8 +197,8 @@ def load_eligibility(path: str | Path, schema_path: str | Path = DEFAULT_SCHEMA)
 
 # --- finding concepts in a record --------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
+    """Where a concept is named (a named tuple: a record has dozens, cheap to build)."""
     concept: str
     field: str
     text: str
@@ -204,6 +213,8 @@ class Mention:
 
 
 _ABBREVIATION = re.compile(r"\s*\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*[),;]")
+
+
 class RecordText:
     """A record's text cut into sentences, with every concept mention found in it."""
 
@@ -212,49 +223,70 @@ class RecordText:
         self.eligibility = eligibility
         self.abstract_complete = abstract_is_complete(record.get("abstract", ""))
         self.sentences: list[TextSpan] = field_spans(record, TEXT_FIELDS)
-        self._concept_spans = [eligibility.lexicon.find(sentence.tokens) for sentence in self.sentences]
         self.mentions = self._find()
+        self._by_concept: dict[str, list[Mention]] = {}
+        for mention in self.mentions:
+            self._by_concept.setdefault(mention.concept, []).append(mention)
 
-    def _defined_abbreviations(self) -> Lexicon:
+    def _defined_abbreviations(self, concept_spans: Sequence[list[tuple[str, int, int]]]) -> Lexicon:
         """'tacrolimus (TAC)': abbreviations this record defines for a concept."""
         found = Lexicon()
-        for sentence, spans in zip(self.sentences, self._concept_spans):
+        for sentence, spans in zip(self.sentences, concept_spans):
             if sentence.field not in ("title", "abstract"):
                 continue
             for name, first, last in spans:
-                match = _ABBREVIATION.match(sentence.text, sentence.tokens[last].end)
+                match = _ABBREVIATION.match(sentence.text, sentence.ends[last])
                 if match and any(c.isupper() for c in match.group(1)):
                     found.add(name, tuple(t.text for t in tokenize(match.group(1))), exact=True)
         return found
 
     def _find(self) -> list[Mention]:
+        """The concepts' mentions: lexicon phrases, abbreviations the record defines and stated ages
+        in its sentences, each with the modifiers in whose scope it lies; then MeSH headings and
+        publication types. A record's sentences are matched together, one pass per lexicon."""
         concepts = self.eligibility.concepts
-        defined = self._defined_abbreviations()
+        sentences = self.sentences
+        if not sentences:
+            return self._headings()
+        pieces = Pieces.of([s.norms for s in sentences], [s.words for s in sentences])
+        found = self.eligibility.lexicon.find_each(pieces)
+        defined = self._defined_abbreviations(found)
+        if defined:
+            found = [spans + more for spans, more in zip(found, defined.find_each(pieces))]
+        for index, sentence in enumerate(sentences):
+            if may_state_age(sentence.norms):
+                ages = age_groups(ages_in(sentence.norms, sentence.starts, sentence.ends, sentence.text),
+                                  self.eligibility.juvenile_age_below)
+                for concept in concepts.values() if ages else ():
+                    found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages
+                                                   if group == concept.ages]
+        context = self.eligibility.modifiers
         mentions: list[Mention] = []
-        for index, sentence in enumerate(self.sentences):
-            tokens = sentence.tokens
-            spans = self._concept_spans[index] + defined.find(tokens)
-            ages = stated_ages(tokens, sentence.text, self.eligibility.juvenile_age_below)
-            for concept in concepts.values() if ages else ():
-                spans += [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
-            scopes = self.eligibility.modifiers.scope(tokens, [(first, last) for _, first, last in spans])
+        for index, (sentence, spans, cues) in enumerate(zip(sentences, found, context.lexicon.find_each(pieces))):
+            if not spans:
+                continue
+            scopes = context.scope_of_words(sentence.norms, [(first, last) for _, first, last in spans], cues)
             for (name, first, last), modifiers in zip(spans, scopes):
-                text = sentence.text[tokens[first].start:tokens[last].end]
+                text = sentence.text[sentence.starts[first]:sentence.ends[last]]
                 mentions.append(Mention(name, sentence.field, text, index, first, last, modifiers))
+        return mentions + self._headings()
+
+    def _headings(self) -> list[Mention]:
+        """The concepts the record's MeSH headings and publication types name."""
+        mentions: list[Mention] = []
         headings = [(h.rstrip("*").strip(), "mesh") for h in self.record.get("mesh_terms", "").split(";")]
         headings += [(p.strip(), "publication_types") for p in self.record.get("publication_types", "").split(";")]
+        listing = self.eligibility.listed
         for heading, field_name in headings:
-            for concept in concepts.values():
-                listed = concept.mesh if field_name == "mesh" else concept.publication_types
-                if heading and heading.casefold() in listed:
-                    mentions.append(Mention(concept.name, field_name, heading))
+            for name in listing[field_name].get(heading.casefold(), ()) if heading else ():
+                mentions.append(Mention(name, field_name, heading))
         return mentions
 
     # references ------------------------------------------------------------------------------
     def found(self, ref: Reference) -> list[Mention]:
         """The mentions a reference finds (those under a modifier the concept ignores left out)."""
         ignore = self.eligibility.concepts[ref.concept].ignore
-        mentions = [m for m in self.mentions if m.concept == ref.concept and not (m.modifiers & ignore)]
+        mentions = [m for m in self._by_concept.get(ref.concept, ()) if not (m.modifiers & ignore)]
         if ref.near is not None:
             mentions = [m for m in mentions if self._qualifies(m, ref.near)]
         if ref.fields is None:
@@ -312,13 +344,12 @@ class RecordText:
         targets = [m for m in self.mentions if m.sentence == mention.sentence and m.concept == near]
         target = min(targets, key=lambda m: abs(m.first - mention.first))
         first, last = min(mention.first, target.first), max(mention.last, target.last)
-        return sentence.text[sentence.tokens[first].start:sentence.tokens[last].end]
+        return sentence.text[sentence.starts[first]:sentence.ends[last]]
 
     def snippet(self, mention: Mention, width: int = 70) -> str:
         """The sentence around a mention, cut to about `width` characters either side."""
         sentence = self.sentences[mention.sentence]
-        tokens = sentence.tokens
-        start, end = tokens[mention.first].start, tokens[mention.last].end
+        start, end = sentence.starts[mention.first], sentence.ends[mention.last]
         left, right = max(sentence.start, start - width), min(sentence.end, end + width)
         while left > sentence.start and not sentence.text[left - 1].isspace():
             left -= 1
@@ -421,9 +452,9 @@ def explain(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screen
         for mention, _ in result.evidence:
             if mention.sentence >= 0:
                 sentence = text.sentences[mention.sentence]
-                spans.append(Highlight(mention.field, sentence.tokens[mention.first].start,
-                                       sentence.tokens[mention.last].end, result.label, result.status))
-    return screened, results, sorted(set(spans), key=lambda h: (h.field, h.start, -h.end))
+                spans.append(Highlight(mention.field, sentence.starts[mention.first],
+                                       sentence.ends[mention.last], result.label, result.status))
+    return screened, results, sorted(set(spans), key=lambda h: (h.field, h.start, -h.end, h.criterion, h.status))
 
 
 def _screen(record: Mapping[str, str], eligibility: Eligibility) -> tuple[Screened, RecordText, list[CriterionResult]]:
@@ -487,44 +518,54 @@ def _said(votes: Sequence[Mapping[str, str]]) -> str:
                      for d in sorted(votes, key=lambda d: d["reviewer"]))
 
 
+def by_stage(decisions: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], list[Mapping[str, str]]]:
+    """Reviewer decisions by (record id, stage)."""
+    grouped: dict[tuple[str, str], list[Mapping[str, str]]] = {}
+    for decision in decisions:
+        grouped.setdefault((decision["record_id"], decision["stage"]), []).append(decision)
+    return grouped
+
+
 def combine(records: Sequence[Mapping[str, str]], screened: Sequence[Screened],
             decisions: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
-    """screening.tsv rows: the rules' title/abstract decision, overridden by the reviewers' when they
-    agree (or by a final decision); reviewers who disagree make the record needs_review with
-    conflict=yes. A record included at title/abstract gets its full-text state (FULL_TEXT_STATES)
-    from the full-text decisions: the human gate before Table 1."""
-    by_stage: dict[tuple[str, str], list[Mapping[str, str]]] = {}
-    for decision in decisions:
-        by_stage.setdefault((decision["record_id"], decision["stage"]), []).append(decision)
-    rows = []
-    for record, rules in zip(records, screened):
-        row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
-               "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
-               "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
-               "priority": rules.priority, "leaning": rules.leaning, "full_text": "", "full_text_reason": "",
-               "full_text_by": ""}
-        human = by_stage.get((record["record_id"], reviewers.TITLE_ABSTRACT), [])
-        if human:
-            row["reasons"] = f"reviewers: {_said(human)}; rules: {rules.decision}; {rules.reasons}"
-            settled = settle(human)
-            if settled:
-                row["decision"], row["exclusion_reason"], row["decided_by"] = settled
-                row["priority"] = max(rules.priority, 1) if row["decision"] == "needs_review" else 0
-            else:
-                row.update(decision="needs_review", conflict="yes", exclusion_reason="",
-                           decided_by="; ".join(sorted(d["reviewer"] for d in human)),
-                           priority=CONFLICT_PRIORITY + max(rules.priority, 1))
-        if row["decision"] == "include":
-            votes = by_stage.get((record["record_id"], reviewers.FULL_TEXT), [])
-            settled = settle(votes) if votes else None
-            if not votes:
-                row["full_text"] = "awaiting"
-            elif settled is None:
-                row.update(full_text="conflict", full_text_by=_said(votes))
-            else:
-                row["full_text"], row["full_text_reason"], row["full_text_by"] = settled
-        rows.append(row)
-    return rows
+    """screening.tsv rows of `records` (see combine_row)."""
+    grouped = by_stage(decisions)
+    return [combine_row(record, rules, grouped) for record, rules in zip(records, screened)]
+
+
+def combine_row(record: Mapping[str, str], rules: Screened,
+                decisions: Mapping[tuple[str, str], Sequence[Mapping[str, str]]]) -> dict[str, str]:
+    """A record's screening.tsv row: the rules' title/abstract decision, overridden by the
+    reviewers' when they agree (or by a final decision); reviewers who disagree make the record
+    needs_review with conflict=yes. A record included at title/abstract gets its full-text state
+    (FULL_TEXT_STATES) from the full-text decisions: the human gate before Table 1. `decisions`:
+    the reviewers' by (record id, stage) (by_stage)."""
+    row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "title": record.get("title", ""),
+           "decision": rules.decision, "decided_by": "rules", "conflict": "no", "reasons": rules.reasons,
+           "evidence": rules.evidence, "exclusion_reason": rules.exclusion_reason,
+           "priority": rules.priority, "leaning": rules.leaning, "full_text": "", "full_text_reason": "",
+           "full_text_by": ""}
+    human = decisions.get((record["record_id"], reviewers.TITLE_ABSTRACT), [])
+    if human:
+        row["reasons"] = f"reviewers: {_said(human)}; rules: {rules.decision}; {rules.reasons}"
+        settled = settle(human)
+        if settled:
+            row["decision"], row["exclusion_reason"], row["decided_by"] = settled
+            row["priority"] = max(rules.priority, 1) if row["decision"] == "needs_review" else 0
+        else:
+            row.update(decision="needs_review", conflict="yes", exclusion_reason="",
+                       decided_by="; ".join(sorted(d["reviewer"] for d in human)),
+                       priority=CONFLICT_PRIORITY + max(rules.priority, 1))
+    if row["decision"] == "include":
+        votes = decisions.get((record["record_id"], reviewers.FULL_TEXT), [])
+        settled = settle(votes) if votes else None
+        if not votes:
+            row["full_text"] = "awaiting"
+        elif settled is None:
+            row.update(full_text="conflict", full_text_by=_said(votes))
+        else:
+            row["full_text"], row["full_text_reason"], row["full_text_by"] = settled
+    return row
 
 
 def unapplied_full_text(rows: Sequence[Mapping[str, str]], decisions: Iterable[Mapping[str, str]]) -> list[str]:
@@ -540,13 +581,22 @@ def decision_key(record: Mapping[str, str]) -> str:
     return record.get("pmid") or record["record_id"]
 
 
-def review_queue(records: Sequence[Mapping[str, str]], rows: Sequence[Mapping]) -> list[dict]:
+def review_queue(records: Iterable[Mapping[str, str]], rows: Iterable[Mapping]) -> list[dict]:
     """Records that need a human, highest priority first (then in input order)."""
-    queue = [(row, record) for row, record in zip(rows, records) if row["decision"] == "needs_review"]
-    queue.sort(key=lambda pair: -int(pair[0]["priority"]))
-    return [{"priority": row["priority"], "record_id": row["record_id"], "title": record.get("title", ""),
-             "abstract": record.get("abstract", ""), "conflict": row["conflict"], "reasons": row["reasons"],
-             "evidence": row["evidence"], "pmid": decision_key(record)} for row, record in queue]
+    return sorted_queue(queue_entry(record, row) for record, row in zip(records, rows)
+                        if row["decision"] == "needs_review")
+
+
+def queue_entry(record: Mapping[str, str], row: Mapping) -> dict:
+    """A to_review.tsv row: what a reviewer needs to decide on a record."""
+    return {"priority": row["priority"], "record_id": row["record_id"], "title": record.get("title", ""),
+            "abstract": record.get("abstract", ""), "conflict": row["conflict"], "reasons": row["reasons"],
+            "evidence": row["evidence"], "pmid": decision_key(record)}
+
+
+def sorted_queue(entries: Iterable[dict]) -> list[dict]:
+    """Queue entries (in input order), highest priority first."""
+    return sorted(entries, key=lambda entry: -int(entry["priority"]))
 
 
 # --- outputs -----------------------------------------------------------------------------------
@@ -615,31 +665,65 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "n/a"
 
 
-def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], eligibility: Eligibility) -> str:
-    """results/screening_summary.md: counts per decision, reason and decider; reviewer agreement."""
-    total = len(rows)
-    auto = sum(r["decided_by"] == "rules" and r["decision"] != "needs_review" for r in rows)
+OUTCOME_COLUMNS = ("decision", "decided_by", "conflict", "exclusion_reason", "full_text")
+"""What the screening summary counts of each screening row."""
+
+
+class Outcome(NamedTuple):
+    """A screening row's OUTCOME_COLUMNS."""
+    decision: str
+    decided_by: str
+    conflict: str
+    exclusion_reason: str
+    full_text: str
+
+
+def outcome(row: Mapping) -> Outcome:
+    return Outcome(*(row[column] for column in OUTCOME_COLUMNS))
+
+
+def outcomes(rows: Iterable[Mapping]) -> Counter[Outcome]:
+    """How many screening rows have each Outcome (all summary_markdown needs: rows can stream past)."""
+    return Counter(map(outcome, rows))
+
+
+def summary_markdown(counted: Counter[Outcome], decisions: Sequence[Mapping], eligibility: Eligibility) -> str:
+    """results/screening_summary.md from the screening rows' `outcomes`: counts per decision,
+    reason and decider; reviewer agreement."""
+    rows = list(counted.items())
+    total = sum(count for _, count in rows)
+    auto = sum(count for r, count in rows if r.decided_by == "rules" and r.decision != "needs_review")
     lines = ["# Screening summary", "", f"Question: {eligibility.question}", "",
              f"- Records screened: {total}",
              f"- Decided by the rules without a reviewer: {auto} of {total} ({_percent(auto, total)})",
-             f"- Awaiting a reviewer (needs_review): {sum(r['decision'] == 'needs_review' for r in rows)}",
-             f"- Reviewer conflicts: {sum(r['conflict'] == 'yes' for r in rows)}", "",
+             f"- Awaiting a reviewer (needs_review): {sum(n for r, n in rows if r.decision == 'needs_review')}",
+             f"- Reviewer conflicts: {sum(n for r, n in rows if r.conflict == 'yes')}", "",
              "## Decisions", "", "| decision | records |", "|---|---:|"]
-    counts = Counter(r["decision"] for r in rows)
+    counts = Counter()
+    for r, n in rows:
+        counts[r.decision] += n
     lines += [f"| {d} | {counts[d]} |" for d in ("include", "exclude", "needs_review")]
     lines += ["", "## Exclusion reasons", "", "| exclusion reason | records |", "|---|---:|"]
-    reasons = Counter(r["exclusion_reason"] for r in rows if r["decision"] == "exclude")
+    reasons = Counter()
+    for r, n in rows:
+        if r.decision == "exclude":
+            reasons[r.exclusion_reason] += n
     lines += [f"| {reason} | {reasons[reason]} |" for reason in eligibility.exclusion_reasons]
     lines += ["", "## Full text (records included at title/abstract)", "", "| full-text state | records |",
               "|---|---:|"]
-    states = Counter(r["full_text"] for r in rows if r["full_text"])
+    states = Counter()
+    for r, n in rows:
+        if r.full_text:
+            states[r.full_text] += n
     lines += [f"| {state} | {states[state]} |" for state in FULL_TEXT_STATES]
     lines += ["", "Only `include` at full text enters Table 1; `awaiting` records are proposed, not published."]
     # One row per decider, split by decision: the rules' include + exclude is the count of records
     # "decided by the rules without a reviewer" above; their needs_review awaits a reviewer.
     lines += ["", "## Decided by", "", "| decided by | include | exclude | needs_review | records |",
               "|---|---:|---:|---:|---:|"]
-    deciders = Counter((r["decided_by"], r["decision"]) for r in rows)
+    deciders = Counter()
+    for r, n in rows:
+        deciders[r.decided_by, r.decision] += n
     for who in sorted({who for who, _ in deciders}, key=lambda w: (w != "rules", w)):
         counts = [deciders[who, decision] for decision in ("include", "exclude", "needs_review")]
         lines.append(f"| {who} | {' | '.join(map(str, counts))} | {sum(counts)} |")
@@ -662,25 +746,42 @@ def summary_markdown(rows: Sequence[Mapping], decisions: Sequence[Mapping], elig
 def read_records(path: str | Path) -> list[dict[str, str]]:
     """The records to screen (unique_records.tsv), in file order (read line by line)."""
     rows = list(iter_tsv(path, required=RECORD_COLUMNS, only=True))  # the columns screening reads
-    check_unique(path, rows, ["record_id"])
-    for row in rows:
-        require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")
+    _check_ids(path, rows)
     return rows
 
 
-def screen(records_path, eligibility_path, decisions_path, schema_path=DEFAULT_SCHEMA, as_of=None, seen=(), jobs=1):
-    """Screen every record: (records, screening rows, reviewer decisions, eligibility).
+def read_record_ids(path: str | Path) -> list[dict[str, str]]:
+    """The records' record_id and pmid (and '_line'), checked as read_records checks them: what
+    reviewers' decisions may name, without holding the records' text."""
+    rows = [{"record_id": row["record_id"], "pmid": row["pmid"], "_line": row["_line"]}
+            for row in iter_tsv(path, required=RECORD_COLUMNS)]
+    _check_ids(path, rows)
+    return rows
 
-    With `as_of` (YYYY-MM-DD), only the reviewer decisions the review had on that day count;
-    decisions about records `seen` earlier in the review but not in this run are skipped. The
-    records are screened by `jobs` processes in chunks, merged in order: the same rows whatever `jobs`.
-    """
-    eligibility = load_eligibility(eligibility_path, schema_path)
-    records = read_records(records_path)
-    decisions = reviewers.read_decisions(decisions_path, records, eligibility.exclusion_reasons, as_of, seen,
-                                         eligibility.full_text_exclusion_reasons)
-    screened = map_ordered(partial(screen_record, eligibility=eligibility), records, jobs)
-    return records, combine(records, screened, decisions), decisions, eligibility
+
+def _check_ids(path: str | Path, rows: Sequence[Mapping]) -> None:
+    check_unique(path, rows, ["record_id"])
+    for row in rows:
+        require_value(path, row, "record_id", "a record id such as pmid:123 or doi:10.1/x")
+
+
+def _rules_decision(record: Mapping[str, str], eligibility: Eligibility) -> Screened:
+    """screen_record without each criterion's mentions: what a screening row needs, cheap to
+    send from a worker process."""
+    return dataclasses.replace(screen_record(record, eligibility), results=[])
+
+
+def screen(records_path, decisions: Iterable[Mapping[str, str]], eligibility: Eligibility, jobs: int = 1
+           ) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """(record, screening row) of every record of a records file (checked: read_record_ids), in
+    file order, as a stream: records are read a few chunks ahead of the rows given, and screened
+    by `jobs` processes (the same rows whatever `jobs`). `decisions`: the reviewers'
+    (reviewers.read_decisions)."""
+    grouped = by_stage(decisions)
+    records, to_screen = tee(iter_tsv(records_path, required=RECORD_COLUMNS, only=True))
+    for record, rules in zip(records, imap_ordered(partial(_rules_decision, eligibility=eligibility),
+                                                   to_screen, jobs)):
+        yield record, combine_row(record, rules, grouped)
 
 
 def configure_cli(parser) -> None:
@@ -699,14 +800,33 @@ def configure_cli(parser) -> None:
 
 
 def run_cli(args) -> int:
-    records, rows, decisions, eligibility = screen(args.records, args.eligibility, args.decisions, args.schema, args.as_of,
-                                                     recorded_record_ids(args.history), args.jobs)
-    queue = review_queue(records, rows)
-    write_tsv(args.out, rows, SCREENING_COLUMNS)
-    write_tsv(args.to_review, queue, TO_REVIEW_COLUMNS)
-    atomic_write_text(args.summary, summary_markdown(rows, decisions, eligibility))
-    counts = Counter(row["decision"] for row in rows)
-    print(f"screened {len(rows)} records: " + ", ".join(f"{counts[d]} {d}" for d in ("include", "exclude", "needs_review")))
-    for note in unapplied_full_text(rows, decisions):
+    """Screen the records into screening.tsv row by row (memory does not grow with the records:
+    only the queue of records awaiting a reviewer, and counts, are kept); then the queue and the
+    summary. With --as-of, only the reviewer decisions the review had on that day count;
+    decisions about records seen earlier in the review (--history) but not in this run are skipped."""
+    eligibility = load_eligibility(args.eligibility, args.schema)
+    decisions = reviewers.read_decisions(args.decisions, read_record_ids(args.records), eligibility.exclusion_reasons,
+                                         args.as_of, recorded_record_ids(args.history),
+                                         eligibility.full_text_exclusion_reasons)
+    full_text_ids = {d["record_id"] for d in decisions if d["stage"] == reviewers.FULL_TEXT}
+    queue, counted, stage_one = [], Counter(), []
+
+    def rows() -> Iterator[dict[str, str]]:
+        for record, row in screen(args.records, decisions, eligibility, args.jobs):
+            if row["decision"] == "needs_review":
+                queue.append(queue_entry(record, row))
+            counted[outcome(row)] += 1
+            if row["record_id"] in full_text_ids:
+                stage_one.append({"record_id": row["record_id"], "decision": row["decision"]})
+            yield row
+
+    write_tsv(args.out, rows(), SCREENING_COLUMNS)
+    write_tsv(args.to_review, sorted_queue(queue), TO_REVIEW_COLUMNS)
+    atomic_write_text(args.summary, summary_markdown(counted, decisions, eligibility))
+    counts = Counter()
+    for decided, count in counted.items():
+        counts[decided.decision] += count
+    print(f"screened {counts.total()} records: " + ", ".join(f"{counts[d]} {d}" for d in ("include", "exclude", "needs_review")))
+    for note in unapplied_full_text(stage_one, decisions):
         print(f"not applied: {note}")
     return 0

@@ -5,9 +5,14 @@ British/American spelling, plurals and number words folded; Chinese and Japanese
 each), numbers written as words, typed age mentions bound to what they are about (at onset or
 diagnosis, at the treatment's start, as reported; bounds, means with their range; durations and
 follow-up are not ages) and the age groups screening reads from them, phrase lexicons
-matched over tokens (a first-token index, so a sentence costs one dictionary look-up per token),
-and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical, other
-population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
+matched over tokens (phrases indexed by their first two words; a record's sentences matched in
+one pass), and ConText-style modifiers with scope (negated, hypothetical, uncertain, historical,
+other population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
+
+Speed (a review may screen 100,000 records): a whole field is tokenised at once into four lists
+(`scan`: norms, words as written, starts, ends) rather than an object per token, and cheap
+necessary conditions skip work that cannot find anything (`may_state_age`); each fast path has a
+test that it gives the slow path's result on the corpus (tests/test_text.py).
 
 The vocabularies (drugs, routes, populations, modifier cues) are data files in config/vocabularies/,
 validated against workflow/schemas/vocabulary.schema.yaml; the eligibility criteria and the
@@ -17,9 +22,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import accumulate, compress
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -80,11 +88,18 @@ def format_range(low: float, high: float | None = None, decimals: int = 2) -> st
 
 # Chinese and Japanese characters are one token each (their text has no spaces between words).
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[^\W\d_{_CJK}]+|[{_CJK}]|\d+(?:[.,]\d+)*|[%/#;]")
+_LETTERS = rf"[^\W\d_{_CJK}]+"
+_TOKEN = re.compile(rf"{_LETTERS}|[{_CJK}]|\d+(?:[.,]\d+)*|[%/#;]")
+# The same tokens, found faster: a run of ASCII letters is tried first (it is the token when no
+# other letter follows it); split() with the tokens captured gives them with the text between.
+_TOKEN_SPLIT = re.compile(rf"([a-zA-Z]++(?!{_LETTERS})|{_TOKEN.pattern})")
+_ASCII_TOKEN_SPLIT = re.compile(r"([a-zA-Z]+|[0-9]+(?:[.,][0-9]+)*|[%/#;])")     # the same, for ASCII text
 # British to American spellings (and other harmless foldings), applied to text and lexicons alike.
 _SPELLING = [(re.compile(p), r) for p, r in (
     (r"ae", "e"), (r"oe", "e"), (r"(?<=\w)our$", "or"), (r"(?<=\w\w)is(e|ed|es|ing|ation|ations)$", r"iz\1"),
     (r"ys(e|ed|es|ing)$", r"yz\1"), (r"(?<=\w\w)tre$", "ter"), (r"ogue$", "og"))]
+# Whether a word can be respelled at all (most words cannot: the substitutions are skipped).
+_MAY_RESPELL = re.compile(r"ae|oe|our$|[iy]s(?:e|ed|es|ing|ation|ations)$|tre$|ogue$").search
 
 
 def fold(word: str) -> str:
@@ -97,13 +112,14 @@ def fold(word: str) -> str:
 def normalise_word(word: str) -> str:
     """One token as matched: folded case and accents, digits for number words, American
     spelling, singular (simple plurals)."""
-    word = fold(word)
+    word = word.lower() if word.isascii() else fold(word)
     if word[0].isdigit():
         return word.replace(",", ".")
     if word in WORD_NUMBERS and " " not in word:
         return str(WORD_NUMBERS[word])
-    for pattern, replacement in _SPELLING:
-        word = pattern.sub(replacement, word)
+    if _MAY_RESPELL(word):
+        for pattern, replacement in _SPELLING:
+            word = pattern.sub(replacement, word)
     if len(word) > 3:
         if word.endswith("ies"):
             word = word[:-3] + "y"
@@ -129,22 +145,41 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
     return list(_tokens(text, offset))
 
 
+_TENS_NORMS = frozenset(str(value) for value in _TENS.values())
+_NORM, _TEXT, _START, _END = (itemgetter(k) for k in range(4))
+
+
 @lru_cache(maxsize=4096)
 def _tokens(text: str, offset: int) -> tuple[Token, ...]:
     """The tokens of `tokenize`, memoised (bounded: a record's sentences, not the whole run)."""
-    tokens: list[Token] = []
-    for match in _TOKEN.finditer(text):
-        word = match.group()
-        norm = normalise_word(word)
-        start, end = match.span()
-        if (norm.isdigit() and 0 < int(norm) < 10 and tokens and tokens[-1].norm.isdigit()
-                and fold(tokens[-1].text) in _TENS and start + offset - tokens[-1].end <= 1):
-            last = tokens.pop()
-            tokens.append(Token(str(int(last.norm) + int(norm)), text[last.start - offset:end],
-                                last.start, end + offset))
-            continue
-        tokens.append(Token(norm, word, start + offset, end + offset))
-    return tuple(tokens)
+    return tuple(map(Token, *scan(text, offset)))
+
+
+def scan(text: str, offset: int = 0) -> tuple[list[str], list[str], list[int], list[int]]:
+    """The tokens of `tokenize(text, offset)` as four lists, cheap to build for a whole text
+    (no object per token): their norms, their words as written, their starts and their ends."""
+    parts = (_ASCII_TOKEN_SPLIT if text.isascii() else _TOKEN_SPLIT).split(text)    # between, token, between...
+    words = parts[1::2]
+    norms = list(map(normalise_word, words))
+    bounds = list(accumulate(map(len, parts), initial=offset))
+    starts, ends = bounds[1:-1:2], bounds[2::2]
+    if not _TENS_NORMS.isdisjoint(norms):
+        _join_numbers(text, offset, norms, words, starts, ends)
+    return norms, words, starts, ends
+
+
+def _join_numbers(text: str, offset: int, norms: list[str], words: list[str], starts: list[int], ends: list[int]
+                  ) -> None:
+    """Join each tens word and the unit after it (at most one character between) into one
+    token, in the four lists: 'twenty one', 'twenty-one' -> '21'."""
+    joins = [k for k in compress(range(len(norms) - 1), map(_TENS_NORMS.__contains__, norms))
+             if norms[k + 1].isdigit() and 0 < int(norms[k + 1]) < 10 and starts[k + 1] - ends[k] <= 1
+             and fold(words[k]) in _TENS]
+    for k in reversed(joins):
+        norms[k:k + 2] = [str(int(norms[k]) + int(norms[k + 1]))]
+        words[k:k + 2] = [text[starts[k] - offset:ends[k + 1] - offset]]
+        starts[k:k + 2] = [starts[k]]
+        ends[k:k + 2] = [ends[k + 1]]
 
 
 def phrase(text: str) -> tuple[str, ...]:
@@ -192,6 +227,11 @@ _RANGE_JOINERS = {"to", "and", "or"}
 # What may stand between the numbers of a range or list ('4-15', '4, 7 and 12'), besides a joining word.
 _LIST_GAP = re.compile(r"\s*[-–—,]?\s*")
 _SUMMARY = {"mean", "median", "average"}
+_CLAUSE_MARK = re.compile(r"[,;.:]").search
+_BEFORE_BARE_AGE = {"aged", "at", "of"}
+AGE_WORDS = frozenset(_AGE_UNITS) | {"aged", "age"} | _ONSET_WORDS | {after for _, after in _ONSET_AFTER}
+"""Words one of which every sentence stating an age holds (besides a number): its unit
+('years'), an age cue ('aged', 'age of') or, for a bare 'at 16', what it is the age at ('diagnosed')."""
 _SPREAD = {"range", "ranged", "ranging", "from"}
 
 
@@ -235,7 +275,7 @@ def _quantity(words: Sequence[str], i: int) -> tuple[float, float | None, int]:
     return value, None, i + 1
 
 
-def _numbers(words: Sequence[str], tokens: Sequence[Token], text: str, first: int):
+def _numbers(words: Sequence[str], starts: Sequence[int], ends: Sequence[int], text: str, first: int):
     """The numbers of an age from token `first`: one, a range or a list ('4, 7 and 12', '20 months to 7
     years', 'de 5 a 10'), or a mean with its standard deviation and range ('35 ± 7.5 (25-48)').
     Returns (values, each value's own unit or None, whether a mean, the range given with it, index after)."""
@@ -243,8 +283,8 @@ def _numbers(words: Sequence[str], tokens: Sequence[Token], text: str, first: in
     value, own_unit, j = _quantity(words, first)
     values, units, summary, spread = [value], [own_unit], False, ()
     while j < count:
-        gap = text[tokens[j - 1].end:tokens[j].start]
-        plus_minus = words[j] == "/" and j + 1 < count and "+/-" in text[tokens[j - 1].end:tokens[j + 1].start]
+        gap = text[ends[j - 1]:starts[j]]
+        plus_minus = words[j] == "/" and j + 1 < count and "+/-" in text[ends[j - 1]:starts[j + 1]]
         if "±" in gap or plus_minus:
             k = j + plus_minus        # a standard deviation: the number before is a mean
             if k < count and is_number(words[k]):
@@ -263,8 +303,8 @@ def _numbers(words: Sequence[str], tokens: Sequence[Token], text: str, first: in
             units.append(own_unit)
             continue
         break
-    if summary and j + 2 < count and "(" in text[tokens[j - 1].end:tokens[j].start] and is_number(words[j]) \
-            and is_number(words[j + 1]) and _LIST_GAP.fullmatch(text[tokens[j].end:tokens[j + 1].start]):
+    if summary and j + 2 < count and "(" in text[ends[j - 1]:starts[j]] and is_number(words[j]) \
+            and is_number(words[j + 1]) and _LIST_GAP.fullmatch(text[ends[j]:starts[j + 1]]):
         spread, j = (float(words[j]), float(words[j + 1])), j + 2
     return values, units, summary, spread, j
 
@@ -309,23 +349,46 @@ def _age_cue(words: Sequence[str], first: int, reach: int) -> int | None:
     return None
 
 
+def may_state_age(norms: Sequence[str]) -> bool:
+    """False for a sentence (its tokens' norms) that states no age: `age_mentions` finds none."""
+    # Every age is a number with its unit right after it ('6 years', '4-15 years', '10 years 3
+    # months', '35 ± 7.5 (25-48) years'), or a bare number right after 'aged', 'at' or 'age of';
+    # and its sentence holds a unit, an age cue or what a bare age is at (AGE_WORDS).
+    if AGE_WORDS.isdisjoint(norms):
+        return False
+    last = len(norms) - 1
+    return any(i < last and norms[i + 1] in _AGE_UNITS or i and norms[i - 1] in _BEFORE_BARE_AGE
+               for i in compress(range(len(norms)), map(_IS_NUMBER, norms)))
+
+
 def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None" = None) -> list[AgeMention]:
     """The typed age mentions of one sentence (`tokens` with offsets into `text`); `treatment`, a
     lexicon of the treatment whose start an age may be stated at (none: no age is 'start')."""
-    words = [t.norm for t in tokens]
-    if not any(word[0].isdigit() for word in words):     # every age has a number
+    words = list(map(_NORM, tokens))
+    if not may_state_age(words):
         return []
+    return ages_in(words, list(map(_START, tokens)), list(map(_END, tokens)), text,
+                   None if treatment is None else lambda: treatment.find(tokens))
+
+
+def ages_in(words: Sequence[str], starts: Sequence[int], ends: Sequence[int], text: str,
+            treatment: "Callable[[], list[tuple[str, int, int]]] | None" = None) -> list[AgeMention]:
+    """`age_mentions` of a sentence given as its tokens' norms, starts and ends (as `scan` gives
+    them); `treatment`, if any, gives the treatment lexicon's mentions in the sentence."""
     count = len(words)
     found: list[AgeMention] = []
     boundaries: list[bool] | None = None
     treated: set[int] | None = None
+    numbers = list(compress(range(count), map(_IS_NUMBER, words)))
     i = 0
     while i < count:
-        if not is_number(words[i]):
-            i += 1
-            continue
+        if not is_number(words[i]):     # on to the next number
+            k = bisect_left(numbers, i)
+            if k == len(numbers):
+                break
+            i = numbers[k]
         first = i
-        values, units, summary, spread, j = _numbers(words, tokens, text, first)
+        values, units, summary, spread, j = _numbers(words, starts, ends, text, first)
         has_unit = j < count and words[j] in _AGE_UNITS
         # 'aged 16', 'at the age of 16', 'diagnosed at 16': an age without a unit
         bare = (not has_unit and units[-1] is None and len(values) == 1 and values[0] < 100 and first > 0
@@ -341,8 +404,8 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
             i = last + 1
             continue
         if boundaries is None:      # a comma, semicolon, colon or full stop before each token
-            boundaries = [k == 0 or words[k - 1] == ";" or any(c in text[tokens[k - 1].end:tokens[k].start]
-                                                               for c in ",;.:") for k in range(count)]
+            boundaries = [True] + [word == ";" or _CLAUSE_MARK(text, end, start) is not None
+                                   for word, end, start in zip(words, ends, starts[1:])]
         # What the age is about is said in its clause since the previous number or age.
         clause = max(k for k in range(first + 1) if boundaries[k])
         since = max([clause] + [m.last + 1 for m in found]
@@ -356,7 +419,7 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
             at_onset = at_onset or tuple(words[last + 1:last + 3]) in _ONSET_AFTER
         onset = at_onset or bool(_ONSET_WORDS & set(words[since:first]))
         if treatment is not None and treated is None:
-            treated = {k for _, a, b in treatment.find(tokens) for k in range(a, b + 1)}
+            treated = {k for _, a, b in treatment() for k in range(a, b + 1)}
         start = bool(treated and any(since <= k < first for k in treated)) or any(
             words[k] in _MOMENT and words[k + 1:k + 2] == ["of"] and words[k + 2:k + 3] in (["treatment"], ["therapy"])
             for k in range(since, first))
@@ -377,7 +440,7 @@ def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None"
         else:
             about = "start" if start or start_after else "onset" if onset else "reported"
         before = set(words[max(0, first - 2):first] + (words[max(0, cue - 2):cue] if cue is not None else []))
-        limit = _limit(words, before, text[tokens[first - 1].end if first else 0:tokens[first].start], last)
+        limit = _limit(words, before, text[ends[first - 1] if first else 0:starts[first]], last)
         summary = summary or bool(_SUMMARY & set(words[max(since, (cue if cue is not None else first) - 3):first]))
         spread = tuple(e * unit for e in spread) or (_spread_after(words, last, unit) if summary else ())
         years = tuple(v * (u if u is not None else unit) for v, u in zip(values, units))
@@ -390,8 +453,13 @@ def stated_ages(tokens: Sequence[Token], text: str, juvenile_below: float = 18) 
     """The age groups a sentence's ages state: (first token, last token, group), group 'juvenile'
     (below `juvenile_below` years, 'under 16'), 'adult', 'juvenile_onset' / 'adult_onset' for an age
     at onset or diagnosis, and 'mixed' for a range reaching both sides ('aged 8-60 years')."""
+    return age_groups(age_mentions(tokens, text), juvenile_below)
+
+
+def age_groups(mentions: Iterable[AgeMention], juvenile_below: float = 18) -> list[tuple[int, int, str]]:
+    """`stated_ages` of a sentence's age mentions."""
     found = []
-    for mention in age_mentions(tokens, text):
+    for mention in mentions:
         if mention.about == "maybe":
             continue
         ages = mention.years + mention.spread
@@ -424,16 +492,19 @@ _LITERATURE = re.compile(
     r"|\breview of (?:the )?(?:literature|published)|\bsystematic review\b|\bmeta-analys|\bet al\b", re.I)
 
 
+_INITIAL = re.compile(r"\b[A-Z]\.$").search
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of running text; abbreviations ('et al.', 'i.v.') and
     initials do not end a sentence."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        piece = text[start:match.start()]
-        if piece.endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", piece):
+        end = match.start()
+        if text.endswith(_ABBREVIATIONS, start, end) or _INITIAL(text, max(start, end - 2), end):
             continue
-        spans.append((start, match.start()))
+        spans.append((start, end))
         start = match.end()
     if start < len(text):
         spans.append((start, len(text)))
@@ -519,6 +590,32 @@ def abstract_is_complete(abstract: str) -> bool:
 
 # --------------------------------------------------------------------------- lexicons
 
+class Pieces:
+    """Pieces of text (a record's sentences) as one list of tokens, for Lexicon.find_each: their
+    norms and their words as written, all pieces one after another; piece k is the tokens
+    bounds[k]:bounds[k + 1]."""
+
+    def __init__(self, norms: list[str], words: list[str], bounds: list[int]):
+        self.norms, self.words, self.bounds = norms, words, bounds
+
+    @classmethod
+    def of(cls, norms: Sequence[Sequence[str]], words: Sequence[Sequence[str]]) -> "Pieces":
+        """The pieces whose tokens' norms and words are `norms[k]` and `words[k]`."""
+        if len(norms) == 1:
+            return cls(norms[0], words[0], [0, len(norms[0])])
+        return cls([norm for piece in norms for norm in piece], [word for piece in words for word in piece],
+                   list(accumulate(map(len, norms), initial=0)))
+
+    @cached_property
+    def distinct(self) -> set[str]:
+        return set(self.norms)
+
+    @cached_property
+    def numbers(self) -> set[str]:
+        """The distinct norms that are numbers."""
+        return set(filter(_IS_NUMBER, self.distinct))
+
+
 class Lexicon:
     """Phrases by key, matched over tokens: whole words, longest phrase first, one mention per
     key and place. Terms match normalised tokens ('#' stands for any number); abbreviations
@@ -527,6 +624,12 @@ class Lexicon:
     def __init__(self, terms: Mapping[str, Iterable[str]] = (), abbreviations: Mapping[str, Iterable[str]] = ()):
         self._terms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._exact: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        # The terms to try at a token, by its word and the next one (phrases of two words or more),
+        # and by its word alone (one-word phrases, and phrases whose second word is '#'), in the
+        # order of the first word's bucket (longest first).
+        self._pairs: dict[tuple[str, str], list] = {}
+        self._firsts: dict[str, list] = {}
+        self._exact_starts: set[str] = set()     # the words an abbreviation may start at (a plural 's' allowed)
         for key, entries in dict(terms).items():
             for entry in entries:
                 self.add(key, phrase(entry))
@@ -544,31 +647,58 @@ class Lexicon:
         if item not in bucket:
             bucket.append(item)
             bucket.sort(key=lambda entry: -entry[1])
+        if exact:
+            self._exact_starts |= {words[0], words[0] + "s"}
+            return
+        # The phrases worth trying at a token: by its word and the next (those that can match).
+        first, anywhere = words[0], [item for item in bucket if item[1] == 1 or item[0][0] == "#"]
+        if anywhere:
+            self._firsts[first] = anywhere
+        for second in {rest[0] for rest, size, _, _ in bucket if size > 1}:
+            self._pairs[first, second] = [item for item in bucket if item in anywhere or item[0][0] == second]
+
+    def __bool__(self) -> bool:
+        """Whether the lexicon holds a phrase."""
+        return bool(self._terms or self._exact)
 
     def find(self, tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         """(key, first token, last token) of every mention, in text order."""
+        return self.find_each(Pieces.of([list(map(_NORM, tokens))], [list(map(_TEXT, tokens))]))[0]
+
+    def find_each(self, pieces: "Pieces") -> list[list[tuple[str, int, int]]]:
+        """`find` of each piece of text (a record's sentences) in one pass over them all: no
+        mention spans two pieces, and token indices are within each piece."""
+        norms, texts, bounds = pieces.norms, pieces.words, pieces.bounds
         longest: dict[tuple[str, int], int] = {}
         terms, exact = self._terms, self._exact
         number = terms.get("#")
-        norms = [t.norm for t in tokens]
-        count = len(tokens)
-        # Only tokens that can start a phrase (a dictionary hit, or a number for '#') are tried;
-        # within a token, terms come before abbreviations, as the text-order sort below keeps them.
-        for i in [i for i, norm in enumerate(norms) if norm in terms or number and norm[0].isdigit()]:
+        firsts, pairs = self._firsts, self._pairs
+        starting = terms.keys() & pieces.distinct if terms else set()
+        if number:
+            starting |= pieces.numbers
+        last = len(norms) - 1
+        # Only tokens that can start a phrase are tried, with only the phrases that can match there
+        # (the others' first two words differ; a number may start a '#' phrase); within a token,
+        # terms come before abbreviations, as the text-order sort below keeps them.
+        for i in compress(range(len(norms)), map(starting.__contains__, norms)) if starting else ():
             norm = norms[i]
-            candidates = terms.get(norm)
+            following = norms[i + 1] if i < last else ""
+            candidates = pairs.get((norm, following)) or firsts.get(norm, ())
             if number and norm[0].isdigit() and is_number(norm):
-                candidates = [*(candidates or ()), *number]
-            if candidates:
-                for rest, size, key, wild in candidates:
-                    if (key, i) in longest or i + size > count:
-                        continue
-                    if (all(w == "#" and is_number(n) or n == w for w, n in zip(rest, norms[i + 1:i + size]))
-                            if wild else norms[i + 1:i + size] == rest):
-                        longest[key, i] = i + size - 1
+                candidates = [*candidates, *(pairs.get(("#", following)) or firsts.get("#", ()))]
+            if not candidates:
+                continue
+            count = bounds[bisect_right(bounds, i)]     # the end of i's piece
+            for rest, size, key, wild in candidates:
+                if (key, i) in longest or i + size > count:
+                    continue
+                if (all(w == "#" and is_number(n) or n == w for w, n in zip(rest, norms[i + 1:i + size]))
+                        if wild else norms[i + 1:i + size] == rest):
+                    longest[key, i] = i + size - 1
         if exact:
-            texts = [t.text for t in tokens]
-            for i in [i for i, text in enumerate(texts) if text in exact or text[-1] == "s" and text[:-1] in exact]:
+            starting = self._exact_starts.intersection(texts)
+            for i in compress(range(len(texts)), map(starting.__contains__, texts)) if starting else ():
+                count = bounds[bisect_right(bounds, i)]
                 text = texts[i]
                 for word in (text, text[:-1]) if text[-1] == "s" else (text,):
                     for rest, size, key, _ in exact.get(word, ()):
@@ -576,12 +706,12 @@ class Lexicon:
                             continue
                         if all(t == w or t == w + "s" for w, t in zip(rest, texts[i + 1:i + size])):
                             longest[key, i] = i + size - 1
-        if not longest:
-            return []
-        found, covered = [], {}
+        found: list[list[tuple[str, int, int]]] = [[] for _ in bounds[1:]]
+        covered: dict[str, int] = {}
         for (key, first), last in sorted(longest.items(), key=lambda item: item[0][1]):
             if first > covered.get(key, -1):    # 'cyclosporin A' once, not also 'cyclosporin'
-                found.append((key, first, last))
+                k = bisect_right(bounds, first) - 1
+                found[k].append((key, first - bounds[k], last - bounds[k]))
                 covered[key] = last
         return found
 
@@ -702,10 +832,15 @@ class ModifierLexicon:
               windows: Mapping[str, int] | None = None) -> list[frozenset[str]]:
         """The modifier categories that apply to each (first, last) token span of a sentence
         (`windows`: forward windows by category, instead of the lexicon's)."""
-        cues = [(self.cues[key], first, last) for key, first, last in self.lexicon.find(tokens)]
+        return self.scope_of_words(list(map(_NORM, tokens)), spans, self.lexicon.find(tokens), windows)
+
+    def scope_of_words(self, norms: Sequence[str], spans: Sequence[tuple[int, int]],
+                       found: Sequence[tuple[str, int, int]], windows: Mapping[str, int] | None = None
+                       ) -> list[frozenset[str]]:
+        """`scope` of a sentence given as its tokens' norms, with the cue lexicon's `find` of it."""
+        cues = [(self.cues[key], first, last) for key, first, last in found]
         if not cues:
             return [frozenset()] * len(spans)
-        norms = [t.norm for t in tokens]
         stops = [i for i, word in enumerate(norms) if word in self.terminators]
         result = []
         for first, last in spans:
@@ -726,8 +861,8 @@ class ModifierLexicon:
                         continue
                 found.add(cue.category)
             result.append(found)
-        # 'without tacrolimus or ciclosporin': a carrier word passes the preceding span's modifiers on.
-        order = sorted(range(len(spans)), key=lambda k: spans[k])
+        # 'without tacrolimus or ciclosporin': a carrier word passes the preceding span's negation on.
+        order = sorted(range(len(spans)), key=lambda k: spans[k]) if any("negated" in f for f in result) else []
         for position, k in enumerate(order[1:], start=1):
             first = spans[k][0]
             for carrier in self.carriers:
@@ -755,21 +890,32 @@ class ModifierLexicon:
         return bool(inside) and category in self.scope(tokens, [(inside[0], inside[-1])], windows)[0]
 
 
-@dataclass(frozen=True)
-class TextSpan:
-    """A sentence of a field, tokenised, with offsets into the field's text."""
+class TextSpan(NamedTuple):
+    """A sentence of a field (or a keyword, or the whole field) with offsets into the field's
+    text, tokenised: its tokens (`tokenize(text[start:end], start)`) as the four lists of `scan`."""
     field: str
     text: str           # the whole field's text (offsets refer to it)
     start: int
     end: int
-    tokens: list[Token]
+    norms: list[str]
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+
+    @property
+    def tokens(self) -> list[Token]:
+        return list(map(Token, self.norms, self.words, self.starts, self.ends))
 
 
 def field_spans(record: Mapping[str, str], fields: Sequence[str]) -> list[TextSpan]:
-    """The record's text fields cut into sentences (abstract), items (keywords, ';') or one span."""
+    """The record's text fields cut into sentences (abstract), items (keywords, ';') or one span;
+    spans without a token are left out. Each field is tokenised once: no token crosses the
+    whitespace between sentences or a keyword's ';', so a span's tokens are the field's within it."""
     spans: list[TextSpan] = []
     for name in fields:
         text = record.get(name, "") or ""
+        if not text:
+            continue
         if name == "abstract":
             parts = sentence_spans(text)
         elif name == "keywords":
@@ -779,8 +925,10 @@ def field_spans(record: Mapping[str, str], fields: Sequence[str]) -> list[TextSp
                 start += len(part) + 1
         else:
             parts = [(0, len(text))]
+        norms, words, starts, ends = scan(text)
         for start, end in parts:
-            tokens = tokenize(text[start:end], start)
-            if tokens:
-                spans.append(TextSpan(name, text, start, end, tokens))
+            first, stop = bisect_left(starts, start), bisect_left(starts, end)
+            if first < stop:
+                spans.append(TextSpan(name, text, start, end, norms[first:stop], words[first:stop],
+                                      starts[first:stop], ends[first:stop]))
     return spans

@@ -332,8 +332,10 @@ _TREATED_COUNT_RE = _Keyed(
 def _words(text: str) -> frozenset[str]:
     """A sentence's tokens as written, lowered (`_lowered`): a word a case-insensitive pattern matches
     between non-word characters (a space before it, a word boundary after) is one of them."""
+    _, words, starts, ends = _scanned(text)
+    if text.isascii():
+        return frozenset(map(str.lower, words))
     lowered = _lowered(text)     # as long as the text: its tokens' offsets hold
-    _, _, starts, ends = _scanned(text)
     return frozenset(lowered[start:end] for start, end in zip(starts, ends))
 
 

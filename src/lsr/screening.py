@@ -627,7 +627,6 @@ def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
     worksheet = workbook.active
@@ -647,9 +646,16 @@ def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to
         worksheet.column_dimensions[get_column_letter(number)].width = _XLSX_WIDTHS.get(name, 15)
     worksheet.freeze_panes = "A2"
     worksheet.auto_filter.ref = worksheet.dimensions
+    return workbook_bytes(workbook)
+
+
+def workbook_bytes(workbook) -> bytes:
+    """An openpyxl workbook as XLSX bytes that depend on its content only: fixed document dates and
+    zip entry times (Workbook.save would stamp the time of saving)."""
+    from openpyxl.writer.excel import ExcelWriter
+
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
     workbook.properties.creator = "lsr"
-
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).write_data()

@@ -530,13 +530,13 @@ class Sentence:
 
     @property
     def is_background(self) -> bool:
-        return any(self.section.startswith(word) for word in _BACKGROUND_SECTIONS)
+        return self.section.startswith(_BACKGROUND_SECTIONS)
 
     @property
     def is_conclusion(self) -> bool:
-        return any(self.section.startswith(word) for word in _CONCLUSION_SECTIONS)
+        return self.section.startswith(_CONCLUSION_SECTIONS)
 
-    @property
+    @cached_property
     def is_methods(self) -> bool:
         return any(word in self.section for word in _METHODS_SECTIONS)
 

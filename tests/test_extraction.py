@@ -547,6 +547,58 @@ def test_shipped_reviewer_values_are_valid_and_agree_with_the_full_text_gold(rep
         assert all(v["source"] == "reviewer" and "seed" in v["note"] for v in checked if v["record_id"] == record_id)
 
 
+# --------------------------------------------------------------------------- speed that changes nothing
+
+def test_keyed_patterns_find_exactly_what_their_expressions_find(snapshot_records, repo):
+    """Every rule's expression is tried only on text holding one of its key words: on real sentences,
+    their clauses and windows, and on letters case-insensitive matching folds oddly, the keyed
+    search finds what the bare expression finds."""
+    from lsr import extraction
+    corpus = collect_records([repo / "tests/data/corpus/records.xml"])
+    texts = [s.text for r in [*snapshot_records, *corpus] for s in record_sentences(r["title"], r["abstract"])]
+    texts += [piece for text in texts for piece in (*text.split(";"), *text.split(","), text[:40], text[-40:])]
+    texts += ["Two G\u0130RLS and a boy", "\u017feven patients were \u0131ncluded", "FK506 (n = 7)",
+              "19 F, 7 M were treated", "a 13-year-old g\u0131rl", "TAC 0.1 mg/kg/day; trough 5-10 ng/mL"]
+    patterns = [p for p in vars(extraction).values() if isinstance(p, extraction._Keyed)]
+    patterns += [p for p, *_ in [*extraction._SKIN_TERMS, *extraction._MUSCLE_TERMS, *extraction._OUTCOME_TRIGGERS]]
+    patterns += [*extraction._AE_TERMS_RE.values(), *(p for _, p in extraction._DESIGN_WORDING)]
+    assert sum(bool(p.keys) for p in patterns) > 40
+    for pattern in patterns:
+        for text in texts:
+            assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.regex.finditer(text)], \
+                (pattern.pattern[:60], text)
+
+
+def test_sentence_facts_read_once_are_the_text_layers(snapshot_records, repo):
+    """Extraction reads each sentence's tokens and lexicon matches once; what it derives from them is
+    what the text layer's tokenize, Lexicon.find, age_mentions, cues_in and modifies give."""
+    from lsr import extraction
+    from lsr.text import age_mentions, tokenize
+    corpus = collect_records([repo / "tests/data/corpus/records.xml"])
+    texts = [s.text for r in [*snapshot_records, *corpus] for s in record_sentences(r["title"], r["abstract"])]
+    texts += [clause for text in texts for clause in extraction._clauses(text)]
+    modifiers = extraction._VOCABULARIES.modifiers
+    for text in texts:
+        tokens = tokenize(text)
+        assert extraction._drug_mentions(text) == tuple(
+            (tokens[first].start, tokens[last].end, code) for code, first, last in extraction._DRUGS.find(tokens))
+        assert extraction._ages_of(text) == tuple(age_mentions(tokens, text, extraction._TACROLIMUS_LEXICON))
+        assert extraction._cue_categories(text) == modifiers.cues_in(text)
+        for token in tokens[::3]:
+            for category, windows in (("negated", extraction._OUTCOME_NEGATION_WINDOW), ("uncertain", None)):
+                assert extraction._modifies(text, token.start, token.end, category, windows) == \
+                    modifiers.modifies(text, token.start, token.end, category, windows)
+
+
+def test_extraction_rows_are_the_same_whatever_the_batch_size(snapshot_records, monkeypatch):
+    from lsr import extraction
+    screening = [{"record_id": r["record_id"], "decision": "include"} for r in snapshot_records]
+    whole = build_extraction(snapshot_records, screening).rows
+    monkeypatch.setattr(extraction, "BATCH_SIZE", 4)
+    assert build_extraction(snapshot_records, screening).rows == whole
+    assert len(whole) == len(snapshot_records) * len(FIELDS)
+
+
 # --------------------------------------------------------------------------- the command a user runs
 
 def test_lsr_extract_cli_writes_the_table_and_never_touches_reviewer_values(tmp_path, snapshot_records):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -210,6 +211,22 @@ def test_lsr_queue_writes_outside_results_and_never_overwrites(built_review):
     bad = subprocess.run([sys.executable, "-m", "lsr", "queue", "--reviewer", "../x"], cwd=built_review,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "cannot name a reviewer's file" in bad.stderr
+
+
+def test_lsr_queue_workbook_is_byte_identical_on_a_later_run(built_review):
+    """Same review state, same bytes: no save time in the document properties, no zip entry
+    dates (zip stores them in 2-second steps, hence the pause)."""
+    def queue(name: str) -> bytes:
+        done = subprocess.run([sys.executable, "-m", "lsr", "queue", "--reviewer", "ann", "--out", name],
+                              cwd=built_review, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return (built_review / name).read_bytes()
+
+    first = queue("first.xlsx")
+    time.sleep(2.1)
+    assert queue("second.xlsx") == first
+    sheet = openpyxl.load_workbook(built_review / "first.xlsx").worksheets[0]
+    assert sheet.max_row > 1 and [c.value for c in sheet[1]] == list(reviewing.QUEUE_COLUMNS)
 
 
 def test_the_config_marks_at_most_one_source_for_added_studies(repo):

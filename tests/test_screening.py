@@ -460,3 +460,12 @@ def test_a_drug_named_only_for_another_population_does_not_settle_the_interventi
     result = screening.screen_record(rec, eligibility)
     assert status(result, "intervention") == "unclear"
     assert "intervention: unclear, named only in other population statements" in result.reasons
+
+
+def test_the_review_queue_on_disk_gives_the_sorted_queue():
+    entries = [{"priority": p, "record_id": f"r{k}", "abstract": "x" * k} for k, p in enumerate([3, 1, 104, 3, 1, 7, 3])]
+    with screening.ReviewQueue() as queue:
+        for entry in entries:
+            queue.add(entry)
+        assert list(queue.entries()) == screening.sorted_queue(entries)
+        assert list(queue.entries()) == screening.sorted_queue(entries)     # read again from the start

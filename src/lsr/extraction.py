@@ -15,10 +15,13 @@ in the order of unique_records.tsv, fields in FIELDS order.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
+from itertools import islice
+from re import _constants as _sre, _parser as _sre_parser
 
 from .checks import RecordLookup, check_known, check_vocabulary, iso_date, record_lookup
 from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
@@ -26,14 +29,141 @@ from .papers import Case, Document, introduces_patient, read_document, split_cas
 from .parallel import map_ordered
 from .reviewers import applicable_rows, check_file_reviewer, latest_rows, read_reviewer_file, reviewer_files
 from .state import recorded_record_ids
-from .text import (DASH as _DASH, NUMBER, AgeMention, Sentence, age_mentions, entry_lexicon, entry_pattern,
-                   format_number, format_range, load_vocabularies, parse_number, record_sentences, split_sentences,
-                   tokenize)
+from .text import (DASH as _DASH, NUMBER, WORD_NUMBERS, AgeMention, Pieces, Sentence, ages_in, entry_lexicon,
+                   entry_pattern, format_number, format_range, load_vocabularies, may_state_age, parse_number,
+                   record_sentences, scan, split_sentences)
 from .tsv import InputError, Problems, iter_tsv, read_tsv, write_tsv
 
 FIELDS = NAMES
 COLUMNS = EXTRACTION_COLUMNS
 REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
+
+# --------------------------------------------------------------------------- keyed regular expressions
+
+# Characters that case-insensitive matching takes for ASCII letters but str.lower() does not turn into them.
+_ASCII_CASE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_KEYS_AT_MOST = 24
+
+
+@lru_cache(maxsize=4096)
+def _lowered(text: str) -> str:
+    """The text in lower case, with the letters case-insensitive matching folds to ASCII folded too
+    (as long as the text: no character's lower case is longer once U+0130 is folded)."""
+    return (text if text.isascii() else text.translate(_ASCII_CASE)).lower()
+
+
+def _literal(code: int, flags: int) -> str:
+    """A pattern's literal character as it appears in `_lowered` text ('' when case-insensitive matching
+    may take other characters for it than lower-casing gives)."""
+    char = chr(code)
+    if char.isascii():
+        return char.lower()
+    return char if not flags & re.I or char.lower() == char.upper() else ""
+
+
+def _rarity(word: str) -> int:
+    """How rarely text holds a word, roughly: its length, a character other than a letter, a space or
+    common punctuation counting three."""
+    return len(word) + 2 * sum(not (char.isalpha() or char in " ,.-()") for char in word)
+
+
+def _required_words(items, flags: int) -> frozenset[str] | None:
+    """Lower-case strings one of which every match of the parsed pattern `items` contains (the rarest
+    the pattern offers: longest, then fewest); None when no such set is known."""
+    choices, run = [], ""
+    for op, value in [*items, (None, None)]:
+        char = _literal(value, flags) if op is _sre.LITERAL else ""
+        if char:
+            run += char
+            continue
+        if run:
+            choices.append(frozenset([run]))
+            run = ""
+        words = None
+        if op is _sre.SUBPATTERN:
+            words = _required_words(value[-1], (flags | value[1]) & ~value[2])
+        elif op is _sre.ATOMIC_GROUP:
+            words = _required_words(value, flags)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and value[0] >= 1:
+            words = _required_words(value[2], flags)
+        elif op is _sre.ASSERT:
+            words = _required_words(value[1], flags)
+        elif op is _sre.BRANCH:
+            alternatives = [_required_words(alternative, flags) for alternative in value[1]]
+            if all(alternatives):
+                union = frozenset().union(*alternatives)
+                # A word holding another is redundant: text holding it holds the other.
+                words = frozenset(w for w in union if not any(o != w and o in w for o in union))
+        if words:
+            choices.append(words)
+    return min(choices, key=lambda words: (-min(8, *map(_rarity, words)), len(words)), default=None)
+
+
+def _spellings(items) -> set[str]:
+    """Every string a parsed pattern of letters, alternatives and optional parts matches, in lower case
+    ('cases?|child' -> case, cases, child)."""
+    spellings = {""}
+    for op, value in items:
+        if op is _sre.LITERAL:
+            options = {chr(value).lower()}
+        elif op is _sre.IN and all(kind is _sre.LITERAL for kind, _ in value):
+            options = {chr(code).lower() for _, code in value}
+        elif op is _sre.SUBPATTERN:
+            options = _spellings(value[-1])
+        elif op is _sre.BRANCH:
+            options = set().union(*map(_spellings, value[1]))
+        elif op is _sre.MAX_REPEAT and value[:2] == (0, 1):
+            options = {""} | _spellings(value[2])
+        else:
+            raise ValueError(f"not a list of words: {op}")
+        spellings = {start + end for start in spellings for end in options}
+    return spellings
+
+
+def _words_of(pattern: str) -> frozenset[str]:
+    """The words a pattern of words ('patients?|children') matches, in lower case."""
+    return frozenset(_spellings(_sre_parser.parse(pattern)))
+
+
+class _Keyed:
+    """A compiled regular expression tried only on text that holds one of its key words: strings
+    read from the pattern, one of which every match contains (`_required_words`), so text without
+    them cannot match. Same methods and results as the re.Pattern it wraps."""
+
+    def __init__(self, pattern: str, flags: int = 0, requires: Callable[[str], object] | None = None):
+        """`requires`: a test that text holding a match passes (that it names tacrolimus, for a
+        pattern every match of which names it), tried before the key words."""
+        self.regex = re.compile(pattern, flags)
+        self.pattern = pattern
+        self.requires = requires
+        words = _required_words(_sre_parser.parse(pattern, flags), flags)
+        self.keys = tuple(sorted(words, key=len)) if words and len(words) <= _KEYS_AT_MOST else ()
+
+    def may_match(self, text: str) -> bool:
+        if self.requires is not None and not self.requires(text):
+            return False
+        if not self.keys:
+            return True
+        return any(map(_lowered(text).__contains__, self.keys))
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.regex.search(text, pos, endpos) if self.may_match(text) else None
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.regex.match(text, pos, endpos) if self.may_match(text) else None
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.regex.fullmatch(text, pos, endpos) if self.may_match(text) else None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.regex.finditer(text, pos, endpos) if self.may_match(text) else iter(())
+
+    def split(self, text: str) -> list[str]:
+        return self.regex.split(text) if self.may_match(text) else [text]
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.regex.sub(replacement, text) if self.may_match(text) else text
+
 
 # --------------------------------------------------------------------------- drugs (config/vocabularies/drugs.yaml)
 
@@ -41,13 +171,22 @@ _VOCABULARIES = load_vocabularies()
 _TACROLIMUS_ENTRY = _VOCABULARIES.entry("drugs.tacrolimus")
 _OTHER_DRUGS = [e for e in _VOCABULARIES.of("drugs") if e is not _TACROLIMUS_ENTRY and e.kind != "class"]
 TACROLIMUS = entry_pattern([_TACROLIMUS_ENTRY])
-_TACROLIMUS_RE = re.compile(TACROLIMUS, re.I)
+_TACROLIMUS_RE = _Keyed(TACROLIMUS, re.I)
 _DRUGS = entry_lexicon(_OTHER_DRUGS)
-_DRUG_RE = re.compile(entry_pattern(_OTHER_DRUGS), re.I)
-_ANY_DRUG_RE = re.compile(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
+_DRUG_RE = _Keyed(entry_pattern(_OTHER_DRUGS), re.I)
+_ANY_DRUG_RE = _Keyed(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _tacrolimus_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of every tacrolimus mention of a sentence, found once (many rules ask); also the
+    test (`requires`) of the patterns every match of which names tacrolimus."""
+    return tuple(match.span() for match in _TACROLIMUS_RE.finditer(text))
+
+
 # 'tacrolimus (n = 7)': a count that ends a tacrolimus mention; 'dose of tacrolimus'.
-_TACROLIMUS_ARM_RE = re.compile(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
-_OF_TACROLIMUS_RE = re.compile(rf"\bof\s+{TACROLIMUS}", re.I)
+_TACROLIMUS_ARM_RE = _Keyed(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
+_OF_TACROLIMUS_RE = _Keyed(rf"\bof\s+{TACROLIMUS}", re.I, _tacrolimus_spans)
 
 
 def drug_mentions(text: str) -> list[tuple[int, int, str]]:
@@ -55,11 +194,49 @@ def drug_mentions(text: str) -> list[tuple[int, int, str]]:
     return list(_drug_mentions(text))
 
 
+# --------------------------------------------------------------------------- a sentence's text-layer facts, once
+# The rules ask the text layer about the same sentence (or clause) many times: its tokens are scanned
+# once (as lists: no object per token) and each lexicon matched once; the functions below give what
+# tokenize, Lexicon.find, age_mentions, ModifierLexicon.cues_in and .modifies give (a test checks).
+
+@lru_cache(maxsize=4096)
+def _scanned(text: str) -> tuple[list[str], list[str], list[int], list[int]]:
+    """The text layer's `scan` of a text: its tokens' norms, words, starts and ends (never modified)."""
+    return scan(text)
+
+
+def _found(lexicon, text: str) -> list[tuple[str, int, int]]:
+    """`lexicon.find` of a text's tokens."""
+    norms, words, _, _ = _scanned(text)
+    return lexicon.find_each(Pieces.of([norms], [words]))[0]
+
+
+@lru_cache(maxsize=4096)
+def _cues(text: str) -> tuple[tuple[str, int, int], ...]:
+    """The modifier cues (config/vocabularies/modifiers.yaml) of a text: (key, first, last token)."""
+    return tuple(_found(_VOCABULARIES.modifiers.lexicon, text))
+
+
+@lru_cache(maxsize=4096)
+def _cue_categories(text: str) -> frozenset[str]:
+    """The categories of the cues a text holds (ModifierLexicon.cues_in)."""
+    return frozenset(_VOCABULARIES.modifiers.cues[key].category for key, _, _ in _cues(text))
+
+
+def _modifies(text: str, start: int, end: int, category: str, windows: Mapping[str, int] | None = None) -> bool:
+    """Whether a cue of `category` applies to the words between characters `start` and `end`
+    (ModifierLexicon.modifies)."""
+    norms, _, starts, ends = _scanned(text)
+    inside = [i for i, (first, last) in enumerate(zip(starts, ends)) if first < end and start < last]
+    return bool(inside) and category in _VOCABULARIES.modifiers.scope_of_words(
+        norms, [(inside[0], inside[-1])], _cues(text), windows)[0]
+
+
 @lru_cache(maxsize=4096)
 def _drug_mentions(text: str) -> tuple[tuple[int, int, str], ...]:
     """`drug_mentions`, found once per sentence (the field rules ask for a sentence's drugs many times)."""
-    tokens = tokenize(text)
-    return tuple((tokens[first].start, tokens[last].end, code) for code, first, last in _DRUGS.find(tokens))
+    _, _, starts, ends = _scanned(text)
+    return tuple((starts[first], ends[last], code) for code, first, last in _found(_DRUGS, text))
 
 
 def canonical_drug(name: str) -> str:
@@ -67,14 +244,28 @@ def canonical_drug(name: str) -> str:
     return _DRUGS.fullmatch(name.strip()) or " ".join(name.lower().split())
 
 
-def _tacrolimus_segments(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4096)
+def _tacrolimus_segments(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of text that belong to a tacrolimus mention: from it to the next other drug's mention."""
-    others = sorted(start for start, _, _ in drug_mentions(text))
+    others = sorted(start for start, _, _ in _drug_mentions(text))
     segments = []
-    for match in _TACROLIMUS_RE.finditer(text):
-        following = [start for start in others if start > match.end()]
-        segments.append((match.start(), following[0] if following else len(text)))
-    return segments
+    for start, end in _tacrolimus_spans(text):
+        following = [other for other in others if other > end]
+        segments.append((start, following[0] if following else len(text)))
+    return tuple(segments)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=4096)
+def _states_a_number(text: str) -> bool:
+    """Whether a sentence may state a count: a number in digits or words (the text layer's tokens
+    hold number words as digits), 'a couple of', 'a pair of'. The count patterns (NUMBER after a
+    non-word character, then a space) need one; a dotless i, which the tokens do not fold but
+    case-insensitive patterns take for 'i', leaves the answer to them."""
+    return bool(_DIGIT.search(text)) or "\u0131" in text or any(
+        norm[0].isdigit() or norm in ("couple", "pair") for norm in _scanned(text)[0])
 
 
 # --------------------------------------------------------------------------- field rules
@@ -91,79 +282,119 @@ class Finding:
             self.evidence.append(sentence)
 
 
+# NUMBER led by a look-ahead at its first character (a digit or a number word's first letter): a scan
+# then passes over other words without trying each number word.
+_NUMBER = rf"(?=[\d{''.join(sorted({word[0] for word in WORD_NUMBERS}))}]){NUMBER}"
 _COUNT_NOUNS = (r"(?:patients?|children|child|cases?|girls?|boys?|subjects?|adolescents?|individuals?|"
                 r"infants?|participants?|persons?|pts|women|men|females?|males?|sisters?|brothers?|siblings?|twins?)")
 _NOT_AGE = r"(?![- ]?(?:years?|yrs?|months?|weeks?|days?|y)\b)(?!\s*(?:%|mg|ng|µg|μg|ug|mcg|g\b))"
 # A count: number, up to three describing words (or a parenthesis such as '(19 F, 7 M)'), a noun for people.
-_COUNT_RE = re.compile(
-    rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\((?:\d+(?:\.\d+)?\s*%|[^)]{{0,30}})\)\s+)?"
+_COUNT_NOUN_WORDS = _words_of(_COUNT_NOUNS)
+_COUNT_RE = _Keyed(
+    rf"(?<![\w.\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:\((?:\d+(?:\.\d+)?\s*%|[^)]{{0,30}})\)\s+)?"
     rf"(?:(?!(?:of|in|with|and|or|to|for|from|who|were|was|had|at)\b)[\w'/\-]+\s+(?:\([^)]{{0,30}}\)\s+)?){{0,3}}?"
     rf"{_COUNT_NOUNS}\b(?!['’]s)", re.I)
 # A count inside a larger group ('in 4 patients', '15 of the 21 patients') is not the study's size.
-_SUBSET_RE = re.compile(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<![\w.-]){NUMBER}\s+(?:of|among))"
+_SUBSET_RE = _Keyed(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<![\w.-]){NUMBER}\s+(?:of|among))"
                         r"\s+(?:the\s+|these\s+|them\s+)?$", re.I)
-_COUNTED_THING_RE = re.compile(r"\b(?:to|than|least|most)\s*$", re.I)
-_ADULT_COUNT_RE = re.compile(
-    rf"(?<![\w.\-]){NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
-_JUVENILE_RE = re.compile(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
-_N_EQUALS_RE = re.compile(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
+_COUNTED_THING_RE = _Keyed(r"\b(?:to|than|least|most)\s*$", re.I)
+_ADULT_COUNT_RE = _Keyed(
+    rf"(?<![\w.\-]){_NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
+_JUVENILE_RE = _Keyed(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
+_N_EQUALS_RE = _Keyed(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
 _SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n|sisters?|brothers?)"
-_SEX_PAIR_RE = re.compile(
+_SEX_PAIR_RE = _Keyed(
     rf"(?<![\w\-])(?P<n1>{NUMBER}|an?|one)\s+(?P<s1>{_SEX_NOUN})\s*(?:,|and|&)\s*(?P<n2>{NUMBER}|an?|one)\s+"
     rf"(?P<s2>{_SEX_NOUN})\b", re.I)
 # Wording that introduces the study's own patients ('We report three children', '11 patients were enrolled').
-_REPORTING = re.compile(
+_REPORTING = _Keyed(
     r"\bwe (?:\w+ )?(?:report|present|describe|reviewed|analy[sz]ed|studied|enrolled|included|identified|treated)\b|"
     r"\b(?:this|the|our|present) (?:study|series|report|cohort|trial) "
     r"(?:included|enrolled|comprised|involved|describes)\b|"
     r"\b(?:were|was) (?:included|enrolled|recruited|studied|reviewed|identified|treated|analy[sz]ed)\b|"
     r"\b(?:study|series|cohort|review|report|experience) (?:of|with|on)\b", re.I)
-_SINGLE_RE = re.compile(
+_SINGLE_NOUNS = r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)"
+# _SINGLE_RE's article and noun are words between non-word characters: tokens of the sentence.
+_SINGLE_WORDS = (_words_of("a|an|one"), _words_of(_SINGLE_NOUNS))
+_STARTS_WITH_ONE_RE = re.compile(r"\s*(?:an?|one)\s", re.I)
+_SINGLE_RE = _Keyed(
     rf"(?:^|(?<=[\s(:]))(?:a|an|one)\s+(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+)?(?:[\w\-]+\s+){{0,2}}?"
-    r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
-_TREATED_COUNT_RE = re.compile(
-    rf"(?<![\w.\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
+    rf"{_SINGLE_NOUNS}\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
+_TREATED_COUNT_RE = _Keyed(
+    rf"(?<![\w.\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
     rf"(?:of\s+(?:them|these|the)\s+)?"
     rf"(?!(?:drugs?|agents?|medications?|courses?|doses?|centres?|centers?)\b)[\w/\-]+\s+)"
     rf"{{0,3}}?(?:(?:were|was|had been)\s+(?:treated|given|started|switched)|(?:had\s+)?received)\b"
-    rf"[^.;]{{0,40}}?\b{TACROLIMUS}\b", re.I)
+    rf"[^.;]{{0,40}}?\b{TACROLIMUS}\b", re.I, _tacrolimus_spans)
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
+    """A sentence's tokens as written, lowered (`_lowered`): a word a case-insensitive pattern matches
+    between non-word characters (a space before it, a word boundary after) is one of them."""
+    _, words, starts, ends = _scanned(text)
+    if text.isascii():
+        return frozenset(map(str.lower, words))
+    lowered = _lowered(text)     # as long as the text: its tokens' offsets hold
+    return frozenset(lowered[start:end] for start, end in zip(starts, ends))
+
+
+def _names_sex(text: str) -> bool:
+    """Whether a sentence holds a word for a patient's sex ('girls', 'men', 'F'), as the sex patterns read it."""
+    return not _SEX_TOKENS.isdisjoint(_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _sex_pairs(text: str) -> tuple[re.Match, ...]:
+    """'two girls and a boy', '19 girls, 7 boys': read for the number of patients and for their sex."""
+    return tuple(_SEX_PAIR_RE.finditer(text)) if _names_sex(text) else ()
+
+
+@lru_cache(maxsize=4096)
+def _reports_patients(text: str) -> bool:
+    return bool(_REPORTING.search(text))
+
+
+def _reporting(sentence: Sentence) -> bool:
+    """Whether a sentence introduces the study's own patients (or is the title)."""
+    return sentence.in_title or _reports_patients(sentence.text)
 
 
 def _count_mentions(sentence: Sentence) -> list[tuple[int, int, int, str]]:
     """(priority, position, count, wording) for every statement of how many patients a sentence makes."""
     text = sentence.text
     mentions = []
-    reporting = bool(_REPORTING.search(text)) or sentence.in_title
-    tacrolimus = bool(_TACROLIMUS_RE.search(text))
+    tacrolimus = bool(_tacrolimus_spans(text))
+    numbers = _states_a_number(text)
     paired = []
-    for match in _SEX_PAIR_RE.finditer(text):
+    for match in _sex_pairs(text):
         total = sum(int(parse_number("1" if n.lower() in ("a", "an") else n)) for n in (match["n1"], match["n2"]))
         paired.append((match.start(), match.end()))
-        mentions.append((1 if reporting else 2, match.start(), total, match.group(0)))
-    for match in _TREATED_COUNT_RE.finditer(text):
+        mentions.append((1 if _reporting(sentence) else 2, match.start(), total, match.group(0)))
+    for match in _TREATED_COUNT_RE.finditer(text) if numbers else ():
         # 'refractory to at least two drugs were treated ...' counts drugs, not patients.
         if not _COUNTED_THING_RE.search(text[:match.start()]):
             mentions.append((0, match.start(), int(parse_number(match["n"])), match.group(0)))
     for position, listed, _, wording in _listed_ages(text):
         # '11- and 8-year-old boys': one patient per age listed.
-        mentions.append((1 if reporting or tacrolimus else 2, position, listed, wording))
-    for match in _COUNT_RE.finditer(text):
+        mentions.append((1 if tacrolimus or _reporting(sentence) else 2, position, listed, wording))
+    for match in _COUNT_RE.finditer(text) if numbers and not _COUNT_NOUN_WORDS.isdisjoint(_words(text)) else ():
         if any(start <= match.start() < end for start, end in paired):
             continue
         subset = _SUBSET_RE.search(text[max(0, match.start() - 40):match.start()])
         value = parse_number(match["n"])
         if value != int(value) or value < 1:
             continue
-        priority = 1 if reporting or tacrolimus else 2
+        priority = 1 if tacrolimus or _reporting(sentence) else 2
         mentions.append((priority + (2 if subset else 0), match.start(), int(value), match.group(0)))
     for match in _N_EQUALS_RE.finditer(text):
         # 'tacrolimus (n = 7)', 'oral tacrolimus (target trough 5-10 ng/mL; n = 16)': the tacrolimus arm.
         owned = _TACROLIMUS_ARM_RE.search(text[:match.start()])
         wording = text[max(0, match.start() - 40):match.end()]
         mentions.append((0 if owned else 2, match.start(), int(match["n"]), wording))
-    if (reporting or re.match(r"\s*(?:an?|one)\s", text, re.I)) and not mentions:
+    if not mentions and all(not words.isdisjoint(_words(text)) for words in _SINGLE_WORDS):
         single = _SINGLE_RE.search(text)
-        if single:
+        if single and (_STARTS_WITH_ONE_RE.match(text) or _reporting(sentence)):
             mentions.append((1, single.start(), 1, single.group(0)))
     return mentions
 
@@ -197,12 +428,19 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
     return finding
 
 
-_TRIAL_TYPES = re.compile(r"\btrial\b", re.I)
+_TRIAL_TYPES = _Keyed(r"\btrial\b", re.I)
+_TRIAL_WORDING_RE = _Keyed(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
+                           r"(?:trial|study)\b|\btrial\b", re.I)
+_DESIGN_WORDING = [(design, _Keyed(pattern, re.I)) for design, pattern in (
+    ("cohort", r"\bcohort\b"), ("case series", r"\bcase series\b|\bseries of\b"),
+    ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|\bregistry\b|\bobservational\b|"
+              r"\bchart review\b"),
+    ("case report", r"\bcase reports?\b"))]
 
 
 def _hedged(text: str) -> bool:
     """A sentence that plans, proposes or hedges (text layer cues: 'larger trials are needed')."""
-    return bool({"hypothetical", "uncertain"} & _VOCABULARIES.modifiers.cues_in(text))
+    return bool({"hypothetical", "uncertain"} & _cue_categories(text))
 
 
 def extract_design(sentences: Sequence[Sentence], publication_types: str, n_patients: Finding) -> Finding:
@@ -214,8 +452,7 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
     for sentence in sentences:
         if sentence.about_literature or _hedged(sentence.text):
             continue
-        if re.search(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
-                     r"(?:trial|study)\b|\btrial\b", sentence.text.replace("non-random", ""), re.I):
+        if _TRIAL_WORDING_RE.search(sentence.text.replace("non-random", "")):
             return Finding("trial", [sentence.text])
     n = _count(n_patients)
     if n == 1:
@@ -225,11 +462,8 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
         if sentence.about_literature and not sentence.in_title:
             continue
         text = sentence.text
-        for design, pattern in (("cohort", r"\bcohort\b"), ("case series", r"\bcase series\b|\bseries of\b"),
-                                ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|"
-                                          r"\bregistry\b|\bobservational\b|\bchart review\b"),
-                                ("case report", r"\bcase reports?\b")):
-            if design not in wording and re.search(pattern, text, re.I) and not _hedged(text):
+        for design, pattern in _DESIGN_WORDING:
+            if design not in wording and pattern.search(text) and not _hedged(text):
                 wording[design] = text
     if "cohort" in wording and (n is None or n >= 2):
         return Finding("cohort", [wording["cohort"]])
@@ -248,21 +482,25 @@ _TACROLIMUS_LEXICON = entry_lexicon([_TACROLIMUS_ENTRY])
 
 @lru_cache(maxsize=4096)
 def _ages_of(text: str) -> tuple[AgeMention, ...]:
-    """The text layer's typed age mentions of a sentence (an age at tacrolimus start is 'start')."""
-    return tuple(age_mentions(tokenize(text), text, _TACROLIMUS_LEXICON))
+    """The text layer's typed age mentions of a sentence (age_mentions; an age at tacrolimus start is 'start')."""
+    norms, _, starts, ends = _scanned(text)
+    if not may_state_age(norms):
+        return ()
+    return tuple(ages_in(norms, starts, ends, text, lambda: _found(_TACROLIMUS_LEXICON, text)))
 
 
-def _listed_ages(text: str) -> list[tuple[int, int, str, str]]:
+@lru_cache(maxsize=4096)
+def _listed_ages(text: str) -> tuple[tuple[int, int, str, str], ...]:
     """'11- and 8-year-old boys': (position, patients, sex noun, wording) for ages listed before a plural
     sex noun, one patient per age."""
-    tokens = tokenize(text)
+    _, words, starts, ends = _scanned(text)
     found = []
     for mention in _ages_of(text):
-        noun = tokens[mention.last + 1].text.lower() if mention.last + 1 < len(tokens) else ""
+        noun = words[mention.last + 1].lower() if mention.last + 1 < len(words) else ""
         if mention.old and len(mention.years) > 1 and noun in _PLURAL_SEX:
-            found.append((tokens[mention.first].start, len(mention.years), noun,
-                          text[tokens[mention.first].start:tokens[mention.last + 1].end]))
-    return found
+            found.append((starts[mention.first], len(mention.years), noun,
+                          text[starts[mention.first]:ends[mention.last + 1]]))
+    return tuple(found)
 
 
 def extract_ages(sentences: Sequence[Sentence]) -> tuple[Finding, Finding]:
@@ -293,14 +531,16 @@ _SEX_WORDS = {"girl": "f", "girls": "f", "female": "f", "females": "f", "woman":
               "sister": "f", "sisters": "f",
               "boy": "m", "boys": "m", "male": "m", "males": "m", "man": "m", "men": "m", "m": "m",
               "brother": "m", "brothers": "m"}
-_SEX_COUNT_RE = re.compile(
-    rf"(?<![\w\-])(?P<n>{NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
+# Every word the sex patterns (_SEX_PAIR_RE, _SEX_COUNT_RE, _SEX_LETTER_RE, _SINGLE_SEX_RE, _listed_ages) read.
+_SEX_TOKENS = frozenset(_SEX_WORDS)
+_SEX_COUNT_RE = _Keyed(
+    rf"(?<![\w\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
     r"(?P<sex>girls?|boys?|females?|males?|women|men|sisters|brothers)\b(?!\s*(?:to|-to-|:|ratio))", re.I)
 # '8 (57%) were girls': a share of the whole study when the percentage matches the number of patients.
-_SEX_SHARE_RE = re.compile(r"(?P<n>\d+)\s*\((?P<p>\d+(?:\.\d+)?)\s*%\)\s*(?:were\s+|are\s+)?"
+_SEX_SHARE_RE = _Keyed(r"(?P<n>\d+)\s*\((?P<p>\d+(?:\.\d+)?)\s*%\)\s*(?:were\s+|are\s+)?"
                            r"(?:girls?|boys?|females?|males?)\b", re.I)
-_SEX_LETTER_RE = re.compile(r"(?<=[(,;\s])(?P<n>\d+)\s*(?P<sex>[FM])\b(?=\s*[,;)/]|\s+and\b)")
-_SINGLE_SEX_RE = re.compile(
+_SEX_LETTER_RE = _Keyed(r"(?<=[(,;\s])(?P<n>\d+)\s*(?P<sex>[FM])\b(?=\s*[,;)/]|\s+and\b)")
+_SINGLE_SEX_RE = _Keyed(
     rf"(?:(?:^|(?<=[\s(]))(?:an?|one)\s+|(?:patient|case)\s+\d+\s*[:,]\s*)"
     rf"(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+"
     r"|(?:[\w\-]+\s+){0,2}?)(?P<sex>boy|girl|woman|man|male|female)\b", re.I)
@@ -311,11 +551,13 @@ def _sex_counts(sentence: Sentence) -> tuple[dict[str, int], int]:
     and how many of those counts describe single patients ('a 13-year-old girl')."""
     counts: Counter = Counter()
     text = sentence.text
-    for match in _SEX_PAIR_RE.finditer(text):
+    if not _names_sex(text):
+        return {}, 0
+    for match in _sex_pairs(text):
         for n, sex in ((match["n1"], match["s1"]), (match["n2"], match["s2"])):
             counts[_SEX_WORDS[sex.lower()]] += int(parse_number("1" if n.lower() in ("a", "an") else n))
     if not counts:
-        for match in _SEX_COUNT_RE.finditer(text):
+        for match in _SEX_COUNT_RE.finditer(text) if _states_a_number(text) else ():
             counts[_SEX_WORDS[match["sex"].lower()]] += int(parse_number(match["n"]))
         for match in _SEX_LETTER_RE.finditer(text):
             counts[_SEX_WORDS[match["sex"].lower()]] += int(match["n"])
@@ -370,31 +612,33 @@ def _part_of_study(text: str, n_patients: Finding, n: int) -> bool:
     return any(abs(100 * int(m["n"]) / n - float(m["p"])) <= 1 for m in _SEX_SHARE_RE.finditer(text))
 
 
-_PRIOR_CUE_RE = re.compile(
+_PRIOR_CUE_RE = _Keyed(
     r"\b(?:refractory|recalcitrant|resistant|unresponsive|non-?respon\w*|intolerant|fail\w*|failure|inadequate\w*|"
     r"insufficient\w*|despite|in spite of|previously|previous|prior|pretreated|pre-treated|did not respond|"
     r"not respond\w*|poor response|lack of response|after (?:the )?(?:failure|ineffectiveness)|"
     r"had (?:also |previously |already )?(?:received|been (?:treated|given)))\b", re.I)
 # Failure stated after the drugs ('IVIG and steroids were ineffective', 'ciclosporin had failed',
 # 'had received MTX previously'): the drugs of the clause before it.
-_PRIOR_AFTER_RE = re.compile(
+_PRIOR_AFTER_RE = _Keyed(
     r"\b(?:(?:were|was|had been|proved|being)\s+(?:\w+\s+)?(?:ineffective|unsuccessful|insufficient|inadequate|"
     r"not effective)|(?:had|have)\s+failed|previously)\b", re.I)
 # 'She received X and Y, then tacrolimus was added': the drugs before the sequence word.
-_THEN_TACROLIMUS_RE = re.compile(
+_THEN_TACROLIMUS_RE = _Keyed(
     rf"(?:,\s*|\s+and\s+)(?:then|subsequently|thereafter|later)\b[^.;]{{0,25}}?\b{TACROLIMUS}\b|"
-    rf"\bfollowed by\s+(?:(?:oral|intravenous)\s+)?{TACROLIMUS}\b", re.I)
-_PRIOR_STOP_RE = re.compile(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|whereas|but)\b",
+    rf"\bfollowed by\s+(?:(?:oral|intravenous)\s+)?{TACROLIMUS}\b", re.I, _tacrolimus_spans)
+_PRIOR_STOP_RE = _Keyed(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|whereas|but)\b",
                             re.I)
 # The end of a list of drugs whose last item is tacrolimus: ', bisphosphonates and ' before it.
-_CLAUSE_BOUNDARY_RE = re.compile(rf"{TACROLIMUS}|;|\bbut\b|\bwhereas\b", re.I)
-_LIST_END_RE = re.compile(r"(?:,?\s+[a-z][\w\-]*){0,4}?,?\s+(?:and|or|plus)\s+", re.I)
-_BEFORE_TACROLIMUS_RE = re.compile(
-    rf"\b(?:before|prior to)\s+(?:the\s+)?(?:(?:start|initiation|introduction|use)\s+of\s+)?{TACROLIMUS}", re.I)
+_CLAUSE_BOUNDARY_RE = _Keyed(rf"{TACROLIMUS}|;|\bbut\b|\bwhereas\b", re.I)
+_LIST_END_RE = _Keyed(r"(?:,?\s+[a-z][\w\-]*){0,4}?,?\s+(?:and|or|plus)\s+", re.I)
+_BEFORE_TACROLIMUS_RE = _Keyed(
+    rf"\b(?:before|prior to)\s+(?:the\s+)?(?:(?:start|initiation|introduction|use)\s+of\s+)?{TACROLIMUS}", re.I,
+    _tacrolimus_spans)
 _FIRST_LINE = r"(?:first-?line|front-?line|upfront|initial(?: combination)? (?:treatment|therapy|regimen))"
-_FIRST_LINE_RE = re.compile(
+_FIRST_LINE_RE = _Keyed(
     rf"\b{TACROLIMUS}\s+(?:was\s+(?:given|used|started)\s+)?as\s+(?:the\s+|an?\s+)?{_FIRST_LINE}|"
-    rf"\b{_FIRST_LINE}\s+(?:(?:with|of|including|using|containing)\s+)?(?:[\w\-]+\s+){{0,2}}?{TACROLIMUS}\b", re.I)
+    rf"\b{_FIRST_LINE}\s+(?:(?:with|of|including|using|containing)\s+)?(?:[\w\-]+\s+){{0,2}}?{TACROLIMUS}\b", re.I,
+    _tacrolimus_spans)
 
 
 def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
@@ -408,10 +652,12 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         text = sentence.text
         if _FIRST_LINE_RE.search(text):
             return Finding("none", [text])
+        mentions = drug_mentions(text)
+        if not mentions:
+            continue    # no drug the statements below could place before tacrolimus
         spans: list[tuple[int, int]] = []
         if _BEFORE_TACROLIMUS_RE.search(text):
             spans.append((0, len(text)))
-        mentions = drug_mentions(text)
         for cue in _PRIOR_CUE_RE.finditer(text):
             end = len(text)
             stop = _PRIOR_STOP_RE.search(text, cue.end())
@@ -456,8 +702,8 @@ def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
     for sentence in sentences:
         if sentence.in_title or sentence.about_literature or sentence.is_background:
             continue
-        tacrolimus = _TACROLIMUS_RE.search(sentence.text)
-        end = tacrolimus.start() if tacrolimus else len(sentence.text)
+        tacrolimus = _tacrolimus_spans(sentence.text)
+        end = tacrolimus[0][0] if tacrolimus else len(sentence.text)
         found |= {code for start, _, code in drug_mentions(sentence.text) if start < end}
         if tacrolimus:
             break
@@ -468,11 +714,11 @@ def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
 _ROUTE_ENTRIES = [e for e in _VOCABULARIES.of("routes") if e.code in ("oral", "intravenous")]
 _ROUTES = entry_lexicon(_ROUTE_ENTRIES)
 _ROUTE = entry_pattern(_ROUTE_ENTRIES)
-_ROUTE_BEFORE_RE = re.compile(
+_ROUTE_BEFORE_RE = _Keyed(
     rf"(?P<route>{_ROUTE})\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
     rf"low-dose|low dose|therapy|treatment|form|formulation)\s+(?:of\s+)?|(?:low-dose|daily|systemic)\s+)?"
-    rf"{TACROLIMUS}", re.I)
-_ROUTE_AFTER_RE = re.compile(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
+    rf"{TACROLIMUS}", re.I, _tacrolimus_spans)
+_ROUTE_AFTER_RE = _Keyed(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
 
 
 def extract_route(sentences: Sequence[Sentence]) -> Finding:
@@ -480,8 +726,8 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
     routes: set[str] = set()
     finding = Finding()
     for sentence in sentences:
-        if sentence.about_literature:
-            continue
+        if not _tacrolimus_spans(sentence.text) or sentence.about_literature:
+            continue    # route words count only beside a tacrolimus mention
         text = sentence.text
         found = {_ROUTES.fullmatch(m["route"]) for m in _ROUTE_BEFORE_RE.finditer(text)}
         for start, end in _tacrolimus_segments(text):
@@ -504,17 +750,17 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
 
 _PER_DAY = r"(?:/\s*(?:day|d)\b|\s*per\s+day\b|\s*/24\s*h\b|\s+day-1|\s+daily|\s+a\s+day|\s*d-1)"
 _TWICE = r"(?:\s*/\s*dose)?\s*(?:twice\s+(?:a\s+)?(?:daily|day)|b\.?i\.?d\.?\b|every\s+12\s*h(?:ours?)?|q12h)"
-_DOSE_RE = re.compile(
+_DOSE_RE = _Keyed(
     rf"(?P<a>\d+(?:\.\d+)?)(?:{_DASH}(?P<b>\d+(?:\.\d+)?))?\s*mg\s*(?P<kg>(?:/|per\s+)\s*kg|kg-1|/kg)?"
     rf"(?:(?P<day>{_PER_DAY})|(?P<twice>{_TWICE}))", re.I)
 _CONCENTRATION_UNIT = r"(?:ng\s*/\s*m[lL]|[µμu]g\s*/\s*[lL]|mcg\s*/\s*[lL])"
-_LEVEL_RE = re.compile(
+_LEVEL_RE = _Keyed(
     rf"(?P<a>\d+(?:\.\d+)?)(?:\s*{_CONCENTRATION_UNIT})?(?:(?:{_DASH}|\s+and\s+)(?P<b>\d+(?:\.\d+)?))?\s*"
     rf"{_CONCENTRATION_UNIT}", re.I)
 # 'levels above 5 ng/mL': a threshold, not a target.
-_INEQUALITY = re.compile(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
+_INEQUALITY = _Keyed(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
                          r"at least|more than)\s*$", re.I)
-_LEVEL_CUE_RE = re.compile(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
+_LEVEL_CUE_RE = _Keyed(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
 
 
 
@@ -557,7 +803,7 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
             # 'levels above 5 ng/mL had ...' is a threshold of an analysis, not the dose given.
             if not owned or not cue or _INEQUALITY.search(text[:match.start()]):
                 continue
-            if not names_tacrolimus and not any(_TACROLIMUS_RE.search(s.text) for s in sentences):
+            if not names_tacrolimus and not any(_tacrolimus_spans(s.text) for s in sentences):
                 continue
             low, high = float(match["a"]), float(match["b"]) if match["b"] else None
             ranked = 0 if high is not None else 1
@@ -573,21 +819,21 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
     return finding
 
 
-_DURATION_RE = re.compile(
-    rf"(?<![\d.])(?P<a>{NUMBER})(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?(?:\s*(?P<unit_a>weeks?|months?|years?))?"
+_DURATION_RE = _Keyed(
+    rf"(?<![\d.])(?P<a>{_NUMBER})(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?(?:\s*(?P<unit_a>weeks?|months?|years?))?"
     rf"(?:{_DASH}(?P<b>{NUMBER}))?[\s-]*(?P<unit>weeks?|wks?|months?|mo|years?|yrs?)\b", re.I)
-_FOLLOWUP_CUE_RE = re.compile(r"\bfollow(?:ed)?[- ]?(?:up|-up)\b|\bfollowed\b|\bobservation period\b|"
+_FOLLOWUP_CUE_RE = _Keyed(r"\bfollow(?:ed)?[- ]?(?:up|-up)\b|\bfollowed\b|\bobservation period\b|"
                               r"\bobserved for\b|\bmonitored for\b", re.I)
-_TREATMENT_SPAN_RE = re.compile(
+_TREATMENT_SPAN_RE = _Keyed(
     rf"\b(?:after|within|for|over)\s+(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\s+(?:of\s+)?"
     rf"(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy)", re.I)
 
 
-_SPREAD_RE = re.compile(rf"\s*[(\[,;]\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
+_SPREAD_RE = _Keyed(rf"\s*[(\[,;]\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
                         rf"(?P<unit>weeks?|months?|years?)?", re.I)
-_PER_PATIENT_RE = re.compile(r"\s+(?:for|in)\s+(?:the|one|patient|case|her|his)\b", re.I)
+_PER_PATIENT_RE = _Keyed(r"\s+(?:for|in)\s+(?:the|one|patient|case|her|his)\b", re.I)
 # 'At 12 months, ...', 'After 6 months of treatment, ...', 'Over the next 4 months ...', 'During 6 months of therapy'
-_TIME_POINT_RE = re.compile(
+_TIME_POINT_RE = _Keyed(
     rf"(?:at|after|during|over)\s+(?:the\s+)?(?:(?:next|following|first|subsequent)\s+)?"
     rf"(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\b"
     rf"(?:\s+of\s+(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy))?"
@@ -628,7 +874,7 @@ def _followup_value(window: str, duration: re.Match) -> str:
     return _months(duration)
 
 
-_FOLLOWUP_OTHER_RE = re.compile(r"\d|\b(?:age|aged|old|duration|onset|diagnos\w*|disease|evolution|born)\b", re.I)
+_FOLLOWUP_OTHER_RE = _Keyed(r"\d|\b(?:age|aged|old|duration|onset|diagnos\w*|disease|evolution|born)\b", re.I)
 
 
 def extract_followup(sentences: Sequence[Sentence]) -> Finding:
@@ -661,7 +907,7 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
     if unsettled.evidence:
         return unsettled
     for sentence in sentences:
-        if sentence.about_literature or sentence.is_background or not _TACROLIMUS_RE.search(sentence.text):
+        if sentence.about_literature or sentence.is_background or not _tacrolimus_spans(sentence.text):
             continue
         span = _TREATMENT_SPAN_RE.search(sentence.text)
         if span:
@@ -680,7 +926,7 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
 
 # Outcome domains: (regex, tier, polarity). Tier 1 is clinical (strength, rash), tier 2 laboratory;
 # polarity says what a fall means: for 'weakness' (-1) it is an improvement, for 'strength' (+1) a loss.
-_SKIN_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in [
+_SKIN_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
     # A disease activity score falls when the disease improves.
     (r"\b(?:skin|cutaneous|rash)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bskin\b|\bcutaneous\b|\bdermatolog\w*|\bmucocutaneous\b", 1, 0),
@@ -688,7 +934,7 @@ _SKIN_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in [
      r"\bvasculitis\b|"
      r"\bcdasi\b|\bdas-?s\b", 1, -1),
 ]]
-_MUSCLE_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in [
+_MUSCLE_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
     (r"\b(?:muscle|muscular)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bmuscle strength\b|\bmuscular strength\b|\bmuscle power\b|\bstrength\b|\bcmas\b|\bmmt-?8?\b|"
      r"\bmotor function\b|\bphysical function\b", 1, 1),
@@ -696,7 +942,7 @@ _MUSCLE_TERMS = [(re.compile(p, re.I), tier, polarity) for p, tier, polarity in 
     (r"\bmuscle enzymes?\b|\benzyme levels?\b|\bcreatine kinase\b|\bck\b|\bcpk\b|\baldolase\b", 2, -1),
     (r"\bmuscles?\b|\bmuscular\b", 1, 0),
 ]]
-_OUTCOME_TRIGGERS = [(re.compile(p, re.I), label) for p, label in [
+_OUTCOME_TRIGGERS = [(_Keyed(p, re.I), label) for p, label in [
     (r"\bno (?:significant |major |relevant )?change\b|\bunchanged\b|\bstable\b|\bstabili[sz]\w*|\bpersist\w*|"
      r"\bremained\b|\bstatic\b|\bpreserved\b", "no change"),
     (r"\bresol\w*|\bresolution\b|\bdisappear\w*|\bclear(?:ed|ance)\b|\bcomplete (?:remission|response|recovery)\b|"
@@ -714,10 +960,10 @@ _OUTCOME_NEGATION_WINDOW = {"negated": 4}
 
 def _negated(clause: str, match: re.Match) -> bool:
     """Whether a negation cue (config/vocabularies/modifiers.yaml) applies to a matched word."""
-    return _VOCABULARIES.modifiers.modifies(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
-_CLAUSE_SPLIT_RE = re.compile(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
+    return _modifies(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
+_CLAUSE_SPLIT_RE = _Keyed(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
                               r"\bwhich\b", re.I)
-_BASELINE_RE = re.compile(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
+_BASELINE_RE = _Keyed(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
                           r"\bpresented with\b", re.I)
 
 
@@ -746,7 +992,7 @@ def _domain_mentions(clause: str) -> list[tuple[int, int, str, int, int]]:
     return mentions
 
 
-_IN_SOME_RE = re.compile(
+_IN_SOME_RE = _Keyed(
     rf"(?:\s+[\w\-]+){{0,3}}?\s+in\s+(?P<k>{NUMBER})(?:\s*(?:of|/|out of)\s*(?:the\s+)?(?P<m>{NUMBER}))?(?!\s*%)\b",
     re.I)
 
@@ -766,13 +1012,15 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     Each domain word takes its nearest outcome word, and each outcome word also counts for the
     nearest domain word before it, so 'resolved in two and improved in one' gives the skin both.
     """
+    mentions = _domain_mentions(clause)
+    if not mentions:
+        return []
     triggers = []
     for pattern, label in _OUTCOME_TRIGGERS:
         for match in pattern.finditer(clause):
             if not any(start <= match.start() < end for start, end, _, _ in triggers):
                 triggers.append((match.start(), match.end(), match, label))
-    mentions = _domain_mentions(clause)
-    if not triggers or not mentions:
+    if not triggers:
         return []
 
     def distance(mention, trigger) -> int:
@@ -808,13 +1056,24 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     return results
 
 
+_HEADING_RE = _Keyed(r"^(\s*(?:[\w\-]+\s+){0,2}[\w\-]+):\s+")
+_REASON_RE = _Keyed(r"^\s*(?:because|as|since|given that)\b[^,]*,\s*", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _clauses(text: str) -> tuple[str, ...]:
+    """A sentence's clauses, as outcome and steroid statements are read (split once for both)."""
+    return tuple(_CLAUSE_SPLIT_RE.split(text))
+
+
+@lru_cache(maxsize=4096)
 def _outcome_text(text: str) -> str:
     """A sentence without what cannot be an outcome: a heading's colon ('Skin: improved in 6/7') and a
     leading reason for the treatment ('Because his weakness persisted, tacrolimus was added')."""
-    text = re.sub(r"^(\s*(?:[\w\-]+\s+){0,2}[\w\-]+):\s+", r"\1 ", text)
-    return re.sub(r"^\s*(?:because|as|since|given that)\b[^,]*,\s*", "", text, flags=re.I)
+    return _REASON_RE.sub("", _HEADING_RE.sub(r"\1 ", text))
 
 
+@lru_cache(maxsize=4096)
 def _is_baseline(text: str) -> bool:
     """A sentence about the disease before or apart from treatment ('relapsed', 'at diagnosis');
     'without relapse' is not one."""
@@ -822,23 +1081,30 @@ def _is_baseline(text: str) -> bool:
                for m in _BASELINE_RE.finditer(text))
 
 
-def extract_outcome(sentences: Sequence[Sentence], domain: str, n_patients: int | None = None) -> Finding:
-    """Skin or muscle outcome after tacrolimus, as the study-level summary.
-
-    Clinical statements outrank laboratory ones, results outrank conclusions and the title;
-    'resolved in some, improved in others' (or resolved in only some: 'normalised in four of
-    five') is 'improved'; otherwise the most frequent class, the earliest on a tie.
-    """
+def outcome_statements(sentences: Sequence[Sentence], n_patients: int | None = None
+                       ) -> list[tuple[str, int, bool, int, str, str]]:
+    """(domain, tier, whether a conclusion or the title, sentence index, class, sentence) of every skin
+    and muscle outcome stated after tacrolimus, in text order (read once for both domains)."""
     statements = []
     for sentence in _after_tacrolimus(sentences):
         text = _outcome_text(sentence.text)
         if _prior_context(text) or _is_baseline(text):
             continue
-        for clause in _CLAUSE_SPLIT_RE.split(text):
+        for clause in _clauses(text):
             for mentioned, tier, outcome in dict.fromkeys(_clause_outcomes(clause, n_patients)):
-                if mentioned == domain:
-                    statements.append((tier, sentence.is_conclusion or sentence.in_title, sentence.index, outcome,
-                                       sentence.text))
+                statements.append((mentioned, tier, sentence.is_conclusion or sentence.in_title, sentence.index,
+                                   outcome, sentence.text))
+    return statements
+
+
+def extract_outcome(statements: Sequence[tuple[str, int, bool, int, str, str]], domain: str) -> Finding:
+    """Skin or muscle outcome after tacrolimus, as the study-level summary of `outcome_statements`.
+
+    Clinical statements outrank laboratory ones, results outrank conclusions and the title;
+    'resolved in some, improved in others' (or resolved in only some: 'normalised in four of
+    five') is 'improved'; otherwise the most frequent class, the earliest on a tie.
+    """
+    statements = [statement[1:] for statement in statements if statement[0] == domain]
     if not statements:
         return Finding()
     best = min((tier, conclusion) for tier, conclusion, *_ in statements)
@@ -863,17 +1129,18 @@ def extract_outcome(sentences: Sequence[Sentence], domain: str, n_patients: int 
 def _after_tacrolimus(sentences: Sequence[Sentence]) -> list[Sentence]:
     """Sentences that can report what followed tacrolimus: a title naming it, and the abstract
     from its first mention of tacrolimus on (background, methods and literature sentences left out)."""
-    kept = [s for s in sentences if s.in_title and _TACROLIMUS_RE.search(s.text)]
+    kept = [s for s in sentences if s.in_title and _tacrolimus_spans(s.text)]
     started = False
     for sentence in sentences:
         if sentence.in_title:
             continue
-        started = started or bool(_TACROLIMUS_RE.search(sentence.text))
+        started = started or bool(_tacrolimus_spans(sentence.text))
         if started and not (sentence.is_background or sentence.is_methods or sentence.about_literature):
             kept.append(sentence)
     return kept
 
 
+@lru_cache(maxsize=4096)
 def _prior_context(text: str) -> bool:
     """A sentence about treatment before tacrolimus ('refractory to steroids and MTX')."""
     for cue in _PRIOR_CUE_RE.finditer(text):
@@ -883,13 +1150,13 @@ def _prior_context(text: str) -> bool:
     return False
 
 
-_STEROID_RE = re.compile(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
+_STEROID_RE = _Keyed(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
                          r"methylprednisolone|psl|gcs?|cortico\w*)\b", re.I)
-_SPARING_YES_RE = re.compile(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
+_SPARING_YES_RE = _Keyed(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
                              r"\bwean\w*|\blower\w*|\bspar\w*|\boff\b|\bceased\b|\bsuspend\w*|\bdropped\b|\bfree\b|"
                              r"\bhalv\w*",
                              re.I)
-_SPARING_NO_RE = re.compile(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
+_SPARING_NO_RE = _Keyed(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
 
 
 def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
@@ -899,7 +1166,7 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
         text = _outcome_text(sentence.text)
         if _is_baseline(text) or _prior_context(text):
             continue
-        for clause in _CLAUSE_SPLIT_RE.split(text):
+        for clause in _clauses(text):
             steroid = _STEROID_RE.search(clause)
             if not steroid:
                 continue
@@ -919,13 +1186,15 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
 
 
 _AE_CUE = r"(?:adverse (?:drug )?(?:effects?|events?|reactions?)|side[- ]effects?|toxicit(?:y|ies)|complications?)"
-_AE_NONE_RE = re.compile(
+_AE_NONE_RE = _Keyed(
     rf"\b(?:no|without(?: any)?|free of|nor|neither|none of the patients (?:had|developed|experienced|showed))\s+"
     rf"(?:[\w\-]+\s+){{0,3}}?{_AE_CUE}"
     rf"|{_AE_CUE}\s+(?:\w+\s+){{0,3}}?(?:were|was|have been|had been)\s+(?:not|never)\s+(?:\w+\s+)?"
     rf"(?:observed|seen|noted|detected|found|encountered)"
     rf"|\bnone of the patients (?:had|developed|experienced)\s+(?:any\s+)?{_AE_CUE}", re.I)
-_AE_QUALIFIED_RE = re.compile(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
+_AE_CUE_RE = _Keyed(_AE_CUE, re.I)
+_AE_NOT_STATED_RE = _Keyed(r"\bnot (?:reported|described|mentioned|available|assessed)\b", re.I)
+_AE_QUALIFIED_RE = _Keyed(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
                               r"relevant|important)\b", re.I)
 _AE_TERMS = {
     "hypertension": r"hypertension|high blood pressure",
@@ -949,15 +1218,15 @@ _AE_TERMS = {
     "renal damage": r"renal damage|kidney damage",
     "cardiomyopathy": r"cardiomyopathy", "anaemia": r"an(?:a)?emia",
 }
-_AE_TERMS_RE = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in _AE_TERMS.items()}
-_AE_GENERIC_RE = re.compile(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
+_AE_TERMS_RE = {name: _Keyed(rf"\b(?:{pattern})\b", re.I) for name, pattern in _AE_TERMS.items()}
+_AE_GENERIC_RE = _Keyed(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
                             r"are reported|include[sd]? [a-z]+ such)\b", re.I)
-_AE_EVENT_RE = re.compile(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
+_AE_EVENT_RE = _Keyed(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
                           r"\bobserved\b|\bnoted\b|\bencountered\b|\bseen\b|\b(?:stopped|ceased)\b|"
                           r"\b(?:minor|mild|moderate|transient|other) (?:events|effects)\b", re.I)
 
 
-_OTHER_DRUG_CAUSE_RE = re.compile(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",
+_OTHER_DRUG_CAUSE_RE = _Keyed(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",
                                   re.I)
 
 
@@ -974,12 +1243,12 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
         for none in _AE_NONE_RE.finditer(text):
             # 'no serious adverse events' leaves the others open.
             (unsettled.evidence if _AE_QUALIFIED_RE.search(none.group(0)) else none_evidence).append(text)
-        spoken = [m for m in re.finditer(_AE_CUE, text, re.I)
+        spoken = [m for m in _AE_CUE_RE.finditer(text)
                   # 'monitoring of possible adverse events' and 'side effects may occur' report none.
-                  if not _VOCABULARIES.modifiers.modifies(text, m.start(), m.end(), "uncertain")
+                  if not _modifies(text, m.start(), m.end(), "uncertain")
                   and not re.search(r"\bmonitor\w*\s+(?:\w+\s+){0,2}$", text[:m.start()], re.I)]
         if (spoken and not _AE_NONE_RE.search(text)
-                and not re.search(r"\bnot (?:reported|described|mentioned|available|assessed)\b", text, re.I)):
+                and not _AE_NOT_STATED_RE.search(text)):
             unsettled.add_evidence(text)
         named = []
         for clause in text.split(";"):
@@ -1027,9 +1296,9 @@ class Source:
         self.record = record
         # What is planned or proposed ('120 children will be randomised') reports no patient's values.
         self.sentences = [sentence for sentence in record_sentences(record.get("title", ""), record.get("abstract", ""))
-                          if sentence.in_title or "hypothetical" not in _VOCABULARIES.modifiers.cues_in(sentence.text)]
+                          if sentence.in_title or "hypothetical" not in _cue_categories(sentence.text)]
         self._found: dict[str, Finding] = {}
-        self._pairs: dict[Callable, tuple[Finding, Finding]] = {}
+        self._shared: dict[Callable, object] = {}
 
     def finding(self, field_name: str) -> Finding:
         if field_name not in self._found:
@@ -1040,11 +1309,15 @@ class Source:
         """The number of patients, when it is a number."""
         return _count(self.finding("n_patients"))
 
+    def once(self, read: Callable[["Source"], object]):
+        """What `read` finds for this record, read once for the fields that share it."""
+        if read not in self._shared:
+            self._shared[read] = read(self)
+        return self._shared[read]
+
     def pair(self, extract: Callable[["Source"], tuple[Finding, Finding]], index: int) -> Finding:
         """One finding of an extractor that reads two fields at once (youngest and oldest age)."""
-        if extract not in self._pairs:
-            self._pairs[extract] = extract(self)
-        return self._pairs[extract][index]
+        return self.once(extract)[index]
 
 
 def _ages(source: Source) -> tuple[Finding, Finding]:
@@ -1053,6 +1326,10 @@ def _ages(source: Source) -> tuple[Finding, Finding]:
 
 def _sexes(source: Source) -> tuple[Finding, Finding]:
     return extract_sex(source.sentences, source.finding("n_patients"))
+
+
+def _outcomes(source: Source) -> list[tuple[str, int, bool, int, str, str]]:
+    return outcome_statements(source.sentences, source.count())
 
 
 EXTRACTORS: dict[str, Callable[[Source], Finding]] = {
@@ -1068,8 +1345,8 @@ EXTRACTORS: dict[str, Callable[[Source], Finding]] = {
     "tacrolimus_route": lambda source: extract_route(source.sentences),
     "tacrolimus_dose": lambda source: extract_dose(source.sentences),
     "followup_months": lambda source: extract_followup(source.sentences),
-    "skin_outcome": lambda source: extract_outcome(source.sentences, "skin", source.count()),
-    "muscle_outcome": lambda source: extract_outcome(source.sentences, "muscle", source.count()),
+    "skin_outcome": lambda source: extract_outcome(source.once(_outcomes), "skin"),
+    "muscle_outcome": lambda source: extract_outcome(source.once(_outcomes), "muscle"),
     "steroid_sparing": lambda source: extract_steroid_sparing(source.sentences),
     "adverse_events": lambda source: extract_adverse_events(source.sentences),
 }
@@ -1185,22 +1462,37 @@ def check_reviewer_value(path, row: Mapping[str, str], lookup: RecordLookup) -> 
 
 @dataclass
 class ExtractionRun:
-    """The extraction table and what the log should tell the review team."""
+    """The extraction table (`rows`, when held) and what the log should tell the review team."""
 
-    rows: list[dict[str, str]]
+    rows: list[dict[str, str]] = dataclass_field(default_factory=list)
     overridden: int = 0
     unclear: int = 0
     conflicts: list[str] = dataclass_field(default_factory=list)
     not_applied: list[str] = dataclass_field(default_factory=list)
+    values: int = 0
+    statuses: Counter = dataclass_field(default_factory=Counter)
+    unverified: int = 0
+    not_reported: int = 0
+    left_unclear: int = 0
+
+    def tally(self, rows: Sequence[Mapping[str, str]]) -> None:
+        """Count one record's rows for the log."""
+        self.values += len(rows)
+        self.statuses[rows[0]["status"]] += 1
+        machine = [row["value"] for row in rows if not row["reviewer"]]
+        self.unverified += len(machine)
+        self.not_reported += machine.count(NR)
+        self.left_unclear += machine.count(UNCLEAR)
 
 
-def extracted_records(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
-                      screening_path="screening") -> list[tuple[Mapping[str, str], str]]:
-    """(record, status) of the records to extract, in records order: `included` (decision include)
-    and `proposed` (needs_review, the rules leaning to include)."""
-    known = {record["record_id"] for record in records}
-    status = {}
+def extraction_status(screening: Iterable[Mapping[str, str]], known: Collection[str], screening_path="screening"
+                      ) -> tuple[dict[str, str], dict[str, str]]:
+    """(the status of each record to extract: `included` (decision include) or `proposed`
+    (needs_review, the rules leaning to include); every screened record's decision). A record to
+    extract that is not `known` is an InputError naming the screening file's line."""
+    status, decisions = {}, {}
     for row in screening:
+        decisions[row["record_id"]] = row.get("decision", "")
         if row.get("decision") == "include":
             status[row["record_id"]] = "included"
         elif row.get("decision") == "needs_review" and row.get("leaning") == "include":
@@ -1210,63 +1502,90 @@ def extracted_records(records: Sequence[Mapping[str, str]], screening: Sequence[
         if row["record_id"] not in known:
             raise InputError(screening_path, row.get("_line"), "record_id",
                              f"{status[row['record_id']]} record '{row['record_id']}' is not in the records table")
+    return status, decisions
+
+
+def extracted_records(records: Sequence[Mapping[str, str]], screening: Iterable[Mapping[str, str]],
+                      screening_path="screening") -> list[tuple[Mapping[str, str], str]]:
+    """(record, status) of the records to extract (`extraction_status`), in records order."""
+    status, _ = extraction_status(screening, {record["record_id"] for record in records}, screening_path)
     return [(record, status[record["record_id"]]) for record in records if record["record_id"] in status]
 
 
 def build_extraction(records: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
                      reviewer_values: Sequence[Mapping[str, str]] = (),
                      fulltext_values: Sequence[Mapping[str, str]] = (), jobs: int = 1) -> ExtractionRun:
-    """Extraction rows for the included records: machine values, replaced by reviewer values.
+    """The rows of `extraction_rows` for the records to extract, held in the run."""
+    status, decisions = extraction_status(screening, {record["record_id"] for record in records})
+    run = ExtractionRun()
+    to_extract = ((record, status[record["record_id"]]) for record in records if record["record_id"] in status)
+    run.rows = list(extraction_rows(to_extract, status, decisions, run, reviewer_values, fulltext_values, jobs))
+    return run
+
+
+BATCH_SIZE = 4000
+"""Records extracted together (by `jobs` processes) while the rows stream out: memory stays flat."""
+
+
+def extraction_rows(to_extract: Iterable[tuple[Mapping[str, str], str]], status: Mapping[str, str],
+                    decisions: Mapping[str, str], run: ExtractionRun,
+                    reviewer_values: Sequence[Mapping[str, str]] = (),
+                    fulltext_values: Sequence[Mapping[str, str]] = (), jobs: int = 1) -> Iterator[dict[str, str]]:
+    """Extraction rows for the (record, status) pairs in order: machine values, replaced by reviewer
+    values, one record at a time (`run` counts them and gathers conflicts and values not applied).
 
     Machine values come from the full text where the full-text stage read one
     (`fulltext_values`: rows record_id, field, value, evidence; source `full text`), else from
     the abstract (also when the paper gives NR but the abstract a value).
 
     Reviewers who agree are listed together ('A; B'); reviewers who disagree leave the machine
-    value in place (unverified) and the conflict is reported. The records are read by `jobs`
-    processes in chunks, merged in order: the same rows whatever `jobs`.
+    value in place (unverified) and the conflict is reported. Records are read BATCH_SIZE at a time
+    by `jobs` processes in chunks, merged in order: the same rows whatever `jobs`.
     """
     by_record: dict[tuple[str, str], list[Mapping[str, str]]] = {}
     for value in reviewer_values:
         by_record.setdefault((value["record_id"], value["field"]), []).append(value)
-    run = ExtractionRun(rows=[])
-    included_ids = {record["record_id"] for record, _ in extracted_records(records, screening)}
-    decisions = {row["record_id"]: row.get("decision", "") for row in screening}
-    waiting = Counter(record_id for record_id, _ in by_record if record_id not in included_ids)
+    waiting = Counter(record_id for record_id, _ in by_record if record_id not in status)
     for record_id, count in sorted(waiting.items()):
         decision = decisions.get(record_id) or "not screened"
         run.not_applied.append(f"{record_id}: {count} reviewer value(s) wait until the record is included "
                                f"(screening decision: {decision})")
     from_paper = {(row["record_id"], row["field"]): row for row in fulltext_values}
-    extracted = extracted_records(records, screening)
-    all_findings = map_ordered(extract_record, [record for record, _ in extracted], jobs)
-    for (record, status), findings in zip(extracted, all_findings):
-        for field_name in FIELDS:
-            finding = findings[field_name]
-            row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "status": status,
-                   "field": field_name,
-                   "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
-                   "reviewer": ""}
-            paper = from_paper.get((record["record_id"], field_name))
-            if paper and (paper["value"] != NR or finding.value == NR):  # NR in the paper: the abstract's stands
-                row.update(value=paper["value"], evidence=paper["evidence"], source="full text")
-            values = by_record.get((record["record_id"], field_name), [])
-            distinct = sorted({v["value"] for v in values})
-            if len(distinct) == 1:
-                reviewers = sorted(values, key=lambda v: v["reviewer"])
-                sources = [v["source"] for v in reviewers]
-                row.update(value=distinct[0], reviewer="; ".join(v["reviewer"] for v in reviewers),
-                           source=sources[0] if len(set(sources)) == 1 else _strongest_source(sources),
-                           evidence=" | ".join(dict.fromkeys(v["note"] for v in reviewers if v["note"])))
-                run.overridden += 1
-            elif len(distinct) > 1:
-                given = "; ".join(f"{v['reviewer']}: {v['value']}" for v in sorted(values, key=lambda v: v["reviewer"]))
-                run.conflicts.append(f"{record['record_id']} {field_name}: {given}")
-                row["evidence"] = " | ".join(filter(None, [f"reviewer conflict ({given}); machine value kept "
-                                                           "until the reviewers agree", row["evidence"]]))
-            run.rows.append(row)
-        run.unclear += mark_implausible(run.rows[-len(FIELDS):])
-    return run
+    pairs = iter(to_extract)
+    while batch := list(islice(pairs, BATCH_SIZE)):
+        for (record, record_status), findings in zip(batch, map_ordered(extract_record, [r for r, _ in batch], jobs)):
+            rows = [_row(record, record_status, field_name, findings[field_name], from_paper,
+                         by_record.get((record["record_id"], field_name), []), run) for field_name in FIELDS]
+            run.unclear += mark_implausible(rows)
+            run.tally(rows)
+            yield from rows
+
+
+def _row(record: Mapping[str, str], status: str, field_name: str, finding: Finding,
+         from_paper: Mapping[tuple[str, str], Mapping[str, str]], values: Sequence[Mapping[str, str]],
+         run: ExtractionRun) -> dict[str, str]:
+    """One field's row: the machine value (the paper's, else the abstract's), or the reviewers'."""
+    row = {"record_id": record["record_id"], "pmid": record.get("pmid", ""), "status": status,
+           "field": field_name,
+           "value": finding.value, "evidence": " | ".join(finding.evidence), "source": "abstract",
+           "reviewer": ""}
+    paper = from_paper.get((record["record_id"], field_name))
+    if paper and (paper["value"] != NR or finding.value == NR):  # NR in the paper: the abstract's stands
+        row.update(value=paper["value"], evidence=paper["evidence"], source="full text")
+    distinct = sorted({v["value"] for v in values})
+    if len(distinct) == 1:
+        reviewers = sorted(values, key=lambda v: v["reviewer"])
+        sources = [v["source"] for v in reviewers]
+        row.update(value=distinct[0], reviewer="; ".join(v["reviewer"] for v in reviewers),
+                   source=sources[0] if len(set(sources)) == 1 else _strongest_source(sources),
+                   evidence=" | ".join(dict.fromkeys(v["note"] for v in reviewers if v["note"])))
+        run.overridden += 1
+    elif len(distinct) > 1:
+        given = "; ".join(f"{v['reviewer']}: {v['value']}" for v in sorted(values, key=lambda v: v["reviewer"]))
+        run.conflicts.append(f"{record['record_id']} {field_name}: {given}")
+        row["evidence"] = " | ".join(filter(None, [f"reviewer conflict ({given}); machine value kept "
+                                                   "until the reviewers agree", row["evidence"]]))
+    return row
 
 
 def mark_implausible(rows: Sequence[dict[str, str]]) -> int:
@@ -1308,23 +1627,25 @@ def configure_cli(parser) -> None:
 
 
 def run_cli(args) -> int:
-    records = list(iter_tsv(args.records, required=["record_id", "pmid", "title", "abstract", "year", "first_author",
-                                                    "publication_types"], only=True))
-    screening = list(iter_tsv(args.screening, required=["record_id", "decision"]))
-    values = read_reviewer_values(args.reviewer_values, records, args.as_of, recorded_record_ids(args.history))
-    extracted_records(records, screening, args.screening)
+    columns = ["record_id", "pmid", "title", "abstract", "year", "first_author", "publication_types"]
+    # The records are read twice, never held: their ids first (checking the whole table), then one batch at a time.
+    ids = [(r["record_id"], r["pmid"]) for r in iter_tsv(args.records, required=columns, only=True)]
+    screening = [{"record_id": row["record_id"], "decision": row["decision"], "leaning": row.get("leaning"),
+                  "_line": row["_line"]} for row in iter_tsv(args.screening, required=["record_id", "decision"])]
+    values = read_reviewer_values(args.reviewer_values, ({"record_id": record_id, "pmid": pmid} for record_id, pmid in ids),
+                                  args.as_of, recorded_record_ids(args.history))
+    status, decisions = extraction_status(screening, {record_id for record_id, _ in ids}, args.screening)
+    del ids, screening
     paper_values = read_tsv(args.fulltext_values, required=["record_id", "field", "value", "evidence"]) \
         if args.fulltext_values else []
-    run = build_extraction(records, screening, values, paper_values, args.jobs)
-    write_tsv(args.out, run.rows, COLUMNS)
-    unverified = [row for row in run.rows if not row["reviewer"]]
-    not_reported = sum(row["value"] == NR for row in unverified)
-    statuses = Counter(row["status"] for row in run.rows if row["field"] == FIELDS[0])
-    unclear = sum(row["value"] == UNCLEAR for row in unverified)
-    print(f"extraction: {statuses['included']} included and {statuses['proposed']} proposed record(s), "
-          f"{len(run.rows)} values ({run.overridden} from reviewers, {len(unverified)} unverified machine values, "
-          f"{not_reported} of them NR, {unclear} unclear for a reviewer: {run.unclear} implausible ones made "
-          f"unclear) -> {args.out}")
+    to_extract = ((record, status[record["record_id"]])
+                  for record in iter_tsv(args.records, required=columns, only=True) if record["record_id"] in status)
+    run = ExtractionRun()
+    write_tsv(args.out, extraction_rows(to_extract, status, decisions, run, values, paper_values, args.jobs), COLUMNS)
+    print(f"extraction: {run.statuses['included']} included and {run.statuses['proposed']} proposed record(s), "
+          f"{run.values} values ({run.overridden} from reviewers, {run.unverified} unverified machine values, "
+          f"{run.not_reported} of them NR, {run.left_unclear} unclear for a reviewer: {run.unclear} implausible ones "
+          f"made unclear) -> {args.out}")
     for conflict in run.conflicts:
         print(f"CONFLICT {conflict}")
     for note in run.not_applied:

@@ -317,7 +317,8 @@ reviewer's vote), then what the reviewer fills in (drop-down lists for decision 
 
 
 def queue_workbook(review: Review, reviewer: str, stage: str = TITLE_ABSTRACT) -> bytes:
-    """The reviewer's queue at `stage` as an XLSX workbook with drop-down lists (data validation)."""
+    """The reviewer's queue at `stage` as an XLSX workbook with drop-down lists (data validation);
+    byte-identical for the same review state."""
     from openpyxl import load_workbook
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -344,9 +345,7 @@ def queue_workbook(review: Review, reviewer: str, stage: str = TITLE_ABSTRACT) -
     for validation, column in ((decision, "decision"), (reason, "exclusion_reason")):
         sheet.add_data_validation(validation)
         validation.add(f"{letter[column]}2:{letter[column]}{last}")
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return screening.workbook_bytes(workbook)
 
 
 def import_workbook(review: Review, reviewer: str, path: str | os.PathLike, today: str | None = None) -> int:

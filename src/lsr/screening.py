@@ -14,15 +14,18 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import io
+import pickle
 import re
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import tee
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 
 from .checks import check_unique, iso_date, require_value
@@ -599,6 +602,39 @@ def sorted_queue(entries: Iterable[dict]) -> list[dict]:
     return sorted(entries, key=lambda entry: -int(entry["priority"]))
 
 
+class ReviewQueue:
+    """Queue entries gathered while the records stream past, held on disk (one temporary file
+    per priority; a queue has a few priorities) so that memory does not grow with the queue.
+    `entries()` gives them as sorted_queue would: highest priority first, then in input order.
+    Use it as a context manager: its files are deleted on leaving."""
+
+    def __init__(self) -> None:
+        self._files: dict[int, IO[bytes]] = {}
+        self._stack = ExitStack()
+
+    def __enter__(self) -> "ReviewQueue":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def add(self, entry: dict) -> None:
+        priority = int(entry["priority"])
+        if priority not in self._files:
+            self._files[priority] = self._stack.enter_context(tempfile.TemporaryFile())
+        pickle.dump(entry, self._files[priority])
+
+    def entries(self) -> Iterator[dict]:
+        for priority in sorted(self._files, reverse=True):
+            spill = self._files[priority]
+            spill.seek(0)
+            while True:
+                try:
+                    yield pickle.load(spill)
+                except EOFError:
+                    break
+
+
 # --- outputs -----------------------------------------------------------------------------------
 
 _XLSX_WIDTHS = {"priority": 9, "record_id": 16, "title": 45, "abstract": 90, "conflict": 9, "reasons": 70,
@@ -627,7 +663,6 @@ def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
     worksheet = workbook.active
@@ -647,9 +682,16 @@ def xlsx_bytes(rows: Sequence[Mapping], columns: Sequence[str], sheet: str = "to
         worksheet.column_dimensions[get_column_letter(number)].width = _XLSX_WIDTHS.get(name, 15)
     worksheet.freeze_panes = "A2"
     worksheet.auto_filter.ref = worksheet.dimensions
+    return workbook_bytes(workbook)
+
+
+def workbook_bytes(workbook) -> bytes:
+    """An openpyxl workbook as XLSX bytes that depend on its content only: fixed document dates and
+    zip entry times (Workbook.save would stamp the time of saving)."""
+    from openpyxl.writer.excel import ExcelWriter
+
     workbook.properties.created = workbook.properties.modified = _FIXED_TIME
     workbook.properties.creator = "lsr"
-
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(workbook, archive).write_data()
@@ -801,7 +843,7 @@ def configure_cli(parser) -> None:
 
 def run_cli(args) -> int:
     """Screen the records into screening.tsv row by row (memory does not grow with the records:
-    only the queue of records awaiting a reviewer, and counts, are kept); then the queue and the
+    counts are kept, and the queue of records awaiting a reviewer waits on disk); then the queue and the
     summary. With --as-of, only the reviewer decisions the review had on that day count;
     decisions about records seen earlier in the review (--history) but not in this run are skipped."""
     eligibility = load_eligibility(args.eligibility, args.schema)
@@ -809,19 +851,20 @@ def run_cli(args) -> int:
                                          args.as_of, recorded_record_ids(args.history),
                                          eligibility.full_text_exclusion_reasons)
     full_text_ids = {d["record_id"] for d in decisions if d["stage"] == reviewers.FULL_TEXT}
-    queue, counted, stage_one = [], Counter(), []
+    counted, stage_one = Counter(), []
+    with ReviewQueue() as queue:
 
-    def rows() -> Iterator[dict[str, str]]:
-        for record, row in screen(args.records, decisions, eligibility, args.jobs):
-            if row["decision"] == "needs_review":
-                queue.append(queue_entry(record, row))
-            counted[outcome(row)] += 1
-            if row["record_id"] in full_text_ids:
-                stage_one.append({"record_id": row["record_id"], "decision": row["decision"]})
-            yield row
+        def rows() -> Iterator[dict[str, str]]:
+            for record, row in screen(args.records, decisions, eligibility, args.jobs):
+                if row["decision"] == "needs_review":
+                    queue.add(queue_entry(record, row))
+                counted[outcome(row)] += 1
+                if row["record_id"] in full_text_ids:
+                    stage_one.append({"record_id": row["record_id"], "decision": row["decision"]})
+                yield row
 
-    write_tsv(args.out, rows(), SCREENING_COLUMNS)
-    write_tsv(args.to_review, sorted_queue(queue), TO_REVIEW_COLUMNS)
+        write_tsv(args.out, rows(), SCREENING_COLUMNS)
+        write_tsv(args.to_review, queue.entries(), TO_REVIEW_COLUMNS)
     atomic_write_text(args.summary, summary_markdown(counted, decisions, eligibility))
     counts = Counter()
     for decided, count in counted.items():

@@ -482,7 +482,9 @@ def age_groups(mentions: Iterable[AgeMention], juvenile_below: float = 18) -> li
 # --------------------------------------------------------------------------- sentences and sections
 
 _ABBREVIATIONS = ("et al.", "e.g.", "i.e.", "vs.", "i.v.", "p.o.", "approx.", "Dr.", "Fig.", "no.", "ca.", "b.i.d.")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'“])")
+# The space after a sentence's final mark (group 1); the mark is matched, not looked behind at, so that
+# the search skips quickly to the marks.
+_SENTENCE_END = re.compile(r"[.!?](\s+)(?=[A-Z0-9\[(\"'“])")
 LABEL = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][A-Z0-9 ,&/()\-]{2,60}):\s")
 _BACKGROUND_SECTIONS = ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "AIM", "PURPOSE", "CONTEXT")
 _CONCLUSION_SECTIONS = ("CONCLUSION", "INTERPRETATION", "DISCUSSION")
@@ -501,11 +503,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        end = match.start()
+        end = match.start(1)
         if text.endswith(_ABBREVIATIONS, start, end) or _INITIAL(text, max(start, end - 2), end):
             continue
         spans.append((start, end))
-        start = match.end()
+        start = match.end(1)
     if start < len(text):
         spans.append((start, len(text)))
     return [(s, e) for s, e in spans if text[s:e].strip()]
@@ -528,13 +530,13 @@ class Sentence:
 
     @property
     def is_background(self) -> bool:
-        return any(self.section.startswith(word) for word in _BACKGROUND_SECTIONS)
+        return self.section.startswith(_BACKGROUND_SECTIONS)
 
     @property
     def is_conclusion(self) -> bool:
-        return any(self.section.startswith(word) for word in _CONCLUSION_SECTIONS)
+        return self.section.startswith(_CONCLUSION_SECTIONS)
 
-    @property
+    @cached_property
     def is_methods(self) -> bool:
         return any(word in self.section for word in _METHODS_SECTIONS)
 

@@ -2037,12 +2037,15 @@ def configure_paper_values_cli(parser) -> None:
 
 
 def run_paper_values_cli(args) -> int:
+    # Held: the papers found and their records only (the records stream past).
+    found = [row for row in iter_tsv(args.availability, required=["record_id", "full_text", "file"])
+             if row["full_text"] == "yes"]
+    wanted = {row["record_id"] for row in found}
     records = {record["record_id"]: record for record in iter_tsv(
-        args.records, required=["record_id", "title", "year", "first_author", "publication_types"])}
+        args.records, required=["record_id", "title", "year", "first_author", "publication_types"])
+        if record["record_id"] in wanted}
     values, papers = [], 0
-    for row in iter_tsv(args.availability, required=["record_id", "full_text", "file"]):
-        if row["full_text"] != "yes":
-            continue
+    for row in found:
         if row["record_id"] not in records:
             raise InputError(args.availability, row["_line"], "record_id",
                              f"record '{row['record_id']}' is not in {args.records}")

@@ -24,7 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from .papers import PDF_SUFFIXES, TEXT_SUFFIXES, XML_SUFFIXES, clean_text, local_name, read_document, split_cases
-from .tsv import InputError, atomic_write_bytes, read_tsv, write_tsv
+from .tsv import InputError, atomic_write_bytes, iter_tsv, write_tsv
 
 log = logging.getLogger("lsr.fulltext")
 
@@ -201,14 +201,18 @@ def configure_cli(parser) -> None:
 
 def run_cli(args) -> int:
     logging.basicConfig(level=logging.INFO, format="fulltext: %(message)s", stream=sys.stderr)
-    records = read_tsv(args.records, required=["record_id", "pmid", "pmcid", "title", "abstract", "year",
-                                               "first_author", "publication_types"])
-    screening = read_tsv(args.screening, required=["record_id", "decision"])
+    # Held: the ids of every record (to check the supplied rows) and the few included ones; the
+    # records stream past (a review can hold 100,000s of them).
+    records = [{"record_id": record["record_id"], "pmid": record["pmid"], "pmcid": record["pmcid"]}
+               for record in iter_tsv(args.records, required=["record_id", "pmid", "pmcid", "title", "abstract",
+                                                              "year", "first_author", "publication_types"])]
+    included = {row["record_id"] for row in iter_tsv(args.screening, required=["record_id", "decision"], only=True)
+                if row["decision"] == "include"}
     from .state import recorded_record_ids
 
     supplied = read_supplied(args.supplied, records, recorded_record_ids(args.history))
-    included = {row["record_id"] for row in screening if row["decision"] == "include"}
     sought = [record for record in records if record["record_id"] in included]
+    del records
     store = Path(args.store)
     not_retrieved: dict[str, str] = {}
     if args.pmc:

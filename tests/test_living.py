@@ -271,6 +271,31 @@ def test_cli_writes_changes_and_rejects_a_bad_date(tmp_path):
     assert missing.returncode == 2 and "screening.tsv" in missing.stderr and "title" in missing.stderr
 
 
+def test_cli_counts_many_new_records_and_lists_every_one_in_the_records_file(tmp_path):
+    many = living.NEW_RECORDS_LISTED + 3
+    records = [record(str(1000 + n), "needs_review" if n < 2 else "exclude",
+                      reason="not JDM" if n % 2 else "no tacrolimus") for n in range(many)]
+    paths = write_inputs(tmp_path, records, OLD_ROWS)
+    command = [sys.executable, "-m", "lsr", "changes", "--unique-records", str(paths["unique_records"]),
+               "--screening", str(paths["screening"]), "--table1", str(paths["table1"]),
+               "--out", str(tmp_path / "changes.md"), "--history", str(tmp_path / "history"), "--date", "2024-01-01"]
+    listed = subprocess.run(command, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert (tmp_path / "changes.md").read_text().count("\n| PMID ") == many  # without the records file: a table
+    done = subprocess.run(command + ["--records-out", str(tmp_path / "records.tsv")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "changes.md").read_text()
+    assert f"### New records ({many})\n\nToo many to list here: {tmp_path / 'records.tsv'} lists every one" in text
+    assert "| record |" not in text and "PMID 1002" not in text  # an excluded record: counted, not listed
+    excluded = many - 2
+    assert f"- no tacrolimus: {excluded - excluded // 2}\n- not JDM: {excluded // 2}\n" in text
+    assert "- PMID 1000: Title of pmid:1000" in text  # awaiting review: still listed
+    rows = read_tsv(tmp_path / "records.tsv", required=living.NEW_RECORD_COLUMNS)
+    state_id = read_tsv(tmp_path / "history/log.tsv")[0]["state"]
+    assert [(r["record_id"], r["title"], r["decision"], r["state_date"], r["state"]) for r in rows] == [
+        (r[1]["record_id"], r[1]["title"], r[1]["decision"], "2024-01-01", state_id) for r in records]
+
+
 # --- end to end: the workflow on a copy, as a scheduler runs it --------------------------------
 
 RETRACTION_NOTICE = ('<CommentsCorrectionsList><CommentsCorrections RefType="RetractionIn">'

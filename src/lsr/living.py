@@ -17,19 +17,27 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from .checks import iso_date
 from .state import (HISTORY_DIR, PROPOSAL_FIELDS, TABLE_VERSIONS, State, build_state, load_state, match_table_rows,
                     proposed_studies, read_log, read_text_exact, register_state, table_version_dates, unmarked)
-from .tsv import atomic_write_text, iter_tsv, read_tsv
+from .tsv import atomic_write_text, iter_tsv, read_tsv, write_tsv
 
 
 UNIQUE_REQUIRED = ["record_id", "pmid", "source", "retracted", "erratum"]
 SCREENING_REQUIRED = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "exclusion_reason",
                       "full_text"]
 TABLE_KEY_COLUMNS = ("study", "pmid")
+NEW_RECORDS_LISTED = 200
+"""A state with more new records than this (a first search of a large review) does not list them one
+by one in changes.md, which stays readable and quick to show as a page: it counts them, and the
+records file beside it (results/changes_records.tsv) lists every one."""
+NEW_RECORD_COLUMNS = ["state_date", "state", "record_id", "pmid", "title", "decision", "exclusion_reason",
+                      "decided_by"]
+"""Columns of the records file: every record new in each state of the window, newest state first."""
 
 
 
@@ -93,16 +101,24 @@ def _version(date: str, version: str) -> str:
     return f"{date} · {version}"
 
 
+def new_records(previous: State | None, current: State) -> list[dict[str, str]]:
+    """The records of `current` that `previous` (None: no earlier state) does not hold, in order."""
+    before = {r["record_id"] for r in (previous.records if previous else [])}
+    return [r for r in current.records if r["record_id"] not in before]
+
+
 def changes_markdown(current: State, current_on: str, previous: State | None, previous_on: str | None,
-                     version_dates: dict[str, str], as_of: str | None = None) -> str:
+                     version_dates: dict[str, str], as_of: str | None = None, records_file: str | None = None) -> str:
     """What changed from `previous` (None: no earlier state) to `current`, as Markdown.
 
     `current_on`/`previous_on` are the dates the states became current; `version_dates` maps
-    a Table 1 content hash to the date it was first seen. Pure: same arguments, same text.
+    a Table 1 content hash to the date it was first seen. With `records_file` (the file that
+    lists every new record), more than NEW_RECORDS_LISTED new records are counted, not listed.
+    Pure: same arguments, same text.
     """
     before = {r["record_id"]: r for r in (previous.records if previous else [])}
     now = {r["record_id"]: r for r in current.records}
-    new = [r for r in current.records if r["record_id"] not in before]
+    new = new_records(previous, current)
     gone = [r for r in (previous.records if previous else []) if r["record_id"] not in now]
     changed = [(before[r["record_id"]], r) for r in current.records if r["record_id"] in before
                and (before[r["record_id"]]["decision"], before[r["record_id"]]["exclusion_reason"])
@@ -164,7 +180,18 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
             lines.append(f"- {' and '.join(what)}: {_record_label(r)}, {r['title']}"
                          f"{' (new since the previous state)' if fresh else ''}. Check its Table 1 row.")
         lines.append("")
-    if new:
+    if new and records_file is not None and len(new) > NEW_RECORDS_LISTED:
+        reasons = Counter(r["exclusion_reason"] or "no reason given" for r in new if r["decision"] == "exclude")
+        lines += [f"## New records ({len(new)})", "",
+                  f"Too many to list here: {records_file} lists every one, with its title, decision and who "
+                  "decided." + (" Those that need review are listed below." if any(
+                      r["decision"] == "needs_review" for r in new) else "")
+                  + (" The excluded ones, by reason:" if reasons else ""), ""]
+        if reasons:
+            lines += [f"- {reason}: {count}" for reason, count in sorted(reasons.items(),
+                                                                         key=lambda item: (-item[1], item[0]))]
+            lines.append("")
+    elif new:
         lines += [f"## New records ({len(new)})", "", "| record | title | decision | decided by |",
                   "|---|---|---|---|"]
         lines += [f"| {_record_label(r)} | {_cell(r['title'])} | {_cell(_decision(r))} | {_cell(r['decided_by'])} |"
@@ -204,9 +231,10 @@ def changes_markdown(current: State, current_on: str, previous: State | None, pr
 
 def changes_report(current: State, steps: list[tuple[State | None, str | None, State, str]],
                    version_dates: dict[str, str], as_of: str | None = None, since: str | None = None,
-                   proposed: Sequence[dict] = ()) -> str:
+                   proposed: Sequence[dict] = (), records_file: str | None = None) -> str:
     """changes.md: the current Table 1 version, the studies proposed for it (`proposed`, see
-    `proposed_studies`: not in the table), then one section per step (newest first).
+    `proposed_studies`: not in the table), then one section per step (newest first). With
+    `records_file`, a step with many new records names that file instead of listing them (changes_markdown).
 
     `steps` are (previous state or None, its date, state, date) pairs from `window`, oldest first.
     Pure: same arguments, same text.
@@ -233,7 +261,7 @@ def changes_report(current: State, steps: list[tuple[State | None, str | None, S
         lines += [f"- {proposal_line(study)}" for study in proposed]
         lines.append("")
     for previous, previous_on, state, state_on in reversed(steps):
-        text = changes_markdown(state, state_on, previous, previous_on, version_dates)
+        text = changes_markdown(state, state_on, previous, previous_on, version_dates, records_file=records_file)
         body = text.split("\n", 2)[2]  # without its title line and the blank line after it
         step_version = _version(version_dates.get(state.table_version, state_on), state.table_version)
         lines += [f"## {state_on or as_of}: Table 1 version {step_version}", ""]
@@ -247,9 +275,11 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
                     table1: str | os.PathLike, out: str | os.PathLike, history: str | os.PathLike = HISTORY_DIR,
                     table_versions: str | os.PathLike = TABLE_VERSIONS, as_of: str | None = None,
                     today: str | None = None, since: str | None = None,
-                    extraction: str | os.PathLike | None = None) -> bool:
+                    extraction: str | os.PathLike | None = None, records_out: str | os.PathLike | None = None) -> bool:
     """Record the current state in the history (unless `as_of` or `since`) and write changes.md
     (to stdout when `out` is None), with the studies proposed for Table 1 (from `extraction`).
+    With `records_out`, also write there every record new in each state of the window
+    (NEW_RECORD_COLUMNS), and list many new records in changes.md by that file only.
 
     Returns True when the state was new (recorded now). `today` is the date a new state is
     recorded under (default: today, UTC).
@@ -276,7 +306,12 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
              for before, row in window(log, state, as_of, since)]
     versions = (read_tsv(table_versions, required=["version_date", "content_hash"])
                 if Path(table_versions).exists() else [])
-    text = changes_report(state, steps, table_version_dates(versions, log), as_of, since, proposed)
+    text = changes_report(state, steps, table_version_dates(versions, log), as_of, since, proposed,
+                          None if records_out is None else str(records_out))
+    if records_out is not None:
+        write_tsv(records_out, ({"state_date": state_on or as_of, "state": current.id, **record}
+                                for previous, _, current, state_on in reversed(steps)
+                                for record in new_records(previous, current)), NEW_RECORD_COLUMNS)
     if out is None:
         sys.stdout.write(text)
     else:
@@ -293,6 +328,9 @@ def configure_cli(parser) -> None:
                                              "proposed for Table 1, listed apart from it")
     parser.add_argument("--out", help="changes report to write (Markdown; default results/changes.md, "
                                       "with --since the standard output)")
+    parser.add_argument("--records-out", help="TSV to write: every record new in each state of the report "
+                                              "(results/changes_records.tsv); changes.md then counts many new "
+                                              "records instead of listing them")
     parser.add_argument("--history", default=HISTORY_DIR, help="the review's history folder (default: %(default)s)")
     parser.add_argument("--table-versions", default=TABLE_VERSIONS,
                         help="Table 1 version registry of the tables stage (default: %(default)s)")
@@ -306,7 +344,8 @@ def configure_cli(parser) -> None:
 def run_cli(args) -> int:
     out = args.out if args.out or args.since else "results/changes.md"
     recorded = publish_changes(args.unique_records, args.screening, args.table1, out, args.history,
-                               args.table_versions, args.as_of, args.date, args.since, args.extraction)
+                               args.table_versions, args.as_of, args.date, args.since, args.extraction,
+                               args.records_out)
     if out is not None:
         print(f"changes: {'new review state recorded' if recorded else 'review state unchanged'} -> {out}")
     return 0

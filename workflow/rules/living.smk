@@ -8,6 +8,8 @@ rule changes:
         extraction="results/extraction.tsv",
     output:
         changes="results/changes.md",
+        # Every record new in each state the report covers (changes.md lists them only when few).
+        records="results/changes_records.tsv",
     params:
         lsr=LSR,
         # Durable state, not outputs (Snakemake deletes outputs before a job and would rerun
@@ -25,7 +27,8 @@ rule changes:
     shell:
         "{params.lsr} --log {log:q} changes --unique-records {input.unique_records} --screening {input.screening} "
         "--table1 {input.table1} --extraction {input.extraction} --history {params.history:q} "
-        "--table-versions {params.table_versions:q} {params.as_of} --out {output.changes}"
+        "--table-versions {params.table_versions:q} {params.as_of} --out {output.changes} "
+        "--records-out {output.records}"
 
 
-PUBLISHED += [rules.changes.output.changes]
+PUBLISHED += [rules.changes.output.changes, rules.changes.output.records]

@@ -284,13 +284,13 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
     Returns True when the state was new (recorded now). `today` is the date a new state is
     recorded under (default: today, UTC).
     """
-    screening_rows = list(iter_tsv(screening, required=SCREENING_REQUIRED, only=True))
-    state = build_state(iter_tsv(unique_records, required=UNIQUE_REQUIRED, only=True), screening_rows,
-                        read_text_exact(table1), screening)
+    # The screening table is read twice, never held whole: once joined into the state, once for the proposals.
+    state = build_state(iter_tsv(unique_records, required=UNIQUE_REQUIRED, only=True),
+                        iter_tsv(screening, required=SCREENING_REQUIRED, only=True), read_text_exact(table1), screening)
     proposed = []
     if extraction is not None:
-        proposed = proposed_studies(screening_rows, iter_tsv(extraction, required=["record_id", "field", "value"],
-                                                             only=True))
+        proposed = proposed_studies(iter_tsv(screening, required=SCREENING_REQUIRED, only=True),
+                                    iter_tsv(extraction, required=["record_id", "field", "value"], only=True))
     recorded = False
     if as_of is None and since is None:
         recorded = register_state(history, state, today or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))

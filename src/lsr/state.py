@@ -32,7 +32,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .checks import is_iso_date
-from .tsv import InputError, atomic_write_text, format_tsv, read_tsv, write_tsv
+from .tsv import InputError, atomic_write_text, format_tsv, iter_tsv, read_tsv, write_tsv
 
 DATA_DIR = "data"
 """The default data_dir of the config: where the durable state lives."""
@@ -238,7 +238,8 @@ class State:
 
     @cached_property
     def id(self) -> str:
-        digest = hashlib.sha256(self.records_tsv.encode("utf-8") + b"\0" + self.table_csv.encode("utf-8"))
+        digest = hashlib.sha256(self.records_tsv.encode("utf-8"))
+        digest.update(b"\0" + self.table_csv.encode("utf-8"))
         return digest.hexdigest()[:12]
 
     @property
@@ -261,26 +262,37 @@ class State:
         }
 
 
-def build_state(unique_records: Iterable[dict[str, str]], screening: list[dict[str, str]],
+SHARED_COLUMNS = ("source", "decision", "decided_by", "conflict", "exclusion_reason", "retracted", "erratum")
+"""State columns whose values repeat from record to record (a few words each)."""
+
+
+def _state_record(record: dict[str, str]) -> dict[str, str]:
+    """A state's record, its SHARED_COLUMNS values held once for all records (sys.intern), so a
+    state of 100,000s of records stays small in memory."""
+    for column in SHARED_COLUMNS:
+        record[column] = sys.intern(record[column])
+    return record
+
+
+def build_state(unique_records: Iterable[dict[str, str]], screening: Iterable[dict[str, str]],
                 table_csv: str, screening_path: str | os.PathLike = "screening.tsv") -> State:
-    """Join unique_records.tsv rows (read once: they may stream) and screening.tsv rows (same records,
-    same order) into a State."""
+    """Join unique_records.tsv rows and screening.tsv rows (same records, same order) into a State.
+    Both are read once (they may stream); a screening row is let go once joined."""
     decisions = {row["record_id"]: row for row in screening}
     records, unscreened = [], None
     for record in unique_records:
-        screened = decisions.get(record["record_id"])
+        screened = decisions.pop(record["record_id"], None)
         if screened is None:
             unscreened = unscreened or record["record_id"]
             continue
-        records.append({
+        records.append(_state_record({
             "record_id": record["record_id"], "pmid": record["pmid"], "source": record["source"],
             "title": screened["title"], "decision": screened["decision"],
             "decided_by": screened["decided_by"], "conflict": screened["conflict"],
             "exclusion_reason": screened["exclusion_reason"],
             "retracted": record["retracted"], "erratum": record["erratum"],
-        })
-    known = {record["record_id"] for record in records}
-    unknown = next((row for row in screening if row["record_id"] not in known), None)
+        }))
+    unknown = next(iter(decisions.values()), None)  # a screening row no record took
     if unknown is not None:
         raise InputError(screening_path, unknown.get("_line"), "record_id",
                          f"record {unknown['record_id']} is not in unique_records.tsv (stale screening?)")
@@ -310,8 +322,8 @@ def load_state(history: str | os.PathLike, entry: dict[str, str]) -> State:
         raise InputError(Path(history) / "log.tsv", entry.get("_line"), "state",
                          f"no folder {history}/<date>-{entry['state']} holds this state")
     folder = folders[0]
-    records = [{c: row[c] for c in STATE_COLUMNS}
-               for row in read_tsv(folder / "records.tsv", required=STATE_COLUMNS)]
+    records = [_state_record({c: row[c] for c in STATE_COLUMNS})
+               for row in iter_tsv(folder / "records.tsv", required=STATE_COLUMNS, only=True)]
     return State(records, read_text_exact(folder / STATE_TABLE))
 
 
@@ -319,7 +331,7 @@ def recorded_record_ids(history: str | os.PathLike | None) -> set[str]:
     """Every record id of every stored state: the records this review has seen (none without a history)."""
     ids: set[str] = set()
     for path in sorted(Path(history).glob("[!.]*-*/records.tsv")) if history else []:
-        ids.update(row["record_id"] for row in read_tsv(path, required=["record_id"]))
+        ids.update(row["record_id"] for row in iter_tsv(path, required=["record_id"], only=True))
     return ids
 
 
@@ -391,7 +403,7 @@ PROPOSAL_FIELDS = ("design", "n_patients", "age_min", "age_max", "tacrolimus_rou
 """The extracted values a proposal shows (the whole set is in results/extraction.tsv)."""
 
 
-def proposed_studies(screening: list[dict[str, str]], extraction: Iterable[dict[str, str]]) -> list[dict]:
+def proposed_studies(screening: Iterable[dict[str, str]], extraction: Iterable[dict[str, str]]) -> list[dict]:
     """Records included at title/abstract but not (yet) at full text: what the rules or a first
     reviewer propose for Table 1, with their extracted values. They are not in Table 1.
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -419,7 +420,10 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
 def test_slurm_profile_dry_run_needs_no_slurm_and_keeps_network_steps_local(workflow_copy):
     result = run_snakemake(workflow_copy, "--profile", "profiles/slurm", "--dry-run")
     out = result.stdout + result.stderr
-    assert "rule records:" in out and "mem_mb=4000" in out and "rule changes:" in out
+    assert "rule records:" in out and "rule changes:" in out
+    resources = dict(re.findall(r"\nrule (\w+):.*?\n    resources: ([^\n]*)", out, re.S))
+    assert "mem_mb=1000" in resources["records"] and "runtime=30" in resources["records"]  # the profile's
+    assert "mem_mb=2000" in resources["screen"] and "runtime=20" in resources["screen"]
 
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import ResourceSettings

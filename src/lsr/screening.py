@@ -33,7 +33,7 @@ from .parallel import imap_ordered
 from .state import recorded_record_ids
 from . import reviewers
 from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, Pieces, TextSpan, abstract_is_complete, field_spans,
-                   age_groups, ages_in, load_vocabularies, may_state_age, tokenize)
+                   age_groups, age_mentions, load_vocabularies, tokenize)
 from .tsv import InputError, atomic_write_text, iter_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
@@ -257,12 +257,10 @@ class RecordText:
         if defined:
             found = [spans + more for spans, more in zip(found, defined.find_each(pieces))]
         for index, sentence in enumerate(sentences):
-            if may_state_age(sentence.norms):
-                ages = age_groups(ages_in(sentence.norms, sentence.starts, sentence.ends, sentence.text),
-                                  self.eligibility.juvenile_age_below)
-                for concept in concepts.values() if ages else ():
-                    found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages
-                                                   if group == concept.ages]
+            ages = age_groups(age_mentions(sentence.norms, sentence.words, sentence.starts, sentence.ends,
+                                           sentence.text), self.eligibility.juvenile_age_below)
+            for concept in concepts.values() if ages else ():
+                found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
         context = self.eligibility.modifiers
         mentions: list[Mention] = []
         for index, (sentence, spans, cues) in enumerate(zip(sentences, found, context.lexicon.find_each(pieces))):

@@ -591,10 +591,11 @@ def abstract_is_complete(abstract: str) -> bool:
 class Pieces:
     """Pieces of text (a record's sentences) as one list of tokens, for Lexicon.find_each: their
     norms and their words as written, all pieces one after another; piece k is the tokens
-    bounds[k]:bounds[k + 1]."""
+    bounds[k]:bounds[k + 1]; `distinct`, the set of their norms."""
 
     def __init__(self, norms: list[str], words: list[str], bounds: list[int]):
         self.norms, self.words, self.bounds = norms, words, bounds
+        self.distinct = set(norms)
 
     @classmethod
     def of(cls, norms: Sequence[Sequence[str]], words: Sequence[Sequence[str]]) -> "Pieces":
@@ -603,15 +604,6 @@ class Pieces:
             return cls(norms[0], words[0], [0, len(norms[0])])
         return cls([norm for piece in norms for norm in piece], [word for piece in words for word in piece],
                    list(accumulate(map(len, norms), initial=0)))
-
-    @cached_property
-    def distinct(self) -> set[str]:
-        return set(self.norms)
-
-    @cached_property
-    def numbers(self) -> set[str]:
-        """The distinct norms that are numbers."""
-        return set(filter(_IS_NUMBER, self.distinct))
 
 
 class Lexicon:
@@ -677,7 +669,7 @@ class Lexicon:
         firsts, pairs = self._firsts, self._pairs
         starting = terms.keys() & pieces.distinct if terms else set()
         if number:
-            starting |= pieces.numbers
+            starting |= set(filter(_IS_NUMBER, pieces.distinct))
         last = len(norms) - 1
         # Only tokens that can start a phrase are tried, with only the phrases that can match there
         # (the others' first two words differ; a number may start a '#' phrase); within a token,
@@ -827,8 +819,10 @@ class ModifierLexicon:
         self.lexicon = Lexicon(terms)
         self.carriers = {phrase(p) for p in data.get("carried_by", [])}
         self.terminators = {phrase(p)[0] for p in data.get("terminators", []) if phrase(p)}
-        # a text's cues, found once: extraction asks cues_in and modifies of the same sentence many times
+        # a text's cues and their categories, found once: extraction asks cues_in and modifies of the
+        # same sentence many times
         self._cues = lru_cache(maxsize=4096)(self._find_cues)
+        self._categories = lru_cache(maxsize=4096)(self._find_categories)
 
     def scope(self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]],
               windows: Mapping[str, int] | None = None) -> list[frozenset[str]]:
@@ -879,6 +873,9 @@ class ModifierLexicon:
 
     def cues_in(self, text: str) -> frozenset[str]:
         """The categories of the cues a text holds ('will be randomised' -> hypothetical)."""
+        return self._categories(text)
+
+    def _find_categories(self, text: str) -> frozenset[str]:
         return frozenset(self.cues[key].category for key, _, _ in self._cues(text))
 
     def _find_cues(self, text: str) -> tuple[tuple[str, int, int], ...]:

@@ -9,9 +9,12 @@ subprocess so that peak memory of one measurement does not bleed into the next:
 
 - iterparse: lxml.etree.iterparse of the articles, clearing each one and nothing else
   (the practical limit of any streaming parser built on lxml);
+- iter_pmids: lsr.pubmed.iter_pmids, the PMIDs only, checksum taken in the same read (what the
+  retrieve stage does to count a snapshot's records);
 - iter_records: lsr.pubmed.iter_records, rows consumed and dropped (the streaming parser);
-- collect+write: lsr.records.write_records (collect_records + writing the TSV), which must
-  hold one row per PMID to keep the latest version and sort, so its memory grows with N.
+- write_records: lsr.records.write_records, the records stage: rows spooled to a file beside
+  the output, an index of PMIDs (version, revision date, place in the spool) in memory to keep
+  the latest version and sort; the table is written from the spool.
 
 Peak memory is the child's ru_maxrss; `growth` is ru_maxrss at the end minus ru_maxrss
 after imports, i.e. what the measurement itself added. Time is the CPU time (user + system,
@@ -21,6 +24,7 @@ and CPU time is steadier than wall time on a machine shared with other jobs.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import resource
 import subprocess
@@ -32,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SNAPSHOT = REPO / "resources" / "snapshot" / "tacrolimus-jdm-2024.xml"
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
-MODES = ("iterparse", "iter_records", "collect+write")
+MODES = ("iterparse", "iter_pmids", "iter_records", "write_records")
 FIRST_PMID = 40_000_000
 PLACEHOLDER = "@PMID@"
 
@@ -90,6 +94,8 @@ def measure(mode: str, path: Path, repeat: int) -> dict[str, float]:
     def run() -> int:
         if mode == "iterparse":
             return bare_iterparse(path)
+        if mode == "iter_pmids":
+            return sum(1 for _ in pubmed.iter_pmids(path, hashlib.sha256()))
         if mode == "iter_records":
             return sum(1 for _ in pubmed.iter_records(path))
         with tempfile.TemporaryDirectory() as folder:

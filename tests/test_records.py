@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -279,6 +280,59 @@ def test_latest_version_of_a_pmid_wins(tmp_path):
     assert [row["pmid"] for row in collect_records([a, b])] == ["9", "11", "22", "33"]
     assert {row["pmid"]: row["title"] for row in collect_records([a, b])}["33"] == "Tie, second file."
     assert {row["pmid"]: row["title"] for row in collect_records([b, a])}["33"] == "Tie, first file."
+
+
+def test_two_copies_of_one_version_with_other_content_are_named_and_the_later_kept(tmp_path, capsys):
+    a = pubmed_file(tmp_path / "a.xml", article("5", title="First wording.", revised="2020-01-01"), article("6"))
+    b = pubmed_file(tmp_path / "b.xml", article("5", title="Second wording.", revised="2020-01-01"), article("6"))
+    write_records([a, b], tmp_path / "records.tsv")
+    rows = read_tsv(tmp_path / "records.tsv")
+    assert [(row["pmid"], row["title"], row["source_file"]) for row in rows] == [
+        ("5", "Second wording.", "b.xml"), ("6", "A title.", "b.xml")]
+    # Only PMID 5 differs: PMID 6 is the same record in both files (its source file aside).
+    assert capsys.readouterr().err.splitlines() == [
+        "PMID 5 (version 1, revised 2020-01-01) differs between a.xml and b.xml: kept the one read later, "
+        "from the manifest's order"]
+
+
+def test_the_records_table_is_written_from_a_spool_not_from_rows_in_memory(tmp_path, monkeypatch):
+    path = renumbered_snapshot(tmp_path / "big.xml", 500)
+    held = []
+    real = records._spool_latest
+
+    def spy(files, spool):  # what _spool_latest keeps: one small index entry per PMID, no row
+        places = real(files, spool)
+        held.append(places)
+        return places
+
+    monkeypatch.setattr(records, "_spool_latest", spy)
+    assert write_records([path], tmp_path / "records.tsv") == 500
+    assert all(isinstance(place, tuple) and len(place) == 2 for place in held[0])
+    assert (tmp_path / "records.tsv").read_text(encoding="utf-8").count("\n") == 501
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in ("big.xml", "records.tsv")]
+
+
+def test_iter_pmids_gives_iter_records_pmids_and_the_file_checksum(tmp_path):
+    digest = hashlib.sha256()
+    assert list(pubmed.iter_pmids(SNAPSHOT, digest)) == [row["pmid"] for row in iter_records(SNAPSHOT)]
+    assert digest.hexdigest() == pubmed.file_sha256(SNAPSHOT)
+    packed = tmp_path / "snapshot.xml.gz"
+    packed.write_bytes(gzip.compress(SNAPSHOT.read_bytes()))
+    digest = hashlib.sha256()
+    assert len(list(pubmed.iter_pmids(packed, digest))) == 41
+    assert digest.hexdigest() == pubmed.file_sha256(packed)  # of the file's bytes, compressed
+    with pytest.raises(InputError, match=r"bad\.xml, line 3, field 'PMID': PMID '12a' is not a number"):
+        list(pubmed.iter_pmids(pubmed_file(tmp_path / "bad.xml", article("12a"))))
+
+
+def test_a_listed_file_changed_into_bad_xml_is_reported_as_changed(tmp_path):
+    copy = pubmed_file(tmp_path / "copy.xml", article("1"), article("2"))
+    write_manifest([copy], tmp_path / "manifest.tsv")
+    copy.write_text(copy.read_text(encoding="utf-8")[:-30], encoding="utf-8")  # cut off: not XML any more
+    with pytest.raises(InputError) as caught:
+        write_records(pubmed.list_manifest(tmp_path / "manifest.tsv"), tmp_path / "records.tsv")
+    assert caught.value.field == "sha256" and caught.value.line == 2 and "changed since retrieval" in str(caught.value)
+    assert not (tmp_path / "records.tsv").exists()
 
 
 # --- bad input -------------------------------------------------------------------------------------

@@ -255,12 +255,12 @@ def publish_changes(unique_records: str | os.PathLike, screening: str | os.PathL
     recorded under (default: today, UTC).
     """
     screening_rows = list(iter_tsv(screening, required=SCREENING_REQUIRED, only=True))
-    state = build_state(list(iter_tsv(unique_records, required=UNIQUE_REQUIRED, only=True)), screening_rows,
+    state = build_state(iter_tsv(unique_records, required=UNIQUE_REQUIRED, only=True), screening_rows,
                         read_text_exact(table1), screening)
     proposed = []
     if extraction is not None:
-        proposed = proposed_studies(screening_rows, list(iter_tsv(extraction, required=["record_id", "field", "value"],
-                                                                  only=True)))
+        proposed = proposed_studies(screening_rows, iter_tsv(extraction, required=["record_id", "field", "value"],
+                                                             only=True))
     recorded = False
     if as_of is None and since is None:
         recorded = register_state(history, state, today or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape, quoteattr
 
-from .tsv import InputError, atomic_write_text, iter_tsv, read_tsv, read_yaml
+from .tsv import InputError, atomic_write_text, iter_tsv, read_yaml
 
 DATABASES, OTHER_METHODS, OVERALL = "databases", "other_methods", "overall"
 COLUMNS = (DATABASES, OTHER_METHODS)
@@ -134,11 +134,11 @@ def count_flow(
     other_records: Iterable[Mapping[str, str]],
     duplicates: Iterable[Mapping[str, str]],
     unique_records: Iterable[Mapping[str, str]],
-    screening: Sequence[Mapping[str, str]],
+    screening: Iterable[Mapping[str, str]],
     exclusion_reasons: Sequence[str],
     paths: Mapping[str, str] = DEFAULT_PATHS,
     full_text_reasons: Sequence[str] | None = None,
-    availability: Sequence[Mapping[str, str]] | None = None,
+    availability: Iterable[Mapping[str, str]] | None = None,
     source_names: Mapping[str, str] | None = None,
 ) -> dict:
     """The PRISMA flow (layout in the module docstring) from the rows of the five stage tables.
@@ -182,7 +182,7 @@ def count_flow(
                              f"'{row['source']}'; expected one of {', '.join(SOURCE_COLUMN)}")
         source_of[row["record_id"]] = SOURCE_COLUMN[row["source"]]
 
-    screened_ids = set()
+    screened_ids, sought = set(), set()
     for row in screening:
         where = (paths["screening"], row.get("_line"))
         record_id = row["record_id"]
@@ -199,6 +199,7 @@ def count_flow(
         column = columns[source_of[record_id]]
         column["screened"] += 1
         if decision == "include":
+            sought.add(record_id)
             _count_full_text(column, row, where, full_text_reasons)
         elif decision == "needs_review":
             column["awaiting_review"]["total"] += 1
@@ -229,15 +230,13 @@ def count_flow(
         "included_in_review": {"studies": included, "reports": included},
     }
     if availability is not None:
-        flow["reports"] = count_reports(availability, screening, paths.get("availability", "availability"))
+        flow["reports"] = count_reports(availability, sought, paths.get("availability", "availability"))
     return flow
 
 
-def count_reports(availability: Sequence[Mapping[str, str]], screening: Sequence[Mapping[str, str]],
-                  path: str) -> dict:
-    """Reports sought (one per record included at title/abstract) and not retrieved, from the
-    full-text stage's availability table (record_id, full_text yes/no): one row per record sought."""
-    sought = {row["record_id"] for row in screening if row["decision"] == "include"}
+def count_reports(availability: Iterable[Mapping[str, str]], sought: set[str], path: str) -> dict:
+    """Reports sought (one per record included at title/abstract: the ids `sought`) and not retrieved,
+    from the full-text stage's availability table (record_id, full_text yes/no): one row per record sought."""
     listed = {}
     for row in availability:
         if row["record_id"] not in sought or row["record_id"] in listed:
@@ -666,7 +665,7 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
     """Read the five stage tables named in `paths` (keys of DEFAULT_PATHS) and count the flow.
 
     The tables stream through (records.tsv and unique_records.tsv hold every record with its
-    abstract): only the columns counted are kept, of screening.tsv alone (counted twice)."""
+    abstract): what stays in memory is record ids (to check that the tables agree) and counts."""
     required = {
         "records": ("pmid",),
         "other_records": ("record_id", "source_file"),
@@ -675,8 +674,7 @@ def read_flow(paths: Mapping[str, str | os.PathLike], exclusion_reasons: Sequenc
         "screening": ("record_id", "decision", "conflict", "exclusion_reason", "full_text", "full_text_reason"),
     }
     tables = {name: iter_tsv(paths[name], required=columns, only=True) for name, columns in required.items()}
-    tables["screening"] = list(tables["screening"])
-    availability = read_tsv(paths["availability"], required=("record_id", "full_text")) \
+    availability = iter_tsv(paths["availability"], required=("record_id", "full_text"), only=True) \
         if paths.get("availability") else None
     return count_flow(**tables, paths={name: str(path) for name, path in paths.items() if path},
                       exclusion_reasons=exclusion_reasons, full_text_reasons=full_text_reasons,

@@ -1,57 +1,82 @@
 """Records stage: the PubMed XML files of the retrieval manifest to one row per PMID (lsr.pubmed
 parses them), the latest version of each PMID across files, sorted by PMID.
+
+Rows stream: each parsed row goes, as its TSV line, to a spool file beside the output, and only an
+index (PMID, version, revision date, where its line is) stays in memory; the table is then written
+from the spool in PMID order. Memory does not grow with the abstracts, only with that index.
 """
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, NamedTuple
 
-from .pubmed import COLUMNS, iter_records, read_manifest
-from .tsv import write_tsv
+from .pubmed import COLUMNS, ListedFile, iter_records, list_manifest
+from .tsv import atomic_output, format_line
 
 
-def _newer(candidate: dict[str, str], current: dict[str, str]) -> bool:
-    """Whether `candidate` replaces `current`, an earlier-read row with the same PMID.
+class _Seen(NamedTuple):
+    """The latest version of a PMID read so far, and where its row is in the spool."""
+    version: int
+    date_revised: str
+    offset: int
+    length: int
+    content: int   # hash of the row without source_file: tells two copies of one version apart
+    source_file: str
+
+
+def _spool_latest(files: Iterable[str | os.PathLike | ListedFile], spool: IO[bytes]) -> list[tuple[int, int]]:
+    """Parse all files in order into `spool` (one TSV line per row read); (offset, length) of each
+    PMID's latest version, sorted by numeric PMID.
 
     Higher PMID Version wins, then the later DateRevised; on a tie the row read later wins
     (files are read in manifest order, which is sorted, and dated snapshot names sort by date).
     """
-    return (int(candidate["version"]), candidate["date_revised"]) >= \
-        (int(current["version"]), current["date_revised"])
-
-
-def collect_records(files: Iterable[str | os.PathLike]) -> list[dict[str, str]]:
-    """Parse all files in order; one row per PMID (its latest version), sorted by numeric PMID.
-
-    Unlike iter_records this holds one row per PMID in memory: the latest version of a PMID
-    may come last, and the table is sorted.
-    """
-    latest: dict[str, dict[str, str]] = {}
-    for path in files:
-        for record in iter_records(path):
+    latest: dict[str, _Seen] = {}
+    for source in files:
+        records = source.records() if isinstance(source, ListedFile) else iter_records(source)
+        for record in records:
+            line = format_line(record, COLUMNS)
+            data = (line + "\n").encode("utf-8")
+            seen = _Seen(int(record["version"]), record["date_revised"], spool.tell(), len(data),
+                         hash(line.rpartition("\t")[0]), record["source_file"])
+            spool.write(data)
             current = latest.get(record["pmid"])
-            if current is not None and _same_version_other_content(record, current):
+            if current is not None and (seen.version, seen.date_revised) == (current.version, current.date_revised) \
+                    and seen.content != current.content:
                 print(f"PMID {record['pmid']} (version {record['version']}, revised {record['date_revised'] or '-'}) "
-                      f"differs between {current['source_file']} and {record['source_file']}: kept the one read "
+                      f"differs between {current.source_file} and {seen.source_file}: kept the one read "
                       "later, from the manifest's order", file=sys.stderr)
-            if current is None or _newer(record, current):
-                latest[record["pmid"]] = record
-    return [latest[pmid] for pmid in sorted(latest, key=int)]
+            if current is None or (seen.version, seen.date_revised) >= (current.version, current.date_revised):
+                latest[record["pmid"]] = seen
+    return [(latest[pmid].offset, latest[pmid].length) for pmid in sorted(latest, key=int)]
 
 
-def _same_version_other_content(candidate: dict[str, str], current: dict[str, str]) -> bool:
-    """Two copies with the same PMID version and revision date whose content differs."""
-    if (candidate["version"], candidate["date_revised"]) != (current["version"], current["date_revised"]):
-        return False
-    return any(candidate[key] != current[key] for key in candidate if key != "source_file")
+def _spooled_lines(spool: IO[bytes], places: list[tuple[int, int]]) -> Iterator[bytes]:
+    for offset, length in places:
+        spool.seek(offset)
+        yield spool.read(length)
 
 
-def write_records(files: Iterable[str | os.PathLike], output: str | os.PathLike) -> int:
+def collect_records(files: Iterable[str | os.PathLike | ListedFile]) -> list[dict[str, str]]:
+    """Parse all files in order; one row per PMID (its latest version), sorted by numeric PMID."""
+    with tempfile.TemporaryFile() as spool:
+        places = _spool_latest(files, spool)
+        return [dict(zip(COLUMNS, line.decode("utf-8").rstrip("\n").split("\t")))
+                for line in _spooled_lines(spool, places)]
+
+
+def write_records(files: Iterable[str | os.PathLike | ListedFile], output: str | os.PathLike) -> int:
     """Parse `files` into the records table at `output` (written atomically); returns the row count."""
-    rows = collect_records(files)
-    write_tsv(output, rows, COLUMNS)
-    return len(rows)
+    with atomic_output(output) as handle, tempfile.TemporaryFile(dir=Path(output).parent) as spool:
+        places = _spool_latest(files, spool)
+        handle.write(("\t".join(COLUMNS) + "\n").encode("utf-8"))
+        for line in _spooled_lines(spool, places):
+            handle.write(line)
+    return len(places)
 
 
 def configure_cli(parser) -> None:
@@ -61,7 +86,8 @@ def configure_cli(parser) -> None:
 
 
 def run_cli(args) -> int:
-    files = read_manifest(args.manifest)
+    # Each file's checksum is checked as it is parsed: one read of each file.
+    files = list_manifest(args.manifest)
     count = write_records(files, args.out)
     print(f"records: {count} unique PMIDs from {len(files)} file(s) -> {args.out}")
     return 0

@@ -44,7 +44,7 @@ from lxml import etree
 
 from .checks import iso_date
 from .ncbi import NcbiSettings, RetrievalError, add_eutils_options, call, entrez_session
-from .pubmed import iter_records, resolve_inputs, write_manifest
+from .pubmed import iter_pmids, iter_records, resolve_inputs, write_manifest
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, format_tsv, read_tsv
 
 log = logging.getLogger("lsr.retrieve")
@@ -91,8 +91,14 @@ def retrieve_snapshot(snapshot: str | list[str], query: str, manifest: str | os.
     """Snapshot source: list the XML files `snapshot` names (path, glob or list) in the manifest;
     log the number of distinct PMIDs they hold."""
     files = resolve_inputs(snapshot)
-    write_manifest(files, manifest)
-    total = len({record["pmid"] for path in files for record in iter_records(path)})
+    pmids: set[str] = set()
+    checksums = []
+    for path in files:  # one read of each file: its PMIDs counted and its checksum taken
+        digest = hashlib.sha256()
+        pmids.update(iter_pmids(path, digest))
+        checksums.append(digest.hexdigest())
+    write_manifest(files, manifest, checksums)
+    total = len(pmids)
     append_search_log(search_log, {
         "date": now_utc(), "source": "snapshot", "query": query, "query_translation": "",
         "mindate": "", "maxdate": "", "count": total, "fetched": total, "new": "",

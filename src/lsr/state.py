@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -261,21 +261,17 @@ class State:
         }
 
 
-def build_state(unique_records: list[dict[str, str]], screening: list[dict[str, str]],
+def build_state(unique_records: Iterable[dict[str, str]], screening: list[dict[str, str]],
                 table_csv: str, screening_path: str | os.PathLike = "screening.tsv") -> State:
-    """Join unique_records.tsv and screening.tsv rows (same records, same order) into a State."""
+    """Join unique_records.tsv rows (read once: they may stream) and screening.tsv rows (same records,
+    same order) into a State."""
     decisions = {row["record_id"]: row for row in screening}
-    known = {record["record_id"] for record in unique_records}
-    unknown = [row for row in screening if row["record_id"] not in known]
-    if unknown:
-        raise InputError(screening_path, unknown[0].get("_line"), "record_id",
-                         f"record {unknown[0]['record_id']} is not in unique_records.tsv (stale screening?)")
-    records = []
+    records, unscreened = [], None
     for record in unique_records:
         screened = decisions.get(record["record_id"])
         if screened is None:
-            raise InputError(screening_path, None, "record_id",
-                             f"no screening row for record {record['record_id']} of unique_records.tsv")
+            unscreened = unscreened or record["record_id"]
+            continue
         records.append({
             "record_id": record["record_id"], "pmid": record["pmid"], "source": record["source"],
             "title": screened["title"], "decision": screened["decision"],
@@ -283,6 +279,14 @@ def build_state(unique_records: list[dict[str, str]], screening: list[dict[str, 
             "exclusion_reason": screened["exclusion_reason"],
             "retracted": record["retracted"], "erratum": record["erratum"],
         })
+    known = {record["record_id"] for record in records}
+    unknown = next((row for row in screening if row["record_id"] not in known), None)
+    if unknown is not None:
+        raise InputError(screening_path, unknown.get("_line"), "record_id",
+                         f"record {unknown['record_id']} is not in unique_records.tsv (stale screening?)")
+    if unscreened is not None:
+        raise InputError(screening_path, None, "record_id",
+                         f"no screening row for record {unscreened} of unique_records.tsv")
     return State(records, table_csv)
 
 
@@ -387,7 +391,7 @@ PROPOSAL_FIELDS = ("design", "n_patients", "age_min", "age_max", "tacrolimus_rou
 """The extracted values a proposal shows (the whole set is in results/extraction.tsv)."""
 
 
-def proposed_studies(screening: list[dict[str, str]], extraction: list[dict[str, str]]) -> list[dict]:
+def proposed_studies(screening: list[dict[str, str]], extraction: Iterable[dict[str, str]]) -> list[dict]:
     """Records included at title/abstract but not (yet) at full text: what the rules or a first
     reviewer propose for Table 1, with their extracted values. They are not in Table 1.
 

@@ -36,7 +36,7 @@ from .checks import iso_date
 from .fields import EXTRACTION_COLUMNS, FIELDS as FIELD_DEFINITIONS, NAMES as FIELDS, NR, SOURCES, UNCLEAR
 from . import pages, state
 from .state import DAGGER, Version, table_hash
-from .tsv import InputError, atomic_write_bytes, atomic_write_text, iter_tsv, read_tsv
+from .tsv import InputError, atomic_write_bytes, atomic_write_text, iter_tsv
 
 COLUMNS = ("study", "pmid", *FIELDS[1:], "evidence")
 """Columns of results/table1.csv (TABLE1.md)."""
@@ -532,15 +532,20 @@ def write_table1(extraction_path: str | Path, records_path: str | Path | None, r
     Returns (studies, version, registered). A rebuild of the past (`as_of`) does not register:
     it dates a content the registry does not know with the `as_of` day, and writes no state.
     """
-    extraction = read_tsv(extraction_path, required=EXTRACTION_COLUMNS)
+    # The tables stream (screening.tsv and unique_records.tsv hold every record of the search,
+    # extraction.tsv the proposed ones too): what stays is the rows of the studies Table 1 can show.
+    admitted = admitted_records(iter_tsv(screening_path, required=("record_id", "full_text"), only=True)) \
+        if screening_path is not None else None
+    extraction = [row for row in iter_tsv(extraction_path, required=EXTRACTION_COLUMNS)
+                  if row["status"] != "proposed"]  # build_studies leaves them out
     # Years order the rows; authors, title, journal, doi and pmid (where present) make the references.
-    # unique_records.tsv holds every record of the search: it streams, the Table 1 studies' rows stay.
     studied = {row["record_id"] for row in extraction}
+    if admitted is not None:
+        studied &= admitted
     records = [row for row in iter_tsv(records_path, required=("record_id", "year"))
                if row["record_id"] in studied] if records_path else []
     studies = build_studies(extraction, records, path=str(extraction_path))
-    if screening_path is not None:
-        admitted = admitted_records(read_tsv(screening_path, required=("record_id", "full_text")))
+    if admitted is not None:
         studies = [study for study in studies if study.record_id in admitted]
     csv_text, marked_text = format_csv(studies), format_marked_csv(studies)
     known = state.read_registry(registry_path)

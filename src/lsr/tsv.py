@@ -144,21 +144,24 @@ def clean_cell(value: object) -> str:
     return " ".join(text.split()) if "\t" in text or "\n" in text or "\r" in text else text
 
 
+def format_line(row: Mapping[str, object], columns: Sequence[str]) -> str:
+    """One row as a TSV line (without its line break): the values of `columns`, each a clean_cell."""
+    values = [row.get(column) for column in columns]
+    try:  # fast path: every value a string holding no tab or line break
+        line = "\t".join(values)
+        if line.count("\t") == len(columns) - 1 and "\n" not in line and "\r" not in line:
+            return line
+    except TypeError:  # a missing (None) or non-string value
+        pass
+    return "\t".join(clean_cell(value) for value in values)
+
+
 def _write_rows(handle: IO[str], rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> None:
     """Plain TSV, no quoting: cells never hold a tab or line break (clean_cell), so every line
     is one row and any cell, however long, reads back unchanged with read_tsv."""
     handle.write("\t".join(columns) + "\n")
-    separators = len(columns) - 1
     for row in rows:
-        values = [row.get(column) for column in columns]
-        try:  # fast path: every value a string holding no tab or line break
-            line = "\t".join(values)
-            clean = line.count("\t") == separators and "\n" not in line and "\r" not in line
-        except TypeError:  # a missing (None) or non-string value
-            clean = False
-        if not clean:
-            line = "\t".join(clean_cell(value) for value in values)
-        handle.write(line + "\n")
+        handle.write(format_line(row, columns) + "\n")
 
 
 def format_tsv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
@@ -216,27 +219,21 @@ def iter_tsv(path: str | os.PathLike, required: Sequence[str] = (), only: bool =
     """read_tsv's rows one at a time, for the pipeline's own tables (which can hold 100,000s of rows):
     the file is read line by line, so memory does not grow with it. Same rows, same errors (those
     about lines come once the whole file has been read). With `only`, rows keep just the
-    `required` columns (and '_line'): what a caller holds on to stays small."""
-    rows = _iter_tsv(path, required)
-    if not only:
-        yield from rows
-        return
-    for row in rows:
-        yield {**{column: row[column] for column in required}, "_line": row["_line"]}
-
-
-def _iter_tsv(path: str | os.PathLike, required: Sequence[str]) -> Iterator[dict[str, str]]:
+    `required` columns (and '_line'): what a caller holds on to stays small, and the other cells
+    of a line are not even split apart."""
     path = Path(path)
     _read_bytes_check(path, "a tab-separated file")
     with open(path, "rb") as probe:
         utf16 = probe.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     if utf16:  # not written by the pipeline: read it whole, as read_tsv does
-        yield from read_tsv(path, required)
+        for row in read_tsv(path, required):
+            yield {**{column: row[column] for column in required}, "_line": row["_line"]} if only else row
         return
     try:
         # newline=None: \r\n, \r and \n all end a line, as _LINE_BREAK splits them in read_tsv
         with open(path, encoding="utf-8-sig", newline=None) as handle:
-            yield from _rows(path, enumerate((line.rstrip("\n") for line in handle), start=1), required, False)
+            yield from _rows(path, enumerate((line.rstrip("\n") for line in handle), start=1), required, False,
+                             only=only)
     except UnicodeDecodeError:
         decode_text(path, path.read_bytes())  # names the line and the byte
         raise
@@ -249,8 +246,9 @@ def _read_bytes_check(path: Path, what: str) -> None:
 
 
 def _rows(path: Path, lines: Iterable[tuple[int, str]], required: Sequence[str],
-          allow_comments: bool) -> Iterator[dict[str, str]]:
-    """Rows of numbered lines (see read_tsv); InputErrors about lines are raised after the last row."""
+          allow_comments: bool, only: bool = False) -> Iterator[dict[str, str]]:
+    """Rows of numbered lines (see read_tsv; `only`: see iter_tsv); InputErrors about lines are raised
+    after the last row."""
     header = None
     problems = []
     for number, line in lines:
@@ -263,15 +261,25 @@ def _rows(path: Path, lines: Iterable[tuple[int, str]], required: Sequence[str],
                 raise InputError(path, number, missing[0], f"missing column; expected columns "
                                                            f"{', '.join(required)} (found {', '.join(header)})")
             width = len(header)
+            # A column named twice holds its last cell, as in a dict built from the whole line.
+            picks = [(column, width - 1 - header[::-1].index(column)) for column in required]
+            pieces = max((index for _, index in picks), default=0) + 1
             continue
-        cells = line.split("\t")
-        if len(cells) > width:
-            problems.append(InputError(path, number, None, f"{len(cells)} cells but the header has "
+        cells_in_line = line.count("\t") + 1
+        if cells_in_line > width:
+            problems.append(InputError(path, number, None, f"{cells_in_line} cells but the header has "
                                                             f"{width} columns (a stray tab?)"))
             continue
-        if len(cells) < width:
-            cells += [""] * (width - len(cells))
-        row = {name: cell.strip() for name, cell in zip(header, cells)}
+        if only:
+            cells = line.split("\t", pieces)
+            if len(cells) < pieces:
+                cells += [""] * (pieces - len(cells))
+            row = {column: cells[index].strip() for column, index in picks}
+        else:
+            cells = line.split("\t")
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            row = {name: cell.strip() for name, cell in zip(header, cells)}
         row["_line"] = number
         yield row
     if header is None:

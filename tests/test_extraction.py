@@ -569,25 +569,18 @@ def test_keyed_patterns_find_exactly_what_their_expressions_find(snapshot_record
                 (pattern.pattern[:60], text)
 
 
-def test_sentence_facts_read_once_are_the_text_layers(snapshot_records, repo):
-    """Extraction reads each sentence's tokens and lexicon matches once; what it derives from them is
-    what the text layer's tokenize, Lexicon.find, age_mentions, cues_in and modifies give."""
+def test_drug_mentions_read_once_are_the_text_layers(snapshot_records, repo):
+    """Extraction finds each sentence's drugs once, on its memoised scan; they are the mentions the
+    text layer's Lexicon.find gives on its tokens."""
     from lsr import extraction
-    from lsr.text import age_mentions, tokenize
+    from lsr.text import tokenize
     corpus = collect_records([repo / "tests/data/corpus/records.xml"])
     texts = [s.text for r in [*snapshot_records, *corpus] for s in record_sentences(r["title"], r["abstract"])]
     texts += [clause for text in texts for clause in extraction._clauses(text)]
-    modifiers = extraction._VOCABULARIES.modifiers
     for text in texts:
         tokens = tokenize(text)
         assert extraction._drug_mentions(text) == tuple(
             (tokens[first].start, tokens[last].end, code) for code, first, last in extraction._DRUGS.find(tokens))
-        assert extraction._ages_of(text) == tuple(age_mentions(tokens, text, extraction._TACROLIMUS_LEXICON))
-        assert extraction._cue_categories(text) == modifiers.cues_in(text)
-        for token in tokens[::3]:
-            for category, windows in (("negated", extraction._OUTCOME_NEGATION_WINDOW), ("uncertain", None)):
-                assert extraction._modifies(text, token.start, token.end, category, windows) == \
-                    modifiers.modifies(text, token.start, token.end, category, windows)
 
 
 def test_extraction_rows_are_the_same_whatever_the_batch_size(snapshot_records, monkeypatch):

@@ -74,7 +74,7 @@ def ages(sentence: str) -> list[tuple[tuple[float, ...], str]]:
     """(ages in years, what they are about) of a sentence, the treatment being tacrolimus."""
     tacrolimus = text.entry_lexicon([text.load_vocabularies().entry("drugs.tacrolimus")])
     return [(tuple(round(y, 2) for y in m.years), m.about)
-            for m in text.age_mentions(text.tokenize(sentence), sentence, tacrolimus)]
+            for m in text.age_mentions(*text.scan(sentence), sentence, tacrolimus)]
 
 
 @pytest.mark.parametrize("sentence, expected", [
@@ -115,18 +115,18 @@ def test_number_words_ranges_lists_and_months_in_years(sentence, years):
 
 
 def test_bounds_and_means_are_no_patient_s_age():
-    tokens = lambda s: (text.tokenize(s), s)    # noqa: E731
-    under, over = text.age_mentions(*tokens("Patients aged under 16 years and those aged 18 years or older."))
+    mentions = lambda s: text.age_mentions(*text.scan(s), s)    # noqa: E731
+    under, over = mentions("Patients aged under 16 years and those aged 18 years or older.")
     assert (under.limit, over.limit, under.extremes, over.extremes) == ("under", "over", (), ())
-    mean, = text.age_mentions(*tokens("The median age was 8.5 years (range 3-14)."))
+    mean, = mentions("The median age was 8.5 years (range 3-14).")
     assert (mean.years, mean.summary, mean.extremes) == ((8.5,), True, (3.0, 14.0))
-    sd, = text.age_mentions(*tokens("Mean age 35 ± 7.5 (25-48) years."))
+    sd, = mentions("Mean age 35 ± 7.5 (25-48) years.")
     assert (sd.years, sd.extremes) == ((35.0,), (25.0, 48.0))
 
 
 def test_stated_age_groups_for_screening():
     sentence = "Patients aged 8-60 years; a woman, aged 12 years at onset; mean age 52 ± 12 years."
-    groups = [group for _, _, group in text.stated_ages(text.tokenize(sentence), sentence)]
+    groups = [group for _, _, group in text.age_groups(text.age_mentions(*text.scan(sentence), sentence))]
     # a mean with its standard deviation is one age, not a range reaching both sides
     assert groups == ["juvenile", "adult", "mixed", "juvenile", "juvenile_onset", "adult"]
 
@@ -201,7 +201,7 @@ def test_may_state_age_is_false_only_where_no_age_is_stated(repo):
     stating = 0
     for sentence in sentences:
         norms, _, starts, ends = text.scan(sentence)
-        if text.ages_in(norms, starts, ends, sentence):
+        if text._ages_in(norms, starts, ends, sentence, None):
             stating += 1
             assert text.may_state_age(norms), sentence
     assert stating > 10      # the corpus states ages: the test is not vacuous

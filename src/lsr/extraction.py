@@ -29,9 +29,9 @@ from .papers import Case, Document, introduces_patient, read_document, split_cas
 from .parallel import map_ordered
 from .reviewers import applicable_rows, check_file_reviewer, latest_rows, read_reviewer_file, reviewer_files
 from .state import recorded_record_ids
-from .text import (DASH as _DASH, NUMBER, WORD_NUMBERS, AgeMention, Pieces, Sentence, ages_in, entry_lexicon,
-                   entry_pattern, format_number, format_range, load_vocabularies, may_state_age, parse_number,
-                   record_sentences, scan, split_sentences)
+from .text import (DASH as _DASH, NUMBER, WORD_NUMBERS, AgeMention, Sentence, age_mentions, entry_lexicon,
+                   entry_pattern, format_number, format_range, load_vocabularies, parse_number, record_sentences,
+                   scanned, split_sentences)
 from .tsv import InputError, Problems, iter_tsv, read_tsv, write_tsv
 
 FIELDS = NAMES
@@ -194,49 +194,16 @@ def drug_mentions(text: str) -> list[tuple[int, int, str]]:
     return list(_drug_mentions(text))
 
 
-# --------------------------------------------------------------------------- a sentence's text-layer facts, once
-# The rules ask the text layer about the same sentence (or clause) many times: its tokens are scanned
-# once (as lists: no object per token) and each lexicon matched once; the functions below give what
-# tokenize, Lexicon.find, age_mentions, ModifierLexicon.cues_in and .modifies give (a test checks).
-
-@lru_cache(maxsize=4096)
-def _scanned(text: str) -> tuple[list[str], list[str], list[int], list[int]]:
-    """The text layer's `scan` of a text: its tokens' norms, words, starts and ends (never modified)."""
-    return scan(text)
-
-
-def _found(lexicon, text: str) -> list[tuple[str, int, int]]:
-    """`lexicon.find` of a text's tokens."""
-    norms, words, _, _ = _scanned(text)
-    return lexicon.find_each(Pieces.of([norms], [words]))[0]
-
-
-@lru_cache(maxsize=4096)
-def _cues(text: str) -> tuple[tuple[str, int, int], ...]:
-    """The modifier cues (config/vocabularies/modifiers.yaml) of a text: (key, first, last token)."""
-    return tuple(_found(_VOCABULARIES.modifiers.lexicon, text))
-
-
-@lru_cache(maxsize=4096)
-def _cue_categories(text: str) -> frozenset[str]:
-    """The categories of the cues a text holds (ModifierLexicon.cues_in)."""
-    return frozenset(_VOCABULARIES.modifiers.cues[key].category for key, _, _ in _cues(text))
-
-
-def _modifies(text: str, start: int, end: int, category: str, windows: Mapping[str, int] | None = None) -> bool:
-    """Whether a cue of `category` applies to the words between characters `start` and `end`
-    (ModifierLexicon.modifies)."""
-    norms, _, starts, ends = _scanned(text)
-    inside = [i for i, (first, last) in enumerate(zip(starts, ends)) if first < end and start < last]
-    return bool(inside) and category in _VOCABULARIES.modifiers.scope_of_words(
-        norms, [(inside[0], inside[-1])], _cues(text), windows)[0]
+# The rules ask the text layer about the same sentence (or clause) many times: it scans a text's
+# tokens once (`scanned`) and finds its modifier cues once (ModifierLexicon.cues_in, .modifies).
+_MODIFIERS = _VOCABULARIES.modifiers
 
 
 @lru_cache(maxsize=4096)
 def _drug_mentions(text: str) -> tuple[tuple[int, int, str], ...]:
     """`drug_mentions`, found once per sentence (the field rules ask for a sentence's drugs many times)."""
-    _, _, starts, ends = _scanned(text)
-    return tuple((starts[first], ends[last], code) for code, first, last in _found(_DRUGS, text))
+    norms, words, starts, ends = scanned(text)
+    return tuple((starts[first], ends[last], code) for code, first, last in _DRUGS.find_in(norms, words))
 
 
 def canonical_drug(name: str) -> str:
@@ -265,7 +232,7 @@ def _states_a_number(text: str) -> bool:
     non-word character, then a space) need one; a dotless i, which the tokens do not fold but
     case-insensitive patterns take for 'i', leaves the answer to them."""
     return bool(_DIGIT.search(text)) or "\u0131" in text or any(
-        norm[0].isdigit() or norm in ("couple", "pair") for norm in _scanned(text)[0])
+        norm[0].isdigit() or norm in ("couple", "pair") for norm in scanned(text)[0])
 
 
 # --------------------------------------------------------------------------- field rules
@@ -332,7 +299,7 @@ _TREATED_COUNT_RE = _Keyed(
 def _words(text: str) -> frozenset[str]:
     """A sentence's tokens as written, lowered (`_lowered`): a word a case-insensitive pattern matches
     between non-word characters (a space before it, a word boundary after) is one of them."""
-    _, words, starts, ends = _scanned(text)
+    _, words, starts, ends = scanned(text)
     if text.isascii():
         return frozenset(map(str.lower, words))
     lowered = _lowered(text)     # as long as the text: its tokens' offsets hold
@@ -440,7 +407,7 @@ _DESIGN_WORDING = [(design, _Keyed(pattern, re.I)) for design, pattern in (
 
 def _hedged(text: str) -> bool:
     """A sentence that plans, proposes or hedges (text layer cues: 'larger trials are needed')."""
-    return bool({"hypothetical", "uncertain"} & _cue_categories(text))
+    return bool({"hypothetical", "uncertain"} & _MODIFIERS.cues_in(text))
 
 
 def extract_design(sentences: Sequence[Sentence], publication_types: str, n_patients: Finding) -> Finding:
@@ -482,18 +449,15 @@ _TACROLIMUS_LEXICON = entry_lexicon([_TACROLIMUS_ENTRY])
 
 @lru_cache(maxsize=4096)
 def _ages_of(text: str) -> tuple[AgeMention, ...]:
-    """The text layer's typed age mentions of a sentence (age_mentions; an age at tacrolimus start is 'start')."""
-    norms, _, starts, ends = _scanned(text)
-    if not may_state_age(norms):
-        return ()
-    return tuple(ages_in(norms, starts, ends, text, lambda: _found(_TACROLIMUS_LEXICON, text)))
+    """The text layer's typed age mentions of a sentence (an age at tacrolimus start is 'start')."""
+    return tuple(age_mentions(*scanned(text), text, _TACROLIMUS_LEXICON))
 
 
 @lru_cache(maxsize=4096)
 def _listed_ages(text: str) -> tuple[tuple[int, int, str, str], ...]:
     """'11- and 8-year-old boys': (position, patients, sex noun, wording) for ages listed before a plural
     sex noun, one patient per age."""
-    _, words, starts, ends = _scanned(text)
+    _, words, starts, ends = scanned(text)
     found = []
     for mention in _ages_of(text):
         noun = words[mention.last + 1].lower() if mention.last + 1 < len(words) else ""
@@ -960,7 +924,7 @@ _OUTCOME_NEGATION_WINDOW = {"negated": 4}
 
 def _negated(clause: str, match: re.Match) -> bool:
     """Whether a negation cue (config/vocabularies/modifiers.yaml) applies to a matched word."""
-    return _modifies(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
+    return _MODIFIERS.modifies(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
 _CLAUSE_SPLIT_RE = _Keyed(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
                               r"\bwhich\b", re.I)
 _BASELINE_RE = _Keyed(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
@@ -1245,7 +1209,7 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
             (unsettled.evidence if _AE_QUALIFIED_RE.search(none.group(0)) else none_evidence).append(text)
         spoken = [m for m in _AE_CUE_RE.finditer(text)
                   # 'monitoring of possible adverse events' and 'side effects may occur' report none.
-                  if not _modifies(text, m.start(), m.end(), "uncertain")
+                  if not _MODIFIERS.modifies(text, m.start(), m.end(), "uncertain")
                   and not re.search(r"\bmonitor\w*\s+(?:\w+\s+){0,2}$", text[:m.start()], re.I)]
         if (spoken and not _AE_NONE_RE.search(text)
                 and not _AE_NOT_STATED_RE.search(text)):
@@ -1296,7 +1260,7 @@ class Source:
         self.record = record
         # What is planned or proposed ('120 children will be randomised') reports no patient's values.
         self.sentences = [sentence for sentence in record_sentences(record.get("title", ""), record.get("abstract", ""))
-                          if sentence.in_title or "hypothetical" not in _cue_categories(sentence.text)]
+                          if sentence.in_title or "hypothetical" not in _MODIFIERS.cues_in(sentence.text)]
         self._found: dict[str, Finding] = {}
         self._shared: dict[Callable, object] = {}
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .text import age_mentions, is_number, split_sentences, tokenize
+from .text import age_mentions, is_number, scan, split_sentences
 from .tsv import InputError
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -396,8 +396,8 @@ def introduces_patient(sentence: str) -> bool:
     """Whether a sentence introduces a patient: 'A 4-year-old girl was diagnosed ...', 'Case 2: an
     8-year-old boy ...', 'The second patient, an 8-year-old boy, ...' (the text layer's '-year-old'
     age mention, then who the patient is)."""
-    tokens = tokenize(sentence)
-    words = [t.norm for t in tokens]
+    tokens = scan(sentence)
+    words = tokens[0]
     i = 0
     if words[:1] in (["case"], ["patient"]) and len(words) > 1 and (
             is_number(words[1]) or words[1] in _ORDINALS or re.fullmatch(r"[ivx]+", words[1])):
@@ -411,7 +411,7 @@ def introduces_patient(sentence: str) -> bool:
     else:
         return False
     return any(age.first == i and age.old and len(age.years) == 1 and _PERSONS & set(words[age.last + 1:age.last + 4])
-               for age in age_mentions(tokens, sentence))
+               for age in age_mentions(*tokens, sentence))
 
 
 # Sections that hold the study's own cases (not 'Discussion', 'Introduction', the abstract).

@@ -33,7 +33,7 @@ from .parallel import imap_ordered
 from .state import recorded_record_ids
 from . import reviewers
 from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, Pieces, TextSpan, abstract_is_complete, field_spans,
-                   age_groups, ages_in, load_vocabularies, may_state_age, tokenize)
+                   age_groups, age_mentions, load_vocabularies, tokenize)
 from .tsv import InputError, atomic_write_text, iter_tsv, read_yaml, write_tsv
 
 SCREENING_COLUMNS = ["record_id", "pmid", "title", "decision", "decided_by", "conflict", "reasons",
@@ -257,12 +257,10 @@ class RecordText:
         if defined:
             found = [spans + more for spans, more in zip(found, defined.find_each(pieces))]
         for index, sentence in enumerate(sentences):
-            if may_state_age(sentence.norms):
-                ages = age_groups(ages_in(sentence.norms, sentence.starts, sentence.ends, sentence.text),
-                                  self.eligibility.juvenile_age_below)
-                for concept in concepts.values() if ages else ():
-                    found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages
-                                                   if group == concept.ages]
+            ages = age_groups(age_mentions(sentence.norms, sentence.words, sentence.starts, sentence.ends,
+                                           sentence.text), self.eligibility.juvenile_age_below)
+            for concept in concepts.values() if ages else ():
+                found[index] = found[index] + [(concept.name, a, b) for a, b, group in ages if group == concept.ages]
         context = self.eligibility.modifiers
         mentions: list[Mention] = []
         for index, (sentence, spans, cues) in enumerate(zip(sentences, found, context.lexicon.find_each(pieces))):
@@ -732,43 +730,41 @@ def outcomes(rows: Iterable[Mapping]) -> Counter[Outcome]:
 def summary_markdown(counted: Counter[Outcome], decisions: Sequence[Mapping], eligibility: Eligibility) -> str:
     """results/screening_summary.md from the screening rows' `outcomes`: counts per decision,
     reason and decider; reviewer agreement."""
-    rows = list(counted.items())
-    total = sum(count for _, count in rows)
-    auto = sum(count for r, count in rows if r.decided_by == "rules" and r.decision != "needs_review")
+    import pandas as pd  # ~0.2 s to import: loaded when the summary is written, not when `lsr` starts
+
+    table = pd.DataFrame([(*kind, records) for kind, records in counted.items()],
+                         columns=[*OUTCOME_COLUMNS, "records"]).astype({"records": "int64"})
+
+    def records_by(column: str, labels: Sequence[str], rows=table):
+        """Records per value of `column` among `rows`, in the order of `labels` (0 where none)."""
+        return rows.groupby(column)["records"].sum().reindex(labels, fill_value=0)
+
+    total = table["records"].sum()
+    auto = table["records"][(table["decided_by"] == "rules") & (table["decision"] != "needs_review")].sum()
+    decisions_made = records_by("decision", reviewers.DECISIONS)
     lines = ["# Screening summary", "", f"Question: {eligibility.question}", "",
              f"- Records screened: {total}",
              f"- Decided by the rules without a reviewer: {auto} of {total} ({_percent(auto, total)})",
-             f"- Awaiting a reviewer (needs_review): {sum(n for r, n in rows if r.decision == 'needs_review')}",
-             f"- Reviewer conflicts: {sum(n for r, n in rows if r.conflict == 'yes')}", "",
+             f"- Awaiting a reviewer (needs_review): {decisions_made['needs_review']}",
+             f"- Reviewer conflicts: {table['records'][table['conflict'] == 'yes'].sum()}", "",
              "## Decisions", "", "| decision | records |", "|---|---:|"]
-    counts = Counter()
-    for r, n in rows:
-        counts[r.decision] += n
-    lines += [f"| {d} | {counts[d]} |" for d in ("include", "exclude", "needs_review")]
+    lines += [f"| {d} | {n} |" for d, n in decisions_made.items()]
     lines += ["", "## Exclusion reasons", "", "| exclusion reason | records |", "|---|---:|"]
-    reasons = Counter()
-    for r, n in rows:
-        if r.decision == "exclude":
-            reasons[r.exclusion_reason] += n
-    lines += [f"| {reason} | {reasons[reason]} |" for reason in eligibility.exclusion_reasons]
+    excluded = records_by("exclusion_reason", eligibility.exclusion_reasons, table[table["decision"] == "exclude"])
+    lines += [f"| {reason} | {n} |" for reason, n in excluded.items()]
     lines += ["", "## Full text (records included at title/abstract)", "", "| full-text state | records |",
               "|---|---:|"]
-    states = Counter()
-    for r, n in rows:
-        if r.full_text:
-            states[r.full_text] += n
-    lines += [f"| {state} | {states[state]} |" for state in FULL_TEXT_STATES]
+    lines += [f"| {state} | {n} |" for state, n in records_by("full_text", FULL_TEXT_STATES).items()]
     lines += ["", "Only `include` at full text enters Table 1; `awaiting` records are proposed, not published."]
     # One row per decider, split by decision: the rules' include + exclude is the count of records
     # "decided by the rules without a reviewer" above; their needs_review awaits a reviewer.
     lines += ["", "## Decided by", "", "| decided by | include | exclude | needs_review | records |",
               "|---|---:|---:|---:|---:|"]
-    deciders = Counter()
-    for r, n in rows:
-        deciders[r.decided_by, r.decision] += n
-    for who in sorted({who for who, _ in deciders}, key=lambda w: (w != "rules", w)):
-        counts = [deciders[who, decision] for decision in ("include", "exclude", "needs_review")]
-        lines.append(f"| {who} | {' | '.join(map(str, counts))} | {sum(counts)} |")
+    deciders = table.pivot_table(index="decided_by", columns="decision", values="records", aggfunc="sum",
+                                 fill_value=0).reindex(columns=reviewers.DECISIONS, fill_value=0)
+    for who in sorted(deciders.index, key=lambda w: (w != "rules", w)):
+        counts = deciders.loc[who]
+        lines.append(f"| {who} | {' | '.join(map(str, counts))} | {counts.sum()} |")
     lines += ["", "## Agreement between reviewers", ""]
     votes = [d for d in reviewers.stage_decisions(decisions, reviewers.TITLE_ABSTRACT) if d["final"] != "yes"]
     agreement = reviewers.pairwise_agreement(votes)

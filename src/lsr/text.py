@@ -10,9 +10,11 @@ one pass), and ConText-style modifiers with scope (negated, hypothetical, uncert
 other population), read from the cue lexicon in config/vocabularies/modifiers.yaml.
 
 Speed (a review may screen 100,000 records): a whole field is tokenised at once into four lists
-(`scan`: norms, words as written, starts, ends) rather than an object per token, and cheap
-necessary conditions skip work that cannot find anything (`may_state_age`); each fast path has a
-test that it gives the slow path's result on the corpus (tests/test_text.py).
+(`scan`: norms, words as written, starts, ends) rather than an object per token, and every reader
+(age mentions, lexicons, modifier scopes) works on those lists; what is asked of one sentence many
+times (extraction's rules) reads its memoised scan (`scanned`) and cues. Cheap necessary conditions
+skip work that cannot find anything (`may_state_age`); each fast path has a test that it gives the
+slow path's result on the corpus (tests/test_text.py).
 
 The vocabularies (drugs, routes, populations, modifier cues) are data files in config/vocabularies/,
 validated against workflow/schemas/vocabulary.schema.yaml; the eligibility criteria and the
@@ -139,20 +141,12 @@ class Token(NamedTuple):
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Word tokens with character offsets (plus %, /, #, ;); letters and digits are split
-    ('FK506' = 'FK 506'), and 'twenty one' becomes one token '21'. Extraction asks for the same
-    sentence's tokens many times: they are computed once per (text, offset) and a fresh list
-    returned each time."""
-    return list(_tokens(text, offset))
+    ('FK506' = 'FK 506'), and 'twenty one' becomes one token '21'."""
+    return list(map(Token, *scan(text, offset)))
 
 
 _TENS_NORMS = frozenset(str(value) for value in _TENS.values())
-_NORM, _TEXT, _START, _END = (itemgetter(k) for k in range(4))
-
-
-@lru_cache(maxsize=4096)
-def _tokens(text: str, offset: int) -> tuple[Token, ...]:
-    """The tokens of `tokenize`, memoised (bounded: a record's sentences, not the whole run)."""
-    return tuple(map(Token, *scan(text, offset)))
+_NORM, _TEXT = itemgetter(0), itemgetter(1)
 
 
 def scan(text: str, offset: int = 0) -> tuple[list[str], list[str], list[int], list[int]]:
@@ -166,6 +160,13 @@ def scan(text: str, offset: int = 0) -> tuple[list[str], list[str], list[int], l
     if not _TENS_NORMS.isdisjoint(norms):
         _join_numbers(text, offset, norms, words, starts, ends)
     return norms, words, starts, ends
+
+
+@lru_cache(maxsize=4096)
+def scanned(text: str) -> tuple[list[str], list[str], list[int], list[int]]:
+    """`scan(text)`, memoised (bounded: a record's sentences, not the whole run) for the rules that
+    ask about the same sentence many times; the lists are shared: never modify them."""
+    return scan(text)
 
 
 def _join_numbers(text: str, offset: int, norms: list[str], words: list[str], starts: list[int], ends: list[int]
@@ -361,20 +362,20 @@ def may_state_age(norms: Sequence[str]) -> bool:
                for i in compress(range(len(norms)), map(_IS_NUMBER, norms)))
 
 
-def age_mentions(tokens: Sequence[Token], text: str, treatment: "Lexicon | None" = None) -> list[AgeMention]:
-    """The typed age mentions of one sentence (`tokens` with offsets into `text`); `treatment`, a
-    lexicon of the treatment whose start an age may be stated at (none: no age is 'start')."""
-    words = list(map(_NORM, tokens))
-    if not may_state_age(words):
+def age_mentions(norms: Sequence[str], words: Sequence[str], starts: Sequence[int], ends: Sequence[int], text: str,
+                 treatment: "Lexicon | None" = None) -> list[AgeMention]:
+    """The typed age mentions of one sentence, given as its tokens' four lists (`scan`; offsets into
+    `text`); `treatment`, a lexicon of the treatment whose start an age may be stated at (none: no
+    age is 'start')."""
+    if not may_state_age(norms):
         return []
-    return ages_in(words, list(map(_START, tokens)), list(map(_END, tokens)), text,
-                   None if treatment is None else lambda: treatment.find(tokens))
+    return _ages_in(norms, starts, ends, text, None if treatment is None else lambda: treatment.find_in(norms, words))
 
 
-def ages_in(words: Sequence[str], starts: Sequence[int], ends: Sequence[int], text: str,
-            treatment: "Callable[[], list[tuple[str, int, int]]] | None" = None) -> list[AgeMention]:
-    """`age_mentions` of a sentence given as its tokens' norms, starts and ends (as `scan` gives
-    them); `treatment`, if any, gives the treatment lexicon's mentions in the sentence."""
+def _ages_in(words: Sequence[str], starts: Sequence[int], ends: Sequence[int], text: str,
+             treatment: "Callable[[], list[tuple[str, int, int]]] | None") -> list[AgeMention]:
+    """`age_mentions` of a sentence (`words`: its tokens' norms) without the `may_state_age` test;
+    `treatment`, if any, gives the treatment lexicon's mentions in the sentence."""
     count = len(words)
     found: list[AgeMention] = []
     boundaries: list[bool] | None = None
@@ -449,15 +450,10 @@ def ages_in(words: Sequence[str], starts: Sequence[int], ends: Sequence[int], te
     return found
 
 
-def stated_ages(tokens: Sequence[Token], text: str, juvenile_below: float = 18) -> list[tuple[int, int, str]]:
-    """The age groups a sentence's ages state: (first token, last token, group), group 'juvenile'
-    (below `juvenile_below` years, 'under 16'), 'adult', 'juvenile_onset' / 'adult_onset' for an age
-    at onset or diagnosis, and 'mixed' for a range reaching both sides ('aged 8-60 years')."""
-    return age_groups(age_mentions(tokens, text), juvenile_below)
-
-
 def age_groups(mentions: Iterable[AgeMention], juvenile_below: float = 18) -> list[tuple[int, int, str]]:
-    """`stated_ages` of a sentence's age mentions."""
+    """The age groups a sentence's age mentions state: (first token, last token, group), group
+    'juvenile' (below `juvenile_below` years, 'under 16'), 'adult', 'juvenile_onset' / 'adult_onset'
+    for an age at onset or diagnosis, and 'mixed' for a range reaching both sides ('aged 8-60 years')."""
     found = []
     for mention in mentions:
         if mention.about == "maybe":
@@ -595,10 +591,11 @@ def abstract_is_complete(abstract: str) -> bool:
 class Pieces:
     """Pieces of text (a record's sentences) as one list of tokens, for Lexicon.find_each: their
     norms and their words as written, all pieces one after another; piece k is the tokens
-    bounds[k]:bounds[k + 1]."""
+    bounds[k]:bounds[k + 1]; `distinct`, the set of their norms."""
 
     def __init__(self, norms: list[str], words: list[str], bounds: list[int]):
         self.norms, self.words, self.bounds = norms, words, bounds
+        self.distinct = set(norms)
 
     @classmethod
     def of(cls, norms: Sequence[Sequence[str]], words: Sequence[Sequence[str]]) -> "Pieces":
@@ -607,15 +604,6 @@ class Pieces:
             return cls(norms[0], words[0], [0, len(norms[0])])
         return cls([norm for piece in norms for norm in piece], [word for piece in words for word in piece],
                    list(accumulate(map(len, norms), initial=0)))
-
-    @cached_property
-    def distinct(self) -> set[str]:
-        return set(self.norms)
-
-    @cached_property
-    def numbers(self) -> set[str]:
-        """The distinct norms that are numbers."""
-        return set(filter(_IS_NUMBER, self.distinct))
 
 
 class Lexicon:
@@ -665,7 +653,11 @@ class Lexicon:
 
     def find(self, tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         """(key, first token, last token) of every mention, in text order."""
-        return self.find_each(Pieces.of([list(map(_NORM, tokens))], [list(map(_TEXT, tokens))]))[0]
+        return self.find_in(list(map(_NORM, tokens)), list(map(_TEXT, tokens)))
+
+    def find_in(self, norms: list[str], words: list[str]) -> list[tuple[str, int, int]]:
+        """`find` of a text given as its tokens' norms and words as written (`scan`)."""
+        return self.find_each(Pieces.of([norms], [words]))[0]
 
     def find_each(self, pieces: "Pieces") -> list[list[tuple[str, int, int]]]:
         """`find` of each piece of text (a record's sentences) in one pass over them all: no
@@ -677,7 +669,7 @@ class Lexicon:
         firsts, pairs = self._firsts, self._pairs
         starting = terms.keys() & pieces.distinct if terms else set()
         if number:
-            starting |= pieces.numbers
+            starting |= set(filter(_IS_NUMBER, pieces.distinct))
         last = len(norms) - 1
         # Only tokens that can start a phrase are tried, with only the phrases that can match there
         # (the others' first two words differ; a number may start a '#' phrase); within a token,
@@ -719,9 +711,9 @@ class Lexicon:
 
     def fullmatch(self, text: str) -> str | None:
         """The key whose phrase is the whole of `text`, if any."""
-        tokens = tokenize(text)
-        for key, first, last in self.find(tokens):
-            if first == 0 and last == len(tokens) - 1:
+        norms, words, _, _ = scanned(text)
+        for key, first, last in self.find_in(norms, words):
+            if first == 0 and last == len(norms) - 1:
                 return key
         return None
 
@@ -827,7 +819,9 @@ class ModifierLexicon:
         self.lexicon = Lexicon(terms)
         self.carriers = {phrase(p) for p in data.get("carried_by", [])}
         self.terminators = {phrase(p)[0] for p in data.get("terminators", []) if phrase(p)}
-        # cues_in, once per text: extraction asks it of the same sentence many times
+        # a text's cues and their categories, found once: extraction asks cues_in and modifies of the
+        # same sentence many times
+        self._cues = lru_cache(maxsize=4096)(self._find_cues)
         self._categories = lru_cache(maxsize=4096)(self._find_categories)
 
     def scope(self, tokens: Sequence[Token], spans: Sequence[tuple[int, int]],
@@ -877,19 +871,25 @@ class ModifierLexicon:
                             result[k] |= result[j] & {"negated"}
         return [frozenset(f) for f in result]
 
-    def cues_in(self, text: str) -> set[str]:
+    def cues_in(self, text: str) -> frozenset[str]:
         """The categories of the cues a text holds ('will be randomised' -> hypothetical)."""
-        return set(self._categories(text))
+        return self._categories(text)
 
     def _find_categories(self, text: str) -> frozenset[str]:
-        return frozenset(self.cues[key].category for key, _, _ in self.lexicon.find(tokenize(text)))
+        return frozenset(self.cues[key].category for key, _, _ in self._cues(text))
+
+    def _find_cues(self, text: str) -> tuple[tuple[str, int, int], ...]:
+        """The lexicon's `find` of a text's tokens."""
+        norms, words, _, _ = scanned(text)
+        return tuple(self.lexicon.find_in(norms, words))
 
     def modifies(self, text: str, start: int, end: int, category: str, windows: Mapping[str, int] | None = None) -> bool:
         """Whether a cue of `category` in `text` applies to the words between characters `start`
         and `end`; `windows` overrides a category's forward window for this use."""
-        tokens = tokenize(text)
-        inside = [i for i, t in enumerate(tokens) if t.start < end and start < t.end]
-        return bool(inside) and category in self.scope(tokens, [(inside[0], inside[-1])], windows)[0]
+        norms, _, starts, ends = scanned(text)
+        inside = [i for i, (first, last) in enumerate(zip(starts, ends)) if first < end and start < last]
+        return bool(inside) and category in self.scope_of_words(norms, [(inside[0], inside[-1])], self._cues(text),
+                                                                windows)[0]
 
 
 class TextSpan(NamedTuple):

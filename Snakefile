@@ -30,8 +30,8 @@ include: "workflow/rules/screening.smk"
 include: "workflow/rules/prisma.smk"
 include: "workflow/rules/fulltext.smk"
 include: "workflow/rules/extraction.smk"
-include: "workflow/rules/tables.smk"
-include: "workflow/rules/living.smk"
+include: "workflow/rules/table1.smk"
+include: "workflow/rules/changes.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -12,7 +12,7 @@ from lsr.extraction import (COLUMNS, FIELDS, NR, UNCLEAR, build_extraction, cano
                             read_reviewer_values)
 from lsr.pubmed import resolve_inputs
 from lsr.records import collect_records
-from lsr.tables import build_studies
+from lsr.table1 import build_studies
 from lsr.text import record_sentences, split_sentences
 from lsr.sources import deduplicate, read_ris
 from lsr.tsv import InputError, format_tsv, read_tsv, write_tsv

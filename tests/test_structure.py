@@ -34,10 +34,19 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_no_stage_imports_another_stage():
-    assert {"records", "sources", "screening", "fulltext", "extraction", "tables", "living", "prisma"} <= STAGES
+    assert {"records", "sources", "screening", "fulltext", "extraction", "table1", "changes", "prisma"} <= STAGES
     crossings = {(path.stem, module) for path in PACKAGE.glob("*.py") if path.stem in STAGES
                  for module in imported_modules(path) if module in STAGES and module != path.stem}
     assert not crossings, sorted(crossings)
+
+
+def test_a_stage_has_one_name_for_its_module_and_rule_file():
+    """workflow/rules/<stage>.smk runs only subcommands of src/lsr/<stage>.py (the subcommand is the
+    stage's verb where it has one: retrieval/retrieve, screening/screen, extraction/extract)."""
+    elsewhere = {(path.stem, command) for path in (REPO / "workflow/rules").glob("*.smk")
+                 for match in re.finditer(r"\{params\.lsr\} --log \{log:q\} ([a-z0-9-]+)", path.read_text())
+                 for command in [match.group(1)] if SUBCOMMANDS[command][0] != path.stem}
+    assert not elsewhere, sorted(elsewhere)
 
 
 def test_only_the_entry_point_imports_the_command_line():

@@ -3,7 +3,7 @@
 Every stage that reads or writes Table 1 values uses this registry: the extraction stage checks
 reviewer values against it (form and plausibility; an error names file, line, field and the rule)
 and turns a machine value that breaks a rule into `unclear` (evidence kept, rule named); the
-tables stage takes its columns, headers and vocabularies from it. Nothing here extracts anything.
+table1 stage takes its columns, headers and vocabularies from it. Nothing here extracts anything.
 
     field = FIELD["age_max"]
     field.problem("250")            # None: the form is right (an age in years)
@@ -97,7 +97,7 @@ NAMES = [field.name for field in FIELDS]
 """Field names in TABLE1.md order."""
 EXTRACTION_COLUMNS = ["record_id", "pmid", "status", "field", "value", "evidence", "source", "reviewer"]
 """Columns of results/extraction.tsv (long format: one row per record and field): the contract
-between the extraction stage, which writes it, and the tables stage, which reads it. `status` is
+between the extraction stage, which writes it, and the table1 stage, which reads it. `status` is
 `included` (screening decision include) or `proposed` (awaiting a reviewer, the rules leaning to
 include: values to check, not published)."""
 

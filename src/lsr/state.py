@@ -1,13 +1,13 @@
 """The review's durable state, below the stages: what the review has seen and published.
 
-Used by screening, extraction, full texts (the record ids the review has seen), tables (the
-version registry), living (the history of states) and status; it imports no stage.
+Used by screening, extraction, full texts (the record ids the review has seen), table1 (the
+version registry), changes (the history of states) and status; it imports no stage.
 
 Table 1 versions. A version identifies what readers see: the first 8 hex digits of the sha256 of
 results/table1_marked.csv, Table 1 with every value as the human formats print it, verification
 marks included (`†` on a value no reviewer has verified). Confirming a value therefore gives a new
 version, although table1.csv (plain values) does not change. The registry (data/table_versions.tsv,
-written by the tables stage) lists each distinct content with the date it first appeared; beside
+written by the table1 stage) lists each distinct content with the date it first appeared; beside
 it, data/table_versions/<hash>.csv keeps that content, so a caption can say what changed since the
 version before.
 
@@ -384,7 +384,7 @@ def store_state(history: str | os.PathLike, state: State, date: str) -> Path:
 def table_version_dates(table_versions: list[dict[str, str]], log: list[dict[str, str]]) -> dict[str, str]:
     """Table content hash -> the date that content was first seen.
 
-    data/table_versions.tsv (written by the tables stage: the dates its captions show) wins;
+    data/table_versions.tsv (written by the table1 stage: the dates its captions show) wins;
     the history log dates the versions it does not list.
     """
     dates: dict[str, str] = {}

@@ -14,7 +14,7 @@ from docx import Document
 from lxml import html as lxml_html
 
 from conftest import copy_workflow, run_snakemake
-from lsr import tables
+from lsr import table1
 from lsr import state as review_state
 from lsr.tsv import InputError, read_tsv, write_tsv
 
@@ -38,7 +38,7 @@ def extraction_rows(studies=STUDIES) -> list[dict]:
     rows = []
     for record_id, (study, values) in studies.items():
         pmid = record_id.removeprefix("pmid:") if record_id.startswith("pmid:") else ""
-        for field, value in zip(tables.FIELDS, [study, *values]):
+        for field, value in zip(table1.FIELDS, [study, *values]):
             machine = record_id in MACHINE_ONLY or field in UNVERIFIED_FIELDS
             rows.append({"record_id": record_id, "pmid": pmid, "field": field, "value": value,
                          "evidence": f"sentence giving {field}",
@@ -54,7 +54,7 @@ def is_verified(record_id: str, field: str) -> bool:
 @pytest.fixture
 def inputs(tmp_path: Path) -> dict[str, Path]:
     extraction = tmp_path / "results/extraction.tsv"
-    write_tsv(extraction, extraction_rows(), tables.EXTRACTION_COLUMNS)
+    write_tsv(extraction, extraction_rows(), table1.EXTRACTION_COLUMNS)
     records = tmp_path / "results/unique_records.tsv"
     write_tsv(records, [{"record_id": "pmid:17169297", "year": "2006"}], ["record_id", "year"])
     screening = tmp_path / "results/screening.tsv"
@@ -70,12 +70,12 @@ def write_screening(path: Path, proposed=()) -> None:
               ["record_id", "decision", "full_text"])
 
 
-WORDING = tables.Wording("systemic tacrolimus in juvenile dermatomyositis",
+WORDING = table1.Wording("systemic tacrolimus in juvenile dermatomyositis",
                          "Clinical profile of patients with juvenile dermatomyositis treated with systemic tacrolimus.")
 
 
 def build(inputs, today="2026-11-22", outdir=None):
-    return tables.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
+    return table1.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
                                outdir or inputs["outdir"], today, WORDING)
 
 
@@ -93,7 +93,7 @@ def test_csv_has_exact_columns_nr_literal_and_no_marks(inputs):
         "study", "pmid", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
         "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
         "steroid_sparing", "adverse_events", "evidence"]
-    assert tables.DAGGER not in text and "Total" not in text
+    assert table1.DAGGER not in text and "Total" not in text
     rows = {row["study"]: row for row in read_csv(inputs["outdir"] / "table1.csv")}
     assert rows["Martin Nalda 2006"]["age_min"] == "NR" and rows["Martin Nalda 2006"]["tacrolimus_dose"] == "NR"
     assert rows["Hassan 2008"]["pmid"] == "18716733" and rows["Rao 2020"]["pmid"] == ""
@@ -111,7 +111,7 @@ def test_rows_oldest_first_by_label_year_then_record_year_then_study_then_record
         "doi:10.1/b": ("Abe 2010", STUDIES["pmid:18716733"][1]),
         "pmid:1": ("Yamada 2004", STUDIES["pmid:18716733"][1]),
     }
-    built = tables.build_studies(extraction_rows(studies), [{"record_id": "pmid:2", "year": "2007"},
+    built = table1.build_studies(extraction_rows(studies), [{"record_id": "pmid:2", "year": "2007"},
                                                             {"record_id": "pmid:3", "year": "1999"}])
     assert [(s.cells["study"].value, s.record_id) for s in built] == [
         ("Yamada 2004", "pmid:1"), ("Modesto", "pmid:2"), ("Abe 2010", "doi:10.1/b"), ("Abe 2010", "pmid:9"),
@@ -119,43 +119,43 @@ def test_rows_oldest_first_by_label_year_then_record_year_then_study_then_record
 
 
 def test_total_sums_patients_and_says_when_some_are_not_reported():
-    built = tables.build_studies(extraction_rows())
-    assert tables.total_line(built) == "Total: 3 studies, 11 patients"
+    built = table1.build_studies(extraction_rows())
+    assert table1.total_line(built) == "Total: 3 studies, 11 patients"
     studies = dict(STUDIES)
     studies["ris:abc"] = ("Modesto 2007", ["case series", "NR", *STUDIES["pmid:17169297"][1][2:]])
-    assert tables.total_line(tables.build_studies(extraction_rows(studies))) == (
+    assert table1.total_line(table1.build_studies(extraction_rows(studies))) == (
         "Total: 4 studies, 11 patients (number of patients not reported in 1 study)")
 
 
 def test_unclear_values_show_as_a_question_mark_with_a_note_and_count_no_patients():
     studies = dict(STUDIES)
     studies["ris:abc"] = ("Modesto 2007", ["case series", "unclear", *STUDIES["pmid:17169297"][1][2:]])
-    built = tables.build_studies(extraction_rows(studies))
+    built = table1.build_studies(extraction_rows(studies))
     modesto = next(study for study in built if study.record_id == "ris:abc")
-    assert tables.display_cells(modesto)[tables.COLUMNS.index("n_patients")][0] == "?"
-    assert tables.csv_row(modesto)["n_patients"] == "unclear"
-    assert tables.UNCLEAR_NOTE in tables.footnotes(built)
-    assert tables.total_line(built) == "Total: 4 studies, 11 patients (number of patients not reported in 1 study)"
-    assert tables.UNCLEAR_NOTE not in tables.footnotes(tables.build_studies(extraction_rows()))
+    assert table1.display_cells(modesto)[table1.COLUMNS.index("n_patients")][0] == "?"
+    assert table1.csv_row(modesto)["n_patients"] == "unclear"
+    assert table1.UNCLEAR_NOTE in table1.footnotes(built)
+    assert table1.total_line(built) == "Total: 4 studies, 11 patients (number of patients not reported in 1 study)"
+    assert table1.UNCLEAR_NOTE not in table1.footnotes(table1.build_studies(extraction_rows()))
 
 
 def test_footnotes_explain_the_dagger_and_only_the_codes_the_table_uses():
-    notes = tables.footnotes(tables.build_studies(extraction_rows()))
-    assert notes[0].startswith(tables.DAGGER)
+    notes = table1.footnotes(table1.build_studies(extraction_rows()))
+    assert notes[0].startswith(table1.DAGGER)
     abbreviations = next(note for note in notes if note.startswith("Abbreviations"))
     for code in ("CS, corticosteroids", "MTX, methotrexate", "RTX, rituximab", "NR, not reported"):
         assert code in abbreviations
     assert "AZA" not in abbreviations and "JAKi" not in abbreviations
     verified_only = {k: v for k, v in STUDIES.items() if k not in MACHINE_ONLY}
     rows = [dict(row, reviewer=REVIEWER) for row in extraction_rows(verified_only)]
-    assert not any(note.startswith(tables.DAGGER) for note in tables.footnotes(tables.build_studies(rows)))
+    assert not any(note.startswith(table1.DAGGER) for note in table1.footnotes(table1.build_studies(rows)))
 
 
 # --- the same rows in every format, daggers only on unverified values --------------------------
 
 def _unmark(text: str) -> tuple[str, bool]:
     text = re.sub(r"\s*\[\d+\]$", "", text.strip())  # the study's reference number
-    for mark in (tables.DAGGER, r"\textsuperscript{\dag}"):
+    for mark in (table1.DAGGER, r"\textsuperscript{\dag}"):
         if text.endswith(mark):
             return text[: -len(mark)].strip(), True
     return text, False
@@ -169,13 +169,13 @@ def _md_rows(text: str) -> list[list[str]]:
 
 def _html_rows(text: str) -> list[list[str]]:
     tree = lxml_html.fromstring(text.encode("utf-8"))
-    assert [th.text_content() for th in tree.xpath("//thead//th")] == [tables.HEADERS[c] for c in tables.COLUMNS]
+    assert [th.text_content() for th in tree.xpath("//thead//th")] == [table1.HEADERS[c] for c in table1.COLUMNS]
     return [[cell.text_content() for cell in row.xpath("./th|./td")] for row in tree.xpath("//tbody/tr")]
 
 
 def _docx_rows(data: bytes) -> list[list[str]]:
     table = Document(io.BytesIO(data)).tables[0]
-    assert [cell.text for cell in table.rows[0].cells] == [tables.HEADERS[c] for c in tables.COLUMNS]
+    assert [cell.text for cell in table.rows[0].cells] == [table1.HEADERS[c] for c in table1.COLUMNS]
     assert table.rows[-1].cells[0].text.startswith("Total:")
     return [[cell.text for cell in row.cells] for row in table.rows[1:-1]]
 
@@ -199,11 +199,11 @@ def test_every_format_shows_the_csv_rows_with_daggers_only_on_unverified_values(
     for name, rows in parsed.items():
         assert len(rows) == len(expected) == 3, name
         for study, row, csv_row in zip(studies, rows, expected):
-            assert len(row) == len(tables.COLUMNS), name
-            for column, cell in zip(tables.COLUMNS, row):
+            assert len(row) == len(table1.COLUMNS), name
+            for column, cell in zip(table1.COLUMNS, row):
                 value, marked = _unmark(cell)
                 assert value.replace("; ", ";") == csv_row[column].replace("; ", ";"), (name, column)
-                should_mark = column in tables.FIELDS and not is_verified(study.record_id, column)
+                should_mark = column in table1.FIELDS and not is_verified(study.record_id, column)
                 assert marked == should_mark, (name, study.record_id, column)
     for name in ("table1.md", "table1.html", "table1.tex"):
         text = (out / name).read_text(encoding="utf-8")
@@ -215,8 +215,8 @@ def test_every_format_shows_the_csv_rows_with_daggers_only_on_unverified_values(
 
 def test_empty_extraction_gives_an_empty_table_in_every_format(tmp_path):
     extraction = tmp_path / "extraction.tsv"
-    write_tsv(extraction, [], tables.EXTRACTION_COLUMNS)
-    studies, _, _ = tables.write_table1(extraction, None, tmp_path / "v.tsv", tmp_path / "out", "2026-11-22", WORDING)
+    write_tsv(extraction, [], table1.EXTRACTION_COLUMNS)
+    studies, _, _ = table1.write_table1(extraction, None, tmp_path / "v.tsv", tmp_path / "out", "2026-11-22", WORDING)
     assert studies == []
     assert (tmp_path / "out/table1.csv").read_text().count("\n") == 1
     assert "Total: 0 studies, 0 patients" in (tmp_path / "out/table1.md").read_text()
@@ -224,7 +224,7 @@ def test_empty_extraction_gives_an_empty_table_in_every_format(tmp_path):
 
 
 def test_latex_escapes_special_characters():
-    assert tables.tex_escape("50% of #3 & a_b {x} ~ $5 ^ \\ ≥ 2 µg") == (
+    assert table1.tex_escape("50% of #3 & a_b {x} ~ $5 ^ \\ ≥ 2 µg") == (
         r"50\% of \#3 \& a\_b \{x\} \textasciitilde{} \$5 \textasciicircum{} \textbackslash{} $\geq$ 2 \textmu{}g")
 
 
@@ -234,9 +234,9 @@ def test_latex_fragment_compiles_with_special_characters(tmp_path):
     studies["ris:q"] = ("O'Brien & Šimić 2021", ["case report", "1", "NR", "NR", "NR", "NR", "CS;MTX", "oral",
                                                  "≥0.05 mg/kg/day, 10% taper_#1 {bid}", "6", "improved",
                                                  "improved", "yes", "tremor; Mg ~0.6 $"])
-    built = tables.build_studies(extraction_rows(studies))
+    built = table1.build_studies(extraction_rows(studies))
     fragment = tmp_path / "table1.tex"
-    fragment.write_text(tables.render_latex(built, review_state.Version("2026-11-22", "a1b2c3d4"), WORDING), encoding="utf-8")
+    fragment.write_text(table1.render_latex(built, review_state.Version("2026-11-22", "a1b2c3d4"), WORDING), encoding="utf-8")
     (tmp_path / "wrapper.tex").write_text(
         "\\documentclass{article}\n\\usepackage[T1]{fontenc}\n\\usepackage{booktabs,longtable,array,pdflscape}\n"
         "\\begin{document}\n\\begin{landscape}\n\\input{table1.tex}\n\\end{landscape}\n\\end{document}\n")
@@ -249,7 +249,7 @@ def test_latex_fragment_compiles_with_special_characters(tmp_path):
 
 def test_identical_content_gives_byte_identical_files_on_another_day(inputs, tmp_path):
     build(inputs, today="2026-11-22")
-    first = {name: (inputs["outdir"] / name).read_bytes() for name in tables.OUTPUT_NAMES.values()}
+    first = {name: (inputs["outdir"] / name).read_bytes() for name in table1.OUTPUT_NAMES.values()}
     registry = inputs["registry"].read_bytes()
     _, version, registered = build(inputs, today="2027-03-01", outdir=tmp_path / "again")
     assert not registered and version.date == "2026-11-22"
@@ -270,7 +270,7 @@ def test_version_hash_covers_what_readers_see_and_new_content_is_registered(inpu
 
     rows = [dict(row, value="4") if (row["record_id"], row["field"]) == ("pmid:18716733", "n_patients") else row
             for row in extraction_rows()]
-    write_tsv(inputs["extraction"], rows, tables.EXTRACTION_COLUMNS)
+    write_tsv(inputs["extraction"], rows, table1.EXTRACTION_COLUMNS)
     _, second, registered = build(inputs, today="2026-12-05")
     assert registered and second.date == "2026-12-05" and second.content_hash != first.content_hash
     assert second.changes == f"Changes since version 2026-11-22 · {first.content_hash}: 1 value changed (Hassan 2008)."
@@ -285,7 +285,7 @@ def test_verifying_a_value_gives_a_new_version_and_the_caption_says_so(inputs):
     rows = [dict(row, reviewer=REVIEWER)
             if (row["record_id"], row["field"]) == ("pmid:17169297", "n_patients") else row
             for row in extraction_rows()]
-    write_tsv(inputs["extraction"], rows, tables.EXTRACTION_COLUMNS)
+    write_tsv(inputs["extraction"], rows, table1.EXTRACTION_COLUMNS)
     _, second, registered = build(inputs, today="2026-12-05")
     assert (inputs["outdir"] / "table1.csv").read_bytes() == plain  # same values ...
     assert registered and second.content_hash != first.content_hash  # ... but not what readers see
@@ -296,7 +296,7 @@ def test_verifying_a_value_gives_a_new_version_and_the_caption_says_so(inputs):
         assert line.replace("·", "$\\cdot$" if name.endswith(".tex") else "·") in text, name
     assert line in "\n".join(p.text for p in Document(inputs["outdir"] / "table1.docx").paragraphs)
     # Rebuilding the first content again shows the first version with its own summary.
-    write_tsv(inputs["extraction"], extraction_rows(), tables.EXTRACTION_COLUMNS)
+    write_tsv(inputs["extraction"], extraction_rows(), table1.EXTRACTION_COLUMNS)
     _, again, registered = build(inputs, today="2026-12-06")
     assert not registered and again == first
 
@@ -319,17 +319,17 @@ def test_bad_extraction_rows_are_named(tmp_path, change, problem):
     index = 0 if "field" in change else 2  # line 2 is the `study` row, line 4 is `n_patients`
     rows[index] = {**rows[index], **change}
     path = tmp_path / "extraction.tsv"
-    write_tsv(path, rows, tables.EXTRACTION_COLUMNS)
+    write_tsv(path, rows, table1.EXTRACTION_COLUMNS)
     with pytest.raises(InputError, match=problem):
-        tables.build_studies(read_tsv(path, required=tables.EXTRACTION_COLUMNS), path=str(path))
+        table1.build_studies(read_tsv(path, required=table1.EXTRACTION_COLUMNS), path=str(path))
 
 
 def test_missing_or_repeated_field_is_named():
     rows = extraction_rows({"pmid:1": ("Yamada 2004", STUDIES["pmid:18716733"][1])})
     with pytest.raises(InputError, match="pmid:1 has no row for steroid_sparing"):
-        tables.build_studies([row for row in rows if row["field"] != "steroid_sparing"])
+        table1.build_studies([row for row in rows if row["field"] != "steroid_sparing"])
     with pytest.raises(InputError, match="second row for design of pmid:1"):
-        tables.build_studies(rows + [rows[1]])
+        table1.build_studies(rows + [rows[1]])
 
 
 # --- the user's paths: CLI and Snakemake ------------------------------------------------------
@@ -343,7 +343,7 @@ def test_cli_writes_every_format_and_reports_bad_input(inputs):
     assert result.returncode == 0, result.stderr
     assert "Total: 3 studies, 11 patients; Version 2026-11-22 · " in result.stdout
     assert "not registered: as_of rebuild" in result.stdout and not inputs["registry"].exists()
-    assert all((inputs["outdir"] / name).stat().st_size > 0 for name in tables.OUTPUT_NAMES.values())
+    assert all((inputs["outdir"] / name).stat().st_size > 0 for name in table1.OUTPUT_NAMES.values())
     inputs["extraction"].write_text("record_id\tpmid\tstatus\tfield\tvalue\tevidence\tsource\treviewer\n"
                                     "pmid:1\t1\tincluded\tstudy\tYamada 2004\t\tblog\t\n")
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -353,7 +353,7 @@ def test_cli_writes_every_format_and_reports_bad_input(inputs):
 @pytest.mark.e2e
 def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_table(tmp_path):
     workdir = copy_workflow(tmp_path / "review")
-    write_tsv(workdir / "results/extraction.tsv", extraction_rows(), tables.EXTRACTION_COLUMNS)
+    write_tsv(workdir / "results/extraction.tsv", extraction_rows(), table1.EXTRACTION_COLUMNS)
     write_tsv(workdir / "results/unique_records.tsv", [{"record_id": "pmid:17169297", "year": "2006"}],
               ["record_id", "year"])
     write_screening(workdir / "results/screening.tsv")
@@ -362,7 +362,7 @@ def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_ta
     run_snakemake(workdir, *target)
     registry = (workdir / "data/table_versions.tsv").read_bytes()
     assert registry.count(b"\n") == 2
-    outputs = {name: (workdir / "results" / name).read_bytes() for name in tables.OUTPUT_NAMES.values()}
+    outputs = {name: (workdir / "results" / name).read_bytes() for name in table1.OUTPUT_NAMES.values()}
     again = run_snakemake(workdir, *target)
     assert "Nothing to be done" in again.stdout + again.stderr
     (workdir / "results/table1.html").unlink()
@@ -376,9 +376,9 @@ def test_snakemake_rule_is_a_noop_on_rerun_keeps_the_registry_and_reports_the_ta
 
 def test_the_version_covers_the_unclear_mark(inputs):
     _, first, _ = build(inputs, today="2026-11-22")
-    rows = [dict(row, value=tables.UNCLEAR) if (row["record_id"], row["field"]) == ("pmid:17169297", "skin_outcome")
+    rows = [dict(row, value=table1.UNCLEAR) if (row["record_id"], row["field"]) == ("pmid:17169297", "skin_outcome")
             else row for row in extraction_rows()]
-    write_tsv(inputs["extraction"], rows, tables.EXTRACTION_COLUMNS)
+    write_tsv(inputs["extraction"], rows, table1.EXTRACTION_COLUMNS)
     _, second, registered = build(inputs, today="2026-12-05")
     marked = read_csv(inputs["outdir"] / "table1_marked.csv")
     assert next(r for r in marked if r["pmid"] == "17169297")["skin_outcome"] == "?†"  # as readers see it
@@ -387,17 +387,17 @@ def test_the_version_covers_the_unclear_mark(inputs):
 
 
 def test_only_studies_included_at_full_text_enter_and_proposals_leave_the_version_alone(inputs, tmp_path):
-    studies, version, _ = tables.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
+    studies, version, _ = table1.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
                                               inputs["outdir"], "2026-11-22", WORDING, screening_path=inputs["screening"])
     proposed = sorted(STUDIES)[0]
     write_screening(inputs["screening"], proposed=[proposed])
-    fewer, smaller, _ = tables.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
+    fewer, smaller, _ = table1.write_table1(inputs["extraction"], inputs["records"], inputs["registry"],
                                             tmp_path / "gated", "2026-11-23", WORDING, screening_path=inputs["screening"])
     assert {s.record_id for s in fewer} == {s.record_id for s in studies} - {proposed}
     assert smaller.content_hash != version.content_hash
     # the same admitted studies with a proposal added give the same version as without it
     write_tsv(tmp_path / "ext.tsv", [r for r in extraction_rows() if r["record_id"] != proposed],
-              tables.EXTRACTION_COLUMNS)
-    same, same_version, _ = tables.write_table1(tmp_path / "ext.tsv", inputs["records"], inputs["registry"],
+              table1.EXTRACTION_COLUMNS)
+    same, same_version, _ = table1.write_table1(tmp_path / "ext.tsv", inputs["records"], inputs["registry"],
                                                 tmp_path / "without", "2026-11-24", WORDING)
     assert same_version == smaller

@@ -333,7 +333,7 @@ def configure_cli(parser) -> None:
                                               "records instead of listing them")
     parser.add_argument("--history", default=HISTORY_DIR, help="the review's history folder (default: %(default)s)")
     parser.add_argument("--table-versions", default=TABLE_VERSIONS,
-                        help="Table 1 version registry of the tables stage (default: %(default)s)")
+                        help="Table 1 version registry of the table1 stage (default: %(default)s)")
     parser.add_argument("--as-of", type=iso_date, help="compare with the state before this date; write no history")
     parser.add_argument("--date", type=iso_date, help="date to record a new state under (default: today, UTC)")
     parser.add_argument("--since", type=iso_date,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import run_snakemake
 
-from lsr import living
+from lsr import changes
 from lsr import state as review_state
 from lsr import update as update_command
 from lsr.tsv import InputError, format_tsv, read_tsv
@@ -64,7 +64,7 @@ def write_inputs(folder: Path, records, rows) -> dict[str, Path]:
 
 def publish(tmp_path, records, rows, today, as_of=None):
     paths = write_inputs(tmp_path, records, rows)
-    recorded = living.publish_changes(paths["unique_records"], paths["screening"], paths["table1"],
+    recorded = changes.publish_changes(paths["unique_records"], paths["screening"], paths["table1"],
                                       tmp_path / "changes.md", tmp_path / "history",
                                       tmp_path / "table_versions.tsv", as_of=as_of, today=today)
     return recorded, (tmp_path / "changes.md").read_text()
@@ -105,7 +105,7 @@ def test_screening_and_unique_records_must_hold_the_same_records():
 def test_changes_report_new_records_decisions_table_rows_and_retractions():
     old, new = state(OLD_RECORDS, OLD_ROWS), state(NEW_RECORDS, NEW_ROWS)
     dates = {old.table_version: "2024-01-01", new.table_version: "2024-02-01"}
-    text = living.changes_markdown(new, "2024-02-01", old, "2024-01-01", dates)
+    text = changes.changes_markdown(new, "2024-02-01", old, "2024-01-01", dates)
     assert text.startswith("# Living review update: 2024-02-01\n")
     assert f"compared with the previous distinct state {old.id} of 2024-01-01" in text
     assert (f"Table 1 version **2024-02-01 · {new.table_version}**: 3 studies, 6 patients "
@@ -123,7 +123,7 @@ def test_changes_report_new_records_decisions_table_rows_and_retractions():
     assert "- Added **Rao 2020**: design: case series · n_patients: 2 · evidence: abstract\n" in text
     assert "- 2 records awaiting review (2 new to review), 1 reviewer conflict." in text
     # Removed records and rows, the other way round.
-    back = living.changes_markdown(old, "2024-03-01", new, "2024-02-01", dates)
+    back = changes.changes_markdown(old, "2024-03-01", new, "2024-02-01", dates)
     assert "## Records no longer in the review (4)" in back
     assert "- PMID 400: Tacrolimus in anti-MDA5 JDM — was needs_review" in back
     assert "- Removed **Rao 2020**" in back and "- Removed **Lee 2019 (PMID 200)**" in back
@@ -139,14 +139,14 @@ def test_table_rows_match_by_pmid_then_by_study_label():
     assert [r["study"] for r in added] == ["Rao 2020"] and [r["study"] for r in removed] == ["Kim 2019"]
     assert [(o["study"], n["study"]) for o, n in changed] == [("Martin 2006", "Martin Nalda 2006"),
                                                               ("Hassan 2008", "Hassan 2008")]
-    text = living.changes_markdown(state(OLD_RECORDS, new), "2024-02-01", state(OLD_RECORDS, old), "2024-01-01", {})
+    text = changes.changes_markdown(state(OLD_RECORDS, new), "2024-02-01", state(OLD_RECORDS, old), "2024-01-01", {})
     assert "- Changed **Hassan 2008 (PMID 200)**: pmid: (none) -> 200 · age_min: 7 -> 4\n" in text
     assert "- Changed **Martin Nalda 2006 (PMID 100)**: study: Martin 2006 -> Martin Nalda 2006\n" in text
 
 
 def test_erratum_on_an_included_study_is_flagged_and_excluded_studies_are_not():
     records = [record("100", "include", erratum="35000001"), record("300", "exclude", retracted="yes", reason="other")]
-    text = living.changes_markdown(state(records, OLD_ROWS), "2024-01-01", None, None, {})
+    text = changes.changes_markdown(state(records, OLD_ROWS), "2024-01-01", None, None, {})
     assert "**ERRATUM** (35000001): PMID 100" in text
     assert "PMID 300, Title" not in text.split("## New records")[0]
     assert "the first recorded state of the review" in text
@@ -213,7 +213,7 @@ def test_table_with_windows_line_endings_keeps_its_hash(tmp_path):
     paths = write_inputs(tmp_path, OLD_RECORDS, OLD_ROWS)
     data = table_csv(OLD_ROWS).replace("\n", "\r\n").encode()
     paths["table1"].write_bytes(data)
-    living.publish_changes(paths["unique_records"], paths["screening"], paths["table1"], tmp_path / "changes.md",
+    changes.publish_changes(paths["unique_records"], paths["screening"], paths["table1"], tmp_path / "changes.md",
                            tmp_path / "history", tmp_path / "none.tsv", today="2024-01-01")
     assert f"· {review_state.table_hash(data)}**" in (tmp_path / "changes.md").read_text()
     assert list((tmp_path / "history").glob("*/table1_marked.csv"))[0].read_bytes() == data
@@ -273,7 +273,7 @@ def test_cli_writes_changes_and_rejects_a_bad_date(tmp_path):
 
 
 def test_cli_counts_many_new_records_and_lists_every_one_in_the_records_file(tmp_path):
-    many = living.NEW_RECORDS_LISTED + 3
+    many = changes.NEW_RECORDS_LISTED + 3
     records = [record(str(1000 + n), "needs_review" if n < 2 else "exclude",
                       reason="not JDM" if n % 2 else "no tacrolimus") for n in range(many)]
     paths = write_inputs(tmp_path, records, OLD_ROWS)
@@ -291,7 +291,7 @@ def test_cli_counts_many_new_records_and_lists_every_one_in_the_records_file(tmp
     excluded = many - 2
     assert f"- no tacrolimus: {excluded - excluded // 2}\n- not JDM: {excluded // 2}\n" in text
     assert "- PMID 1000: Title of pmid:1000" in text  # awaiting review: still listed
-    rows = read_tsv(tmp_path / "records.tsv", required=living.NEW_RECORD_COLUMNS)
+    rows = read_tsv(tmp_path / "records.tsv", required=changes.NEW_RECORD_COLUMNS)
     state_id = read_tsv(tmp_path / "history/log.tsv")[0]["state"]
     assert [(r["record_id"], r["title"], r["decision"], r["state_date"], r["state"]) for r in rows] == [
         (r[1]["record_id"], r[1]["title"], r[1]["decision"], "2024-01-01", state_id) for r in records]
@@ -378,34 +378,34 @@ def test_living_update_reports_what_changed_then_reruns_without_change(workflow_
     snapshot = f"search={{snapshot: {newer.relative_to(workflow_copy)}}}"
     second = update(workflow_copy, "--config", snapshot)
     assert second.returncode == 0, second.stdout + second.stderr
-    changes = (workflow_copy / "results/changes.md").read_text()
+    changes_md = (workflow_copy / "results/changes.md").read_text()
     screening = read_tsv(workflow_copy / "results/screening.tsv")
     new = [row for row in screening if row["pmid"] and row["pmid"] not in old_pmids]
-    assert new and f"## New records ({len(new)})" in changes
+    assert new and f"## New records ({len(new)})" in changes_md
     for row in new:
-        line = next(line for line in changes.splitlines() if line.startswith(f"| PMID {row['pmid']} | "))
+        line = next(line for line in changes_md.splitlines() if line.startswith(f"| PMID {row['pmid']} | "))
         assert f" | {row['decision']}" in line
     label = f"PMID {pending['pmid']}" if pending["pmid"] else pending["record_id"]
-    assert f"- {label}: needs_review -> include (by Tester)" in changes
+    assert f"- {label}: needs_review -> include (by Tester)" in changes_md
     # included at title/abstract only: proposed for Table 1 with its values, not in it
-    assert "## Proposed for Table 1, awaiting a reviewer (1)" in changes
-    assert f"({label}; awaiting a full-text decision)" in changes
-    assert f"- Changed **Martin Nalda 2006 (PMID 17169297)**: age_min: {martin['age_min']} -> 5" in changes
-    assert "**RETRACTED**: PMID 17169297" in changes and "WARNING: 1 included study retracted" in changes
+    assert "## Proposed for Table 1, awaiting a reviewer (1)" in changes_md
+    assert f"({label}; awaiting a full-text decision)" in changes_md
+    assert f"- Changed **Martin Nalda 2006 (PMID 17169297)**: age_min: {martin['age_min']} -> 5" in changes_md
+    assert "**RETRACTED**: PMID 17169297" in changes_md and "WARNING: 1 included study retracted" in changes_md
     table = list(csv.DictReader((workflow_copy / "results/table1_marked.csv").open()))
     for row in table:  # every study of the new table is reported as added or changed, unless unchanged
         study = row["study"].rstrip("†")
         old = [o for o in old_table if (row["pmid"] and o["pmid"] == row["pmid"]) or o["study"].rstrip("†") == study]
         name = f"{study} (PMID {row['pmid']})" if row["pmid"] else study
         if not old:
-            assert f"- Added **{name}**: " in changes
+            assert f"- Added **{name}**: " in changes_md
         elif old[0] != row:
-            assert f"- Changed **{name}**: " in changes
+            assert f"- Changed **{name}**: " in changes_md
     registry = read_tsv(workflow_copy / "data/table_versions.tsv")
     version = next(row for row in registry
                    if row["content_hash"] == review_state.table_hash((workflow_copy / "results/table1_marked.csv").read_bytes()))
     assert (f"Table 1 version **{version['version_date']} · {version['content_hash']}**: "
-            f"{len(table)} studies") in changes
+            f"{len(table)} studies") in changes_md
     assert len(review_state.read_log(workflow_copy / "data/history")) == 2
 
     before = published_bytes(workflow_copy)
@@ -452,8 +452,8 @@ def test_live_update_finds_the_extra_pmid_of_the_second_search(workflow_copy, re
         second = live_update()
         assert second.returncode == 0, second.stdout + second.stderr
         assert [call["params"]["id"] for call in fake.calls("epost")] == [extra]  # only the new PMID fetched
-        changes = (workflow_copy / "results/changes.md").read_text(encoding="utf-8")
-        assert "## New records (1)" in changes and f"| PMID {extra} | " in changes
+        changes_md = (workflow_copy / "results/changes.md").read_text(encoding="utf-8")
+        assert "## New records (1)" in changes_md and f"| PMID {extra} | " in changes_md
         published = published_bytes(workflow_copy)
         third = live_update()
     assert third.returncode == 3, third.stdout + third.stderr  # nothing new: nothing to commit

@@ -52,7 +52,12 @@ def test_real_pmc_articles_parse_into_sections_without_losing_text(shared, name)
 
     got = _non_space(" ".join(block.text for block in document.blocks))
     got["|"] -= sum(len(block.cells) - 1 for block in document.blocks if block.kind == "table_row")
-    assert got == _non_space(plain), "every character of body, abstract and floats is in a block, once"
+    assert not _non_space(plain) - got, "every character of body, abstract and floats is in a block"
+    # ... once; an author-year citation gains its reference's number ('Lee 2015[4]')
+    author_year = [x for part in parts if part is not None for x in part.iter("xref") if x.get("ref-type") == "bibr"
+                   and not re.fullmatch(r"[\[(]?\d+(?:\s*[–\-,]\s*\d+)*[\])]?", "".join(x.itertext()).strip())]
+    added = got - _non_space(plain)
+    assert set(added) <= set("[]0123456789") and added["["] == added["]"] == len(author_year)
     glued, blocks, split = body_words(article)
     assert glued <= blocks <= split, "body words: plain itertext() glued <= the blocks' <= split at every tag"
     assert ids["pmc"].isdigit()
@@ -744,3 +749,68 @@ def test_single_case_report_other_ages_routes_together_and_named_events():
     assert values["followup_months"] == "14"
     assert values["muscle_outcome"] == "improved" and values["steroid_sparing"] == "yes"
     assert values["adverse_events"] == "hypertension", "events the introduction and discussion cite are not hers"
+
+
+# --------------------------------------------------------------------------- citations
+
+def _xref(number: int, text: str | None = None) -> str:
+    return f'<xref ref-type="bibr" rid="R{number}">{number if text is None else text}</xref>'
+
+
+_REFERENCES = "".join(f'<ref id="R{n}"><label>{n}</label><mixed-citation>Ref {n}.</mixed-citation></ref>'
+                      for n in range(1, 9))
+
+
+def test_jats_citations_in_any_rendering_become_bracketed_numbers():
+    article = etree.fromstring(
+        "<article><body><sec><title>Introduction</title>"
+        f"<p>Rare.<sup>{_xref(1)}</sup> Seen in boys<sup>{_xref(2)},{_xref(3)}</sup> and girls "
+        f"[{_xref(5)}–{_xref(7)}], in adults ({_xref(8)}) and cited by name ({_xref(4, 'Lee et al., 2015')}); "
+        f"a dose of 1.5 mg/m<sup>2</sup> at age 12 is no citation.</p></sec></body>"
+        f"<back><ref-list>{_REFERENCES}</ref-list></back></article>")
+    [paragraph] = [b.text for b in papers.jats_document(article).blocks if b.kind == "paragraph"]
+    assert paragraph == ("Rare.[1] Seen in boys[2,3] and girls [5–7], in adults [8] and cited by name "
+                         "(Lee et al., 2015[4]); a dose of 1.5 mg/m2 at age 12 is no citation.")
+
+
+def test_superscript_cited_cohort_in_a_jats_case_report_is_not_the_case(tmp_path):
+    """The background cites, by superscript, a cohort with other ages, counts and routes, and the
+    discussion another by author and year: none of it is the girl's (through `lsr paper-values`)."""
+    paper = tmp_path / "case.nxml"
+    paper.write_text(
+        "<article><front><article-meta><title-group><article-title>Tacrolimus in a girl with refractory juvenile "
+        "dermatomyositis</article-title></title-group></article-meta></front><body>"
+        "<sec><title>Introduction</title><p>Juvenile dermatomyositis is the commonest inflammatory myopathy of "
+        f"childhood.<sup>{_xref(1)}</sup> In a cohort of 45 children aged 2 to 17 years, 28 boys and 17 girls, oral "
+        f"tacrolimus was followed by skin improvement in most and nephrotoxicity in four<sup>{_xref(2)},{_xref(3)}"
+        f"</sup>. Intravenous tacrolimus was given to 12 boys aged 14 to 16 years.<sup>{_xref(4)}</sup></p></sec>"
+        "<sec><title>Case presentation</title><p>A 7-year-old girl with JDM had not responded to prednisolone and "
+        "methotrexate.</p><p>Oral tacrolimus was started at 0.1 mg/kg/day. Her rash improved and prednisolone was "
+        "tapered. No adverse events occurred.</p></sec>"
+        "<sec><title>Discussion</title><p>Tacrolimus was continued for a median of 24 months in 20 children, 3 of "
+        f"whom developed hypertension ({_xref(5, 'Lee 2015')}).</p></sec></body>"
+        f"<back><ref-list>{_REFERENCES}</ref-list></back></article>")
+    records = tmp_path / "records.tsv"
+    records.write_text("record_id\tpmid\ttitle\tyear\tfirst_author\tpublication_types\n"
+                       "pmid:1\t1\tT\t2020\tRoe\tCase Reports\n")
+    availability = tmp_path / "availability.tsv"
+    availability.write_text(f"record_id\tfull_text\tfile\npmid:1\tyes\t{paper}\n")
+    result = subprocess.run([sys.executable, "-m", "lsr", "paper-values", "--records", str(records),
+                             "--availability", str(availability), "--out", str(tmp_path / "values.tsv")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    rows = {r["field"]: r for r in csv.DictReader((tmp_path / "values.tsv").open(), delimiter="\t")}
+    values = {name: row["value"] for name, row in rows.items()}
+    assert (values["n_patients"], values["age_min"], values["age_max"]) == ("1", "7", "7")
+    assert (values["sex_m"], values["sex_f"]) == ("0", "1")
+    assert values["tacrolimus_route"] == "oral", "the cited cohort's intravenous route is not hers"
+    assert values["adverse_events"] == "none", "the hypertension of the cited series is not hers"
+    assert values["followup_months"] == NR
+    assert not any("cohort" in row["evidence"] or "Lee" in row["evidence"] for row in rows.values())
+
+
+def test_plain_text_superscripts_that_can_only_be_citations():
+    document = text_document("Introduction\n\nRare.<sup>1</sup> Seen in boys<sup>2,3</sup> and girls<sup>4-6</sup>; "
+                             "prednisolone 2 mg kg<sup>-1</sup> in 1.5 m<sup>2</sup> at age 12.\n")
+    [paragraph] = [b.text for b in document.blocks if b.kind == "paragraph"]
+    assert paragraph == "Rare.[1] Seen in boys[2,3] and girls[4-6]; prednisolone 2 mg kg-1 in 1.5 m2 at age 12."

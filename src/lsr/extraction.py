@@ -1664,7 +1664,8 @@ def _without_citations(text: str) -> str:
 
 
 def _own_statements(text: str) -> str:
-    """A paragraph without its sentences that cite references: those speak of other studies."""
+    """A paragraph without its sentences that cite references (the bracketed numbers lsr.papers writes
+    for every citation it recognises): those speak of other studies."""
     text = _CITATION_AFTER_END_RE.sub(r"\2\1", text)  # 'disorders.[9] No' -> 'disorders[9]. No'
     return " ".join(sentence for sentence in split_sentences(text) if not _CITATION_RE.search(sentence))
 

@@ -4,7 +4,9 @@ A paper becomes a `Document`: blocks (headings, paragraphs, table rows with cell
 figure and table captions), each with the section it stands in. JATS is parsed with lxml
 (articles streamed one at a time): title, abstract, body and floats; references,
 acknowledgements and other back matter are left out, and so are the reference list,
-acknowledgement, disclosure and funding sections of a plain text or PDF.
+acknowledgement, disclosure and funding sections of a plain text or PDF. A citation of the
+literature is written as a bracketed number ('[12]', what extraction reads as citing another study):
+in JATS every <xref ref-type="bibr">, in text a superscript that cannot be anything else.
 
 `split_cases` finds the patients a paper describes one by one: case headings ("Case 1",
 "Patient 2"), a sentence that introduces the next patient ("A 4-year-old girl was diagnosed ...")
@@ -84,12 +86,47 @@ def local_name(tag) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-class _JatsReader:
-    """Walks one <article> element into blocks."""
+# A citation of the literature (<xref ref-type="bibr">, rendered as superscript, brackets,
+# parentheses or author-year) becomes the bracketed number a plain text shows ('[12]'), which the
+# extraction stage reads as a sentence citing other studies: a numbered citation is written as its
+# numbers, in the brackets around it if any ('(12)' and superscript 12 as '[12]'); an author-year
+# citation keeps its text and gets its reference's number after it ('Smith 2010[4]'; it stays unmarked
+# only when the article lacks the reference it points to). While an element is flattened, a citation
+# number stands between these two marks (XML text cannot hold them).
+_CITE_OPEN, _CITE_CLOSE = "\x01", "\x02"
+_CITATION_NUMBERS_RE = re.compile(r"\d+(?:\s*[–\-,]\s*\d+)*")
+_CITE = f"{_CITE_OPEN}[^{_CITE_CLOSE}]*{_CITE_CLOSE}"
+_CITE_RUN = rf"{_CITE}(?:\s*[,;–\-]?\s*{_CITE})*"
+_CITE_RUN_RE = re.compile(rf"\(\s*({_CITE_RUN})\s*\)|\[\s*({_CITE_RUN})\s*\]|({_CITE_RUN})")
 
-    def __init__(self):
+
+def _citation_marks(text: str) -> str:
+    """Flattened text with its citation numbers as bracketed marks, a run of them as one mark
+    ('[3-5]', '[2,7]'), the brackets or parentheses around the run its own."""
+    def mark(run: re.Match) -> str:
+        parts = re.split(f"[{_CITE_OPEN}{_CITE_CLOSE}]", next(filter(None, run.groups())))
+        return "[" + "".join(re.sub(r"\s+", "", part).replace(";", ",") for part in parts) + "]"
+    return _CITE_RUN_RE.sub(mark, text)
+
+
+def _reference_numbers(article) -> dict[str, str]:
+    """{id: number} of the article's references: the reference's label if it is a number, else its
+    position in the reference list."""
+    numbers = {}
+    for position, reference in enumerate(article.iter("ref", "{*}ref"), 1):
+        label = clean_text(reference.findtext("label") or "").strip(".[]()")
+        if reference.get("id"):
+            numbers[reference.get("id")] = label if label.isdigit() else str(position)
+    return numbers
+
+
+class _JatsReader:
+    """Walks one <article> element into blocks; `references` numbers the article's references by id."""
+
+    def __init__(self, references: dict[str, str] | None = None):
         self.blocks: list[Block] = []
         self.back_matter = False
+        self.references = references or {}
 
     def add(self, kind: str, text: str, section: str, cells: Sequence[str] = ()) -> None:
         text = clean_text(text)
@@ -97,16 +134,31 @@ class _JatsReader:
             self.blocks.append(Block(kind, text, section, self.back_matter, tuple(cells)))
 
     def inline(self, element, section: str, pending: list) -> str:
-        """The text of `element` with inline markup flattened; nested blocks are queued in `pending`."""
+        """The text of `element` with inline markup flattened and citations as bracketed numbers;
+        nested blocks are queued in `pending`."""
+        return _citation_marks(self.flatten(element, section, pending))
+
+    def flatten(self, element, section: str, pending: list) -> str:
         parts = [element.text or ""]
         for child in element:
             name = local_name(child.tag)
             if name in _JATS_BLOCKS and name not in ("title",):
                 pending.append(child)
+            elif name == "xref" and child.get("ref-type") == "bibr":
+                parts.append(self.citation(child))
             elif name not in _JATS_SKIP and isinstance(child.tag, str):
-                parts.append(self.inline(child, section, pending))
+                parts.append(self.flatten(child, section, pending))
             parts.append(child.tail or "")
         return "".join(parts)
+
+    def citation(self, xref) -> str:
+        """A citation, its number(s) between the citation marks ('Smith 2010' + its reference's)."""
+        text = "".join(xref.itertext())
+        numbers = _CITATION_NUMBERS_RE.search(text)
+        if numbers and text[:numbers.start()].strip() in ("", "[", "(") and text[numbers.end():].strip() in ("", "]", ")"):
+            return f"{text[:numbers.start()]}{_CITE_OPEN}{numbers.group()}{_CITE_CLOSE}{text[numbers.end():]}"
+        number = self.references.get((xref.get("rid") or "").split(" ")[0])
+        return f"{text}{_CITE_OPEN}{number}{_CITE_CLOSE}" if number else text
 
     def paragraph(self, element, section: str, kind: str = "paragraph") -> None:
         pending: list = []
@@ -177,7 +229,7 @@ class _JatsReader:
 
 def jats_document(article, source: str = "") -> Document:
     """A JATS <article> element as a Document: title, abstract(s), body and floats."""
-    reader = _JatsReader()
+    reader = _JatsReader(_reference_numbers(article))
     meta = article.find("front/article-meta")
     title = ""
     if meta is not None:
@@ -246,6 +298,12 @@ _SECTION_NAMES_RE = re.compile(
 _MARKUP_HEADING_RE = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?(?P<title>[^*#].*?)(?:\*\*)?\s*$")
 _WEB_TOP_RE = re.compile(r"\s+Top$")
 _LEADING_LABEL_RE = re.compile(r"^\*\*(?P<label>[^*]{2,40})\*\*\s+(?P<rest>\S.*)$", re.S)
+
+
+# A superscript that can only be a citation: a list or range of numbers ('<sup>3,5</sup>', '<sup>2-4</sup>'),
+# or one number after a punctuation mark ('disease.<sup>12</sup>'); 'm<sup>2</sup>' and
+# 'kg<sup>-1</sup>' are units.
+_SUPERSCRIPT_CITATION_RE = re.compile(r"([.,;:]?)<sup>\s*(\d+(?:\s*[–\-,]\s*\d+)+|(?<=[.,;:]<sup>)\d+)\s*</sup>")
 
 
 def _heading_text(line: str) -> str | None:
@@ -320,7 +378,7 @@ def text_document(text: str, source: str = "") -> Document:
                 if _BACK_MATTER_RE.match(label["label"].strip()):
                     continue
                 where, paragraph = label["label"].strip(), label["rest"]
-            paragraph = re.sub(r"\*\*|<sup>|</sup>", "", paragraph)
+            paragraph = re.sub(r"\*\*|<sup>|</sup>", "", _SUPERSCRIPT_CITATION_RE.sub(r"\1[\2]", paragraph))
             if not skipping:
                 blocks.append(Block("paragraph", clean_text(paragraph), where))
         pending.clear()

@@ -61,11 +61,13 @@ def test_ris_and_bibtex_hold_one_entry_per_study_with_doi_and_pmid(bundled_run):
     assert "volume = {15},\n  number = {6},\n  pages = {205--208}," in bib
 
 
-def test_evidence_figure_is_beside_the_table_and_has_no_date(bundled_run):
+def test_evidence_figure_is_beside_the_table_and_in_the_word_file_and_has_no_date(bundled_run):
     svg = (bundled_run / "results/evidence_over_time.svg").read_text(encoding="utf-8")
     assert "<dc:date>" not in svg and "Year of publication" in svg
     page = (bundled_run / "results/table1.html").read_text(encoding="utf-8")
-    assert '<img src="evidence_over_time.svg"' in page
+    assert '<img src="evidence_over_time.svg"' in page and f"<figcaption>{evidence.CAPTION}</figcaption>" in page
+    document = Document(bundled_run / "results/table1.docx")
+    assert len(document.inline_shapes) == 1 and evidence.CAPTION in [p.text for p in document.paragraphs]
 
 
 def test_cumulative_counts_by_year_leave_out_undated_studies():
@@ -77,6 +79,8 @@ def test_figure_is_byte_identical_for_the_same_counts():
     rows = [(2003, 1, 3), (2008, 3, 6)]
     assert evidence.figure_svg(rows, "t") == evidence.figure_svg(rows, "t")
     assert evidence.figure_svg([], "t") != evidence.figure_svg(rows, "t")
+    assert evidence.figure_png(rows, "t") == evidence.figure_png(rows, "t")
+    assert evidence.figure_png([], "t") != evidence.figure_png(rows, "t")
 
 
 def test_names_and_keys():

@@ -14,7 +14,7 @@ from docx import Document
 from lxml import html as lxml_html
 
 from conftest import copy_workflow, run_snakemake
-from lsr import table1
+from lsr import evidence, table1
 from lsr import state as review_state
 from lsr.tsv import InputError, read_tsv, write_tsv
 
@@ -334,11 +334,16 @@ def test_missing_or_repeated_field_is_named():
 
 # --- the user's paths: CLI and Snakemake ------------------------------------------------------
 
+def cli_command(inputs, outdir: Path) -> list[str]:
+    """`lsr table1` on the test inputs, as a rebuild as of 2026-11-22 (registers nothing)."""
+    return [sys.executable, "-m", "lsr", "table1", "--extraction", str(inputs["extraction"]),
+            "--screening", str(inputs["screening"]), "--records", str(inputs["records"]),
+            "--registry", str(inputs["registry"]), "--outdir", str(outdir), "--as-of", "2026-11-22",
+            "--topic", WORDING.topic, "--caption", WORDING.caption]
+
+
 def test_cli_writes_every_format_and_reports_bad_input(inputs):
-    command = [sys.executable, "-m", "lsr", "table1", "--extraction", str(inputs["extraction"]),
-               "--screening", str(inputs["screening"]), "--records", str(inputs["records"]), "--registry", str(inputs["registry"]),
-               "--outdir", str(inputs["outdir"]), "--as-of", "2026-11-22", "--topic", WORDING.topic,
-               "--caption", WORDING.caption]
+    command = cli_command(inputs, inputs["outdir"])
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Total: 3 studies, 11 patients; Version 2026-11-22 · " in result.stdout
@@ -348,6 +353,25 @@ def test_cli_writes_every_format_and_reports_bad_input(inputs):
                                     "pmid:1\t1\tincluded\tstudy\tYamada 2004\t\tblog\t\n")
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "line 2, field 'source'" in result.stderr
+
+
+def test_word_file_shows_the_evidence_figure_under_the_notes_and_is_byte_identical_across_runs(inputs, tmp_path):
+    for outdir in ("first", "second"):
+        result = subprocess.run(cli_command(inputs, tmp_path / outdir), capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    data = (tmp_path / "first/table1.docx").read_bytes()
+    assert (tmp_path / "second/table1.docx").read_bytes() == data
+    document = Document(io.BytesIO(data))
+    assert len(document.inline_shapes) == 1
+    texts = [paragraph.text for paragraph in document.paragraphs]
+    pictures = [index for index, paragraph in enumerate(document.paragraphs) if paragraph._p.xpath(".//pic:pic")]
+    assert pictures == [texts.index(table1.EVIDENCE_NOTE) + 1]  # below the table and its notes ...
+    assert texts[pictures[0] + 1] == evidence.CAPTION and texts[pictures[0] + 2] == "References"  # ... captioned
+    blip = document.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip
+    image = document.part.related_parts[blip.embed].blob
+    assert image.startswith(b"\x89PNG\r\n\x1a\n") and b"tEXt" not in image and b"Software" not in image
+    assert document.inline_shapes[0]._inline.docPr.get("descr") == evidence.DESCRIPTION
+
 
 
 @pytest.mark.e2e

@@ -10,7 +10,8 @@ table1.md, .html, .tex and .docx show the same rows, oldest study first, with a 
 the table version, a total line, abbreviation footnotes and a dagger (†) on every value no reviewer
 has verified (an extraction row with an empty `reviewer`). Study n carries the number [n] of its
 entry in the reference list that ends each human format (lsr.references, which also writes
-references.ris and references.bib); evidence_over_time.svg (lsr.evidence) charts the same rows.
+references.ris and references.bib); evidence_over_time.svg (lsr.evidence) charts the same rows;
+table1.docx holds the same chart as a PNG under its notes.
 
 The version is the date a table content was first published plus the first 8 hex digits of the
 sha256 of table1_marked.csv (the table as readers see it, marks included: lsr.state); each
@@ -34,7 +35,7 @@ from xml.sax.saxutils import escape as xml_escape
 from .checks import iso_date
 # The field registry: fields (TABLE1.md order), sources, the extraction stage's columns.
 from .fields import EXTRACTION_COLUMNS, FIELDS as FIELD_DEFINITIONS, NAMES as FIELDS, NR, SOURCES, UNCLEAR
-from . import pages, state
+from . import evidence, pages, state
 from .state import DAGGER, Version, table_hash
 from .tsv import InputError, atomic_write_bytes, atomic_write_text, iter_tsv
 
@@ -310,7 +311,8 @@ def render_html(studies: Sequence[Study], version: Version, wording: Wording, re
     return pages.render("table1.html", title=f"Table 1 — {wording.topic} ({version.label})",
                         caption=wording.caption, version=version, headers=[HEADERS[c] for c in COLUMNS], rows=rows,
                         total=total_line(studies), notes=footnotes(studies),
-                        references=[pages.markup(text) for text in references], figure=figure)
+                        references=[pages.markup(text) for text in references], figure=figure,
+                        figure_caption=evidence.CAPTION, figure_description=evidence.DESCRIPTION)
 
 
 _TEX_SPECIAL = {
@@ -381,13 +383,15 @@ def _docx_run(text: str, properties: str = "") -> str:
 
 
 def render_docx(studies: Sequence[Study], version: Version, wording: Wording,
-                references: Sequence[str] = ()) -> bytes:
-    """A Word document holding Table 1 as a real table: landscape A4, 7 pt, repeated header row."""
+                references: Sequence[str] = (), figure: bytes = b"") -> bytes:
+    """A Word document holding Table 1 as a real table: landscape A4, 7 pt, repeated header row;
+    below its notes `figure` (PNG bytes of the evidence figure), if given, with its caption; then
+    the references."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml import OxmlElement, parse_xml
     from docx.oxml.ns import nsdecls, qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm, Inches, Pt
 
     document = Document()
     section = document.sections[0]
@@ -457,6 +461,13 @@ def render_docx(studies: Sequence[Study], version: Version, wording: Wording,
 
     for note in footnotes(studies):
         document.add_paragraph(note).paragraph_format.space_before = Pt(2)
+    if figure:
+        picture = document.add_paragraph()
+        picture.paragraph_format.space_before = Pt(8)
+        picture.paragraph_format.keep_with_next = True  # the caption stays under its figure
+        shape = picture.add_run().add_picture(io.BytesIO(figure), width=Inches(7))  # drawn 7 inches wide
+        shape._inline.docPr.set("descr", evidence.DESCRIPTION)  # alt text; python-docx has no API for it
+        document.add_paragraph(evidence.CAPTION).paragraph_format.space_after = Pt(4)
     if references:
         heading = document.add_paragraph()
         heading.paragraph_format.space_before = Pt(6)
@@ -500,21 +511,21 @@ def render_all(studies: Sequence[Study], version: Version, wording: Wording,
 
     `records` (unique_records.tsv rows by record id) give the references' metadata.
     """
-    from . import evidence, references
+    from . import references
 
     cited = references.build_references([(s.record_id, s.cells["study"].value, s.pmid) for s in studies],
                                         records or {})
     plain, marked_up = references.bibliography(cited) if cited else ([], [])
-    figure = evidence.figure_svg(evidence.cumulative_by_year([(s.year, s.patients) for s in studies]),
-                                 f"Table 1 evidence over time ({version.label})")
+    over_time = evidence.cumulative_by_year([(s.year, s.patients) for s in studies])
+    title = f"Table 1 evidence over time ({version.label})"
     return {
         "md": render_markdown(studies, version, wording, plain).encode("utf-8"),
         "html": render_html(studies, version, wording, marked_up, OUTPUT_NAMES["figure"]).encode("utf-8"),
         "tex": render_latex(studies, version, wording, plain).encode("utf-8"),
-        "docx": render_docx(studies, version, wording, plain),
+        "docx": render_docx(studies, version, wording, plain, evidence.figure_png(over_time, title)),
         "ris": references.format_ris(cited).encode("utf-8"),
         "bib": references.format_bibtex(cited).encode("utf-8"),
-        "figure": figure.encode("utf-8"),
+        "figure": evidence.figure_svg(over_time, title).encode("utf-8"),
     }
 
 

@@ -254,11 +254,16 @@ def test_changes_list_everything_since_the_previous_table_version_and_any_window
     assert (tmp_path / "history/log.tsv").read_bytes() == log
 
 
+def changes_command(tmp_path, paths) -> list[str]:
+    """`lsr changes` on the inputs `write_inputs` wrote, recording the state of 2024-01-01 under tmp_path."""
+    return [sys.executable, "-m", "lsr", "changes", "--unique-records", str(paths["unique_records"]),
+            "--screening", str(paths["screening"]), "--table1", str(paths["table1"]),
+            "--out", str(tmp_path / "changes.md"), "--history", str(tmp_path / "history"), "--date", "2024-01-01"]
+
+
 def test_cli_writes_changes_and_rejects_a_bad_date(tmp_path):
     paths = write_inputs(tmp_path, OLD_RECORDS, OLD_ROWS)
-    command = [sys.executable, "-m", "lsr", "changes", "--unique-records", str(paths["unique_records"]),
-               "--screening", str(paths["screening"]), "--table1", str(paths["table1"]),
-               "--out", str(tmp_path / "changes.md"), "--history", str(tmp_path / "history"), "--date", "2024-01-01"]
+    command = changes_command(tmp_path, paths)
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "new review state recorded" in done.stdout
@@ -277,9 +282,7 @@ def test_cli_counts_many_new_records_and_lists_every_one_in_the_records_file(tmp
     records = [record(str(1000 + n), "needs_review" if n < 2 else "exclude",
                       reason="not JDM" if n % 2 else "no tacrolimus") for n in range(many)]
     paths = write_inputs(tmp_path, records, OLD_ROWS)
-    command = [sys.executable, "-m", "lsr", "changes", "--unique-records", str(paths["unique_records"]),
-               "--screening", str(paths["screening"]), "--table1", str(paths["table1"]),
-               "--out", str(tmp_path / "changes.md"), "--history", str(tmp_path / "history"), "--date", "2024-01-01"]
+    command = changes_command(tmp_path, paths)
     listed = subprocess.run(command, capture_output=True, text=True)
     assert listed.returncode == 0, listed.stderr
     assert (tmp_path / "changes.md").read_text().count("\n| PMID ") == many  # without the records file: a table

@@ -430,7 +430,6 @@ def test_lsr_fulltext_bad_supplied_file_exits_2(tmp_path):
     assert "fulltexts.tsv, line 2, field 'file': 'paper.pdf' not found" in result.stderr
 
 
-
 def test_lsr_paper_values_reads_the_papers_the_availability_table_names(tmp_path):
     records = tmp_path / "records.tsv"
     records.write_text("record_id\tpmid\ttitle\tyear\tfirst_author\tpublication_types\n"

@@ -332,6 +332,29 @@ def test_missing_or_repeated_field_is_named():
         table1.build_studies(rows + [rows[1]])
 
 
+def test_the_first_bad_line_is_named_with_its_first_problem(tmp_path):
+    rows = extraction_rows({"pmid:1": ("Yamada 2004", STUDIES["pmid:18716733"][1]),
+                            "pmid:2": ("Abe 2010", STUDIES["pmid:18716733"][1])})
+    rows[20] = {**rows[20], "value": ""}  # line 22: pmid:2's sex_m
+    rows[4] = {**rows[4], "source": "guess", "value": "", "field": "ages"}  # line 6: three problems
+    rows[3] = {**rows[3], "status": "proposed", "source": "guess"}  # a proposal is not checked
+    rows.append({**rows[17], "value": "4"})  # line 32: pmid:2's n_patients again
+    path = tmp_path / "extraction.tsv"
+    write_tsv(path, rows, table1.EXTRACTION_COLUMNS)
+    read = read_tsv(path, required=table1.EXTRACTION_COLUMNS)
+    with pytest.raises(InputError, match=r"line 6, field 'field'.*unknown field 'ages'"):
+        table1.build_studies(read, path=str(path))
+    del read[4], read[3]  # lines 6 and 5 (pmid:1 now misses two fields)
+    with pytest.raises(InputError, match=r"line 22, field 'value'.*empty value for sex_m"):
+        table1.build_studies(read, path=str(path))
+    del read[18]  # line 22
+    with pytest.raises(InputError, match=r"line 32, field 'field'.*second row for n_patients of pmid:2 \(first on "
+                                         r"line 19\)"):
+        table1.build_studies(read, path=str(path))
+    with pytest.raises(InputError, match=r"line 2, field 'field'.*pmid:1 has no row for age_min, age_max"):
+        table1.build_studies(read[:-1], path=str(path))
+
+
 # --- the user's paths: CLI and Snakemake ------------------------------------------------------
 
 def cli_command(inputs, outdir: Path) -> list[str]:

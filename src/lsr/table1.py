@@ -105,59 +105,80 @@ def _year_of(text: str) -> int | None:
     return int(years[-1]) if years else None
 
 
-def build_studies(extraction: Sequence[Mapping[str, str]], records: Iterable[Mapping[str, str]] = (),
+ROW_CHECKS = (
+    ("record_id", "empty record id"),
+    ("field", f"unknown field {{field!r}}; expected one of {', '.join(FIELDS)}"),
+    ("source", f"{{source!r}}; expected one of {', '.join(SOURCES)}"),
+    ("value", f"empty value for {{field}}; expected a value or {NR}"),
+    ("value", f"n_patients {{value!r}}; expected a whole number, {NR} or {UNCLEAR}"),
+    ("field", "second row for {field} of {record_id} (first on line {first_line})"),
+)
+"""What build_studies checks in each extraction row, in this order: the column and the problem."""
+
+
+def build_studies(extraction: Iterable[Mapping[str, str]], records: Iterable[Mapping[str, str]] = (),
                   path: str = "results/extraction.tsv") -> list[Study]:
-    """Table 1 rows from extraction rows (EXTRACTION_COLUMNS), oldest first.
+    """Table 1 rows from extraction rows (EXTRACTION_COLUMNS), oldest first: the long table
+    (one row per record and field) pivoted to one row per record.
 
     Order: year parsed from the study label, else the record's year (from `records`, rows of
     unique_records.tsv), studies without a year last; then study label; then record id.
     Rows of records only proposed for inclusion (status `proposed`) are left out.
-    Raises InputError (naming `path` and the line) on an unknown field or source, an empty value,
-    a field given twice or missing for a record, or a patient count that is neither digits, NR nor unclear.
+    Raises InputError (naming `path` and the first offending line) on an empty record id, an
+    unknown field or source, an empty value, a patient count that is neither digits, NR nor
+    unclear, a field given twice for a record, or a field missing for a record.
     """
-    record_years = {row.get("record_id", ""): _year_of(row.get("year", "")) for row in records}
-    grouped: dict[str, dict[str, Mapping[str, str]]] = {}
-    for row in extraction:
-        if row.get("status") == "proposed":
-            continue    # values for reviewers to check; the study is not included yet
-        line = row.get("_line")
-        record_id, field, value = row.get("record_id", ""), row.get("field", ""), row.get("value", "")
-        if not record_id:
-            raise InputError(path, line, "record_id", "empty record id")
-        if field not in FIELDS:
-            raise InputError(path, line, "field", f"unknown field {field!r}; expected one of {', '.join(FIELDS)}")
-        if row.get("source", "") not in SOURCES:
-            raise InputError(path, line, "source",
-                             f"{row.get('source', '')!r}; expected one of {', '.join(SOURCES)}")
-        if not value:
-            raise InputError(path, line, "value", f"empty value for {field}; expected a value or {NR}")
-        if field == "n_patients" and value not in (NR, UNCLEAR) and not _INTEGER.match(value):
-            raise InputError(path, line, "value", f"n_patients {value!r}; expected a whole number, {NR} or {UNCLEAR}")
-        fields = grouped.setdefault(record_id, {})
-        if field in fields:
-            raise InputError(path, line, "field",
-                             f"second row for {field} of {record_id} (first on line {fields[field].get('_line')})")
-        fields[field] = row
+    import pandas as pd  # ~0.2 s to import: loaded when the table is built, not when `lsr` starts
 
-    studies = []
-    for record_id, fields in grouped.items():
-        missing = [field for field in FIELDS if field not in fields]
-        if missing:
-            first_line = min(row.get("_line") or 0 for row in fields.values()) or None
-            raise InputError(path, first_line, "field", f"{record_id} has no row for {', '.join(missing)}")
-        cells = {field: Cell(fields[field]["value"], bool(fields[field].get("reviewer", "")))
-                 for field in FIELDS}
-        sources = {fields[field]["source"] for field in FIELDS}
-        pmid = fields["study"].get("pmid", "")
-        if not _INTEGER.match(pmid):
-            pmid = record_id.removeprefix("pmid:") if record_id.startswith("pmid:") else ""
-        studies.append(Study(
-            record_id=record_id,
-            pmid=pmid if _INTEGER.match(pmid) else "",
-            year=_year_of(cells["study"].value) or record_years.get(record_id),
-            cells=cells,
-            evidence="; ".join(source for source in SOURCES if source in sources),
-        ))
+    columns = ["record_id", "pmid", "status", "field", "value", "source", "reviewer"]
+    rows = pd.DataFrame(extraction, columns=[*columns, "_line"], dtype=object)
+    rows[columns] = rows[columns].fillna("")
+    rows = rows[rows["status"] != "proposed"].reset_index(drop=True)  # not included yet
+
+    def line(number) -> int | None:
+        return None if pd.isna(number) else int(number)
+
+    # Every check of a row at once (ROW_CHECKS order): the first line with a problem is reported,
+    # with its first problem.
+    value, field = rows["value"], rows["field"]
+    failed = [rows["record_id"] == "", ~field.isin(FIELDS), ~rows["source"].isin(SOURCES), value == "",
+              (field == "n_patients") & ~value.isin((NR, UNCLEAR)) & ~value.str.match(_INTEGER),
+              rows.duplicated(["record_id", "field"])]
+    found = [(mask.to_numpy().argmax(), check) for check, mask in zip(ROW_CHECKS, failed) if mask.any()]
+    if found:
+        position, (column, problem) = min(found, key=lambda found: found[0])
+        row = rows.iloc[position]
+        first_line = rows["_line"][(rows["record_id"] == row["record_id"]) & (field == row["field"])].iloc[0]
+        raise InputError(path, line(row["_line"]), column, problem.format(**row.to_dict(), first_line=line(first_line)))
+
+    if rows.empty:
+        return []
+    # Long to wide: one row per record (in order of first appearance), one column per field.
+    wide = rows.pivot(index="record_id", columns="field", values=["value", "reviewer", "pmid"])
+    order = rows["record_id"].unique()
+    values, reviewers, pmids = (wide[name].reindex(index=order, columns=FIELDS) for name in ("value", "reviewer", "pmid"))
+    missing = values.isna()
+    if missing.to_numpy().any():
+        record_id = missing.any(axis=1).idxmax()
+        first_line = rows["_line"][rows["record_id"] == record_id].fillna(0).min()  # none if a row has none
+        raise InputError(path, line(first_line) or None, "field",
+                         f"{record_id} has no row for {', '.join(missing.columns[missing.loc[record_id]])}")
+
+    record_years = {row.get("record_id", ""): _year_of(row.get("year", "")) for row in records}
+    # The study row's pmid, else the one in a pmid: record id, else none.
+    record_ids = values.index.to_series(index=values.index)
+    pmid = pmids["study"].where(pmids["study"].str.match(_INTEGER),
+                                record_ids.str.removeprefix("pmid:").where(record_ids.str.startswith("pmid:"), ""))
+    pmid = pmid.where(pmid.str.match(_INTEGER), "")
+    sourced = [values.index.isin(rows["record_id"][rows["source"] == source]) for source in SOURCES]
+    evidence = ["; ".join(source for source, given in zip(SOURCES, given) if given) for given in zip(*sourced)]
+    studies = [
+        Study(record_id=record_id, pmid=pmid_, year=_year_of(texts[0]) or record_years.get(record_id),
+              cells={field: Cell(text, bool(reviewer)) for field, text, reviewer in zip(FIELDS, texts, by)},
+              evidence=evidence_)
+        for record_id, pmid_, texts, by, evidence_ in zip(
+            values.index, pmid, values.to_numpy().tolist(), reviewers.to_numpy().tolist(), evidence)
+    ]
     return sorted(studies, key=lambda s: (s.year is None, s.year or 0, s.cells["study"].value.casefold(),
                                           s.cells["study"].value, s.record_id))
 

@@ -52,6 +52,7 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -97,36 +98,67 @@ GROUPS = {"awaiting_review": ("total", "conflicts", "not_yet_reviewed"),
           "reports_awaiting": ("total", "conflicts", "not_yet_assessed")}
 
 
-def _empty_column(by_source: Mapping[str, int], reasons: Sequence[str], full_text_reasons: Sequence[str]) -> dict:
+def _ending(row: Mapping[str, str], where: tuple, exclusion_reasons: Sequence[str],
+            full_text_reasons: Sequence[str]) -> tuple[str, str]:
+    """Where a screened record ends in its column of the flow: (box, line), the line being the
+    reason or the kind of wait ('' for a box of one line); InputError (at `where`) on a value
+    outside the contracts."""
+    decision, conflict, reason = row["decision"], row["conflict"], row["exclusion_reason"]
+    if decision not in DECISIONS:
+        raise InputError(*where, "decision", f"'{decision}'; expected one of {', '.join(DECISIONS)}")
+    if conflict not in ("yes", "no"):
+        raise InputError(*where, "conflict", f"'{conflict}'; expected yes or no")
+    if decision == "needs_review":
+        return "awaiting_review", "conflicts" if conflict == "yes" else "not_yet_reviewed"
+    if decision == "exclude":
+        if reason and reason not in exclusion_reasons:
+            raise InputError(*where, "exclusion_reason", f"'{reason}'; expected one of {', '.join(exclusion_reasons)}")
+        return "excluded", reason or NOT_RECORDED
+    # Included at title/abstract: its report, sought for retrieval, by full-text state.
+    state, reason = row.get("full_text", ""), row.get("full_text_reason", "")
+    if state not in FULL_TEXT_STATES:
+        raise InputError(*where, "full_text", f"'{state}' for a record included at title/abstract; expected "
+                                              f"one of {', '.join(FULL_TEXT_STATES)}")
+    if state == "exclude":
+        if reason and reason not in full_text_reasons:
+            raise InputError(*where, "full_text_reason", f"'{reason}'; expected one of {', '.join(full_text_reasons)}")
+        return "reports_excluded", reason or NOT_RECORDED
+    if state in ("awaiting", "conflict"):
+        return "reports_awaiting", "conflicts" if state == "conflict" else "not_yet_assessed"
+    return ("included" if state == "include" else "reports_not_retrieved"), ""
+
+
+def _endings(exclusion_reasons: Sequence[str], full_text_reasons: Sequence[str]) -> list[tuple[str, str]]:
+    """Every (box, line) where a screened record can end, in prisma.json's order (each once)."""
+    return list(dict.fromkeys([*(("excluded", reason) for reason in (*exclusion_reasons, NOT_RECORDED)),
+            ("awaiting_review", "conflicts"), ("awaiting_review", "not_yet_reviewed"), ("reports_not_retrieved", ""),
+            *(("reports_excluded", reason) for reason in (*full_text_reasons, NOT_RECORDED)),
+            ("reports_awaiting", "conflicts"), ("reports_awaiting", "not_yet_assessed"), ("included", "")]))
+
+
+def _column(ended, by_source: Mapping[str, int], duplicates_removed: int) -> dict:
+    """A column of the flow: its records identified `by_source`, duplicates removed, and how many of
+    its screened records `ended` in each (box, line) of _endings (a pandas Series)."""
+    def lines(box: str) -> dict[str, int]:
+        return {line: int(count) for line, count in ended.loc[box].items()}
+
+    def total(box: str) -> int:
+        return sum(lines(box).values())
+
+    sought = sum(total(box) for box in ("reports_not_retrieved", "reports_excluded", "reports_awaiting", "included"))
     return {
         "identified": {"total": sum(by_source.values()), "by_source": dict(by_source)},
-        "duplicates_removed": 0,
-        "screened": 0,
-        "excluded": {"total": 0, "by_reason": {reason: 0 for reason in (*reasons, NOT_RECORDED)}},
-        "awaiting_review": {"total": 0, "conflicts": 0, "not_yet_reviewed": 0},
-        "reports_sought": 0,
-        "reports_not_retrieved": 0,
-        "reports_assessed": 0,
-        "reports_excluded": {"total": 0, "by_reason": {reason: 0 for reason in (*full_text_reasons, NOT_RECORDED)}},
-        "reports_awaiting": {"total": 0, "conflicts": 0, "not_yet_assessed": 0},
-        "included": 0,
+        "duplicates_removed": duplicates_removed,
+        "screened": int(ended.sum()),
+        "excluded": {"total": total("excluded"), "by_reason": lines("excluded")},
+        "awaiting_review": {"total": total("awaiting_review"), **lines("awaiting_review")},
+        "reports_sought": sought,
+        "reports_not_retrieved": total("reports_not_retrieved"),
+        "reports_assessed": sought - total("reports_not_retrieved"),
+        "reports_excluded": {"total": total("reports_excluded"), "by_reason": lines("reports_excluded")},
+        "reports_awaiting": {"total": total("reports_awaiting"), **lines("reports_awaiting")},
+        "included": total("included"),
     }
-
-
-def _add_columns(columns: Sequence[dict], by_source: Mapping[str, int]) -> dict:
-    total = _empty_column(by_source, [r for r in columns[0]["excluded"]["by_reason"] if r != NOT_RECORDED],
-                          [r for r in columns[0]["reports_excluded"]["by_reason"] if r != NOT_RECORDED])
-    for column in columns:
-        for key in COUNTS:
-            total[key] += column[key]
-        for group, keys in GROUPS.items():
-            for key in keys:
-                total[group][key] += column[group][key]
-        for group in ("excluded", "reports_excluded"):
-            total[group]["total"] += column[group]["total"]
-            for reason, count in column[group]["by_reason"].items():
-                total[group]["by_reason"][reason] += count
-    return total
 
 
 def count_flow(
@@ -151,7 +183,11 @@ def count_flow(
     eligibility file's list), full_text (FULL_TEXT_STATES, for the records included) and
     full_text_reason (one of `full_text_reasons`, default `exclusion_reasons`). Values outside
     the contracts raise InputError naming the file (from `paths`), line and field.
+    The rows stream past, checked one by one; what stays is record ids and how many screened
+    records end in each box and line of the diagram, tabulated by column (pandas).
     """
+    import pandas as pd  # ~0.3 s to import: loaded when the flow is counted, not when `lsr` starts
+
     full_text_reasons = full_text_reasons or exclusion_reasons
     other_ids = set()
     by_file: dict[str, int] = {}
@@ -159,17 +195,15 @@ def count_flow(
         other_ids.add(row["record_id"])
         name = (source_names or {}).get(row["source_file"], row["source_file"]) or "unnamed source"
         by_file[name] = by_file.get(name, 0) + 1
-    columns = {
-        DATABASES: _empty_column({"PubMed": sum(1 for _ in records)}, exclusion_reasons, full_text_reasons),
-        OTHER_METHODS: _empty_column(dict(sorted(by_file.items())), exclusion_reasons, full_text_reasons),
-    }
+    by_source = {DATABASES: {"PubMed": sum(1 for _ in records)}, OTHER_METHODS: dict(sorted(by_file.items()))}
 
+    removed = {DATABASES: 0, OTHER_METHODS: 0}
     for row in duplicates:
         record_id = row["record_id"]
         if record_id.startswith("pmid:"):
-            columns[DATABASES]["duplicates_removed"] += 1
+            removed[DATABASES] += 1
         elif record_id in other_ids:
-            columns[OTHER_METHODS]["duplicates_removed"] += 1
+            removed[OTHER_METHODS] += 1
         else:
             raise InputError(paths["duplicates"], row.get("_line"), "record_id",
                              f"'{record_id}' is neither a PubMed record (pmid:...) nor a record of "
@@ -182,7 +216,7 @@ def count_flow(
                              f"'{row['source']}'; expected one of {', '.join(SOURCE_COLUMN)}")
         source_of[row["record_id"]] = SOURCE_COLUMN[row["source"]]
 
-    screened_ids, sought = set(), set()
+    screened_ids, sought, ended = set(), set(), Counter()
     for row in screening:
         where = (paths["screening"], row.get("_line"))
         record_id = row["record_id"]
@@ -191,25 +225,9 @@ def count_flow(
         if record_id in screened_ids:
             raise InputError(*where, "record_id", f"'{record_id}' is screened twice")
         screened_ids.add(record_id)
-        decision, conflict, reason = row["decision"], row["conflict"], row["exclusion_reason"]
-        if decision not in DECISIONS:
-            raise InputError(*where, "decision", f"'{decision}'; expected one of {', '.join(DECISIONS)}")
-        if conflict not in ("yes", "no"):
-            raise InputError(*where, "conflict", f"'{conflict}'; expected yes or no")
-        column = columns[source_of[record_id]]
-        column["screened"] += 1
-        if decision == "include":
+        ended[source_of[record_id], *_ending(row, where, exclusion_reasons, full_text_reasons)] += 1
+        if row["decision"] == "include":
             sought.add(record_id)
-            _count_full_text(column, row, where, full_text_reasons)
-        elif decision == "needs_review":
-            column["awaiting_review"]["total"] += 1
-            column["awaiting_review"]["conflicts" if conflict == "yes" else "not_yet_reviewed"] += 1
-        else:
-            if reason and reason not in exclusion_reasons:
-                raise InputError(*where, "exclusion_reason",
-                                 f"'{reason}'; expected one of {', '.join(exclusion_reasons)}")
-            column["excluded"]["total"] += 1
-            column["excluded"]["by_reason"][reason or NOT_RECORDED] += 1
 
     unscreened = sorted(set(source_of) - screened_ids)
     if unscreened:
@@ -217,18 +235,24 @@ def count_flow(
                          f"{len(unscreened)} record(s) of {paths['unique_records']} not screened, "
                          f"e.g. '{unscreened[0]}'")
 
-    overall = _add_columns([columns[DATABASES], columns[OTHER_METHODS]],
-                           {name: columns[name]["identified"]["total"] for name in COLUMNS})
-    included = overall["included"]
-    # One report per included record: reports of one study are merged as duplicates upstream.
+    # Records by (box, line) and column: every box and line of the diagram, in prisma.json's order.
+    layout = pd.MultiIndex.from_tuples(_endings(exclusion_reasons, full_text_reasons))
+    ended = (pd.DataFrame([(*ending, records) for ending, records in ended.items()],
+                          columns=["column", "box", "line", "records"])
+             .pivot_table(index=["box", "line"], columns="column", values="records", aggfunc="sum", fill_value=0)
+             .reindex(index=layout, columns=COLUMNS, fill_value=0))
+    ended[OVERALL] = ended.sum(axis=1)
     flow = {
         "diagram": DIAGRAM,
         "screening": SCREENING,
-        DATABASES: columns[DATABASES],
-        OTHER_METHODS: columns[OTHER_METHODS],
-        OVERALL: overall,
-        "included_in_review": {"studies": included, "reports": included},
+        DATABASES: _column(ended[DATABASES], by_source[DATABASES], removed[DATABASES]),
+        OTHER_METHODS: _column(ended[OTHER_METHODS], by_source[OTHER_METHODS], removed[OTHER_METHODS]),
+        OVERALL: _column(ended[OVERALL], {name: sum(by_source[name].values()) for name in COLUMNS},
+                         sum(removed.values())),
     }
+    # One report per included record: reports of one study are merged as duplicates upstream.
+    included = flow[OVERALL]["included"]
+    flow["included_in_review"] = {"studies": included, "reports": included}
     if availability is not None:
         flow["reports"] = count_reports(availability, sought, paths.get("availability", "availability"))
     return flow
@@ -249,29 +273,6 @@ def count_reports(availability: Iterable[Mapping[str, str]], sought: set[str], p
         raise InputError(path, None, "record_id", f"{len(sought - set(listed))} included record(s) missing, "
                                                   f"e.g. '{sorted(sought - set(listed))[0]}'")
     return {"sought": len(sought), "not_retrieved": sum(value == "no" for value in listed.values())}
-
-
-def _count_full_text(column: dict, row: Mapping[str, str], where: tuple, reasons: Sequence[str]) -> None:
-    """A record included at title/abstract: its report, sought for retrieval, by full-text state."""
-    state, reason = row.get("full_text", ""), row.get("full_text_reason", "")
-    if state not in FULL_TEXT_STATES:
-        raise InputError(*where, "full_text", f"'{state}' for a record included at title/abstract; expected "
-                                              f"one of {', '.join(FULL_TEXT_STATES)}")
-    column["reports_sought"] += 1
-    if state == "not_retrieved":
-        column["reports_not_retrieved"] += 1
-        return
-    column["reports_assessed"] += 1
-    if state == "include":
-        column["included"] += 1
-    elif state == "exclude":
-        if reason and reason not in reasons:
-            raise InputError(*where, "full_text_reason", f"'{reason}'; expected one of {', '.join(reasons)}")
-        column["reports_excluded"]["total"] += 1
-        column["reports_excluded"]["by_reason"][reason or NOT_RECORDED] += 1
-    else:
-        column["reports_awaiting"]["total"] += 1
-        column["reports_awaiting"]["conflicts" if state == "conflict" else "not_yet_assessed"] += 1
 
 
 def check_flow(flow: Mapping) -> None:

@@ -230,12 +230,13 @@ class RecordText:
         self._by_concept: dict[str, list[Mention]] = {}
         for mention in self.mentions:
             self._by_concept.setdefault(mention.concept, []).append(mention)
+        self._heeded: dict[str, list[Mention]] = {}     # by concept: its mentions not under a modifier it ignores
 
     def _defined_abbreviations(self, concept_spans: Sequence[list[tuple[str, int, int]]]) -> Lexicon:
         """'tacrolimus (TAC)': abbreviations this record defines for a concept."""
         found = Lexicon()
         for sentence, spans in zip(self.sentences, concept_spans):
-            if sentence.field not in ("title", "abstract"):
+            if sentence.field not in ("title", "abstract") or sentence.text.find("(", sentence.start, sentence.end) < 0:
                 continue
             for name, first, last in spans:
                 match = _ABBREVIATION.match(sentence.text, sentence.ends[last])
@@ -286,12 +287,15 @@ class RecordText:
     # references ------------------------------------------------------------------------------
     def found(self, ref: Reference) -> list[Mention]:
         """The mentions a reference finds (those under a modifier the concept ignores left out)."""
-        ignore = self.eligibility.concepts[ref.concept].ignore
-        mentions = [m for m in self._by_concept.get(ref.concept, ()) if not (m.modifiers & ignore)]
+        mentions = self._heeded.get(ref.concept)
+        if mentions is None:
+            ignore = self.eligibility.concepts[ref.concept].ignore
+            mentions = self._heeded[ref.concept] = [m for m in self._by_concept.get(ref.concept, ())
+                                                    if not (m.modifiers & ignore)]
         if ref.near is not None:
             mentions = [m for m in mentions if self._qualifies(m, ref.near)]
         if ref.fields is None:
-            return mentions
+            return mentions[:]
         fields = set(ref.fields)
         if "focus" in fields:
             strong = [m for m in mentions if m.field in ("title", "keywords", "mesh")]

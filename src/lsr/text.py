@@ -28,7 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -110,7 +110,6 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-@lru_cache(maxsize=65536)
 def normalise_word(word: str) -> str:
     """One token as matched: folded case and accents, digits for number words, American
     spelling, singular (simple plurals)."""
@@ -139,6 +138,20 @@ class Token(NamedTuple):
     end: int
 
 
+_NORMS: dict[str, str] = {}
+"""Words already normalised -> their norms (emptied when it reaches _NORMS_KEPT words: memory stays bounded)."""
+_NORMS_KEPT = 65536
+
+
+def _normalise_new(words: list[str], norms: list[str | None]) -> None:
+    """Fill in the norms `scan` did not find in _NORMS (None), and remember them."""
+    if len(_NORMS) > _NORMS_KEPT:
+        _NORMS.clear()
+    for k, norm in enumerate(norms):
+        if norm is None:
+            norms[k] = _NORMS[words[k]] = normalise_word(words[k])
+
+
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Word tokens with character offsets (plus %, /, #, ;); letters and digits are split
     ('FK506' = 'FK 506'), and 'twenty one' becomes one token '21'."""
@@ -149,12 +162,18 @@ _TENS_NORMS = frozenset(str(value) for value in _TENS.values())
 _NORM, _TEXT = itemgetter(0), itemgetter(1)
 
 
+def _first_token(item: tuple[tuple[str, int], int]) -> int:
+    return item[0][1]
+
+
 def scan(text: str, offset: int = 0) -> tuple[list[str], list[str], list[int], list[int]]:
     """The tokens of `tokenize(text, offset)` as four lists, cheap to build for a whole text
     (no object per token): their norms, their words as written, their starts and their ends."""
     parts = (_ASCII_TOKEN_SPLIT if text.isascii() else _TOKEN_SPLIT).split(text)    # between, token, between...
     words = parts[1::2]
-    norms = list(map(normalise_word, words))
+    norms = list(map(_NORMS.get, words))
+    if None in norms:
+        _normalise_new(words, norms)
     bounds = list(accumulate(map(len, parts), initial=offset))
     starts, ends = bounds[1:-1:2], bounds[2::2]
     if not _TENS_NORMS.isdisjoint(norms):
@@ -189,6 +208,7 @@ def phrase(text: str) -> tuple[str, ...]:
 
 
 _IS_NUMBER = re.compile(r"\d+(?:\.\d+)?").fullmatch
+_DIGITS = frozenset("0123456789")
 
 
 def is_number(norm: str) -> bool:
@@ -602,8 +622,13 @@ class Pieces:
         """The pieces whose tokens' norms and words are `norms[k]` and `words[k]`."""
         if len(norms) == 1:
             return cls(norms[0], words[0], [0, len(norms[0])])
-        return cls([norm for piece in norms for norm in piece], [word for piece in words for word in piece],
+        return cls(list(chain.from_iterable(norms)), list(chain.from_iterable(words)),
                    list(accumulate(map(len, norms), initial=0)))
+
+    @cached_property
+    def numbers(self) -> set[str]:
+        """The distinct norms that are numbers."""
+        return {norm for norm in self.distinct if norm[0] in _DIGITS and _IS_NUMBER(norm)}
 
 
 class Lexicon:
@@ -668,8 +693,8 @@ class Lexicon:
         number = terms.get("#")
         firsts, pairs = self._firsts, self._pairs
         starting = terms.keys() & pieces.distinct if terms else set()
-        if number:
-            starting |= set(filter(_IS_NUMBER, pieces.distinct))
+        numbers = pieces.numbers if number else set()
+        starting |= numbers
         last = len(norms) - 1
         # Only tokens that can start a phrase are tried, with only the phrases that can match there
         # (the others' first two words differ; a number may start a '#' phrase); within a token,
@@ -678,7 +703,7 @@ class Lexicon:
             norm = norms[i]
             following = norms[i + 1] if i < last else ""
             candidates = pairs.get((norm, following)) or firsts.get(norm, ())
-            if number and norm[0].isdigit() and is_number(norm):
+            if norm in numbers:
                 candidates = [*candidates, *(pairs.get(("#", following)) or firsts.get("#", ()))]
             if not candidates:
                 continue
@@ -689,6 +714,7 @@ class Lexicon:
                 if (all(w == "#" and is_number(n) or n == w for w, n in zip(rest, norms[i + 1:i + size]))
                         if wild else norms[i + 1:i + size] == rest):
                     longest[key, i] = i + size - 1
+        terms_found = len(longest)
         if exact:
             starting = self._exact_starts.intersection(texts)
             for i in compress(range(len(texts)), map(starting.__contains__, texts)) if starting else ():
@@ -702,10 +728,16 @@ class Lexicon:
                             longest[key, i] = i + size - 1
         found: list[list[tuple[str, int, int]]] = [[] for _ in bounds[1:]]
         covered: dict[str, int] = {}
-        for (key, first), last in sorted(longest.items(), key=lambda item: item[0][1]):
+        k, start, end = 0, bounds[0], bounds[1]
+        # Terms were found in text order, then abbreviations in text order: sorted by first token
+        # (stable: terms first within a token) only when both were found.
+        in_order = not terms_found or len(longest) == terms_found
+        for (key, first), last in longest.items() if in_order else sorted(longest.items(), key=_first_token):
             if first > covered.get(key, -1):    # 'cyclosporin A' once, not also 'cyclosporin'
-                k = bisect_right(bounds, first) - 1
-                found[k].append((key, first - bounds[k], last - bounds[k]))
+                while first >= end:
+                    k += 1
+                    start, end = end, bounds[k + 1]
+                found[k].append((key, first - start, last - start))
                 covered[key] = last
         return found
 

@@ -4,7 +4,9 @@ RIS is read with rispy after a line-by-line structural check, because rispy itse
 text outside records, drops a record that lacks its ER line and reports no line numbers.
 PubMed records are canonical; a record from another source is a duplicate when its DOI,
 PMID or normalised title (with year and length guards against false merges) matches a
-PubMed record or an earlier kept record from another source.
+PubMed record or an earlier kept record from another source. The matching joins (pandas
+merge) the other-source records with themselves and with the PubMed records that share a
+key with one of them, picked out as records.tsv streams through to unique_records.tsv.
 """
 from __future__ import annotations
 
@@ -358,15 +360,15 @@ def pubmed_row(record: Mapping[str, str]) -> dict:
     return row
 
 
-def _title_match(row: Mapping, kept: Mapping) -> bool:
-    """Same normalised title, years within one (when both known); short titles need more."""
-    years = [row.get("year", ""), kept.get("year", "")]
+def _title_match(title_key: str, years: tuple[str, str], first_authors: tuple[str, str]) -> bool:
+    """Whether two records sharing the normalised title `title_key` are one: their `years` within one
+    (or either unknown) and a long title; a short title also needs the same year and, where both are
+    known, the same first author (`first_authors`)."""
     if all(years) and abs(int(years[0]) - int(years[1])) > 1:
         return False
-    key = normalise_title(row["title"])
-    if len(key.split()) >= MIN_TITLE_WORDS and len(key) >= MIN_TITLE_CHARS:
+    if len(title_key.split()) >= MIN_TITLE_WORDS and len(title_key) >= MIN_TITLE_CHARS:
         return True
-    authors = [normalise_title(row.get("first_author", "")), normalise_title(kept.get("first_author", ""))]
+    authors = [normalise_title(author) for author in first_authors]
     return all(years) and years[0] == years[1] and (not all(authors) or authors[0] == authors[1])
 
 
@@ -374,59 +376,89 @@ def _pubmed_order(row: Mapping) -> tuple[int, str]:
     return len(row["pmid"]), row["pmid"]
 
 
-class KeptRecords:
-    """The kept records as dedup needs them (ids, DOI, PMID, title key, year, first author), not
-    their whole rows: PubMed records stream through, only this index stays in memory."""
+KEYS = ["record_id", "doi", "pmid", "title_key", "year", "first_author"]
+"""What deduplication compares of a record (title_key: its normalise_title)."""
 
-    def __init__(self) -> None:
-        self.by_doi: dict[str, dict] = {}
-        self.by_pmid: dict[str, dict] = {}
-        self.by_title: dict[str, list[dict]] = {}
-        self.by_record_id: dict[str, dict] = {}
 
-    def add(self, row: Mapping, doi: str, pmid: str, title_key: str) -> None:
-        kept = {"record_id": row["record_id"], "year": row.get("year", ""), "first_author": row.get("first_author", ""),
-                "source_file": row.get("source_file", ""), "_line": row.get("_line")}
-        self.by_record_id[row["record_id"]] = kept
-        if doi:
-            self.by_doi[doi] = kept
-        if pmid:
-            self.by_pmid.setdefault(pmid, kept)
-        self.by_title.setdefault(title_key, []).append(kept)
+def _keys(row: Mapping, doi: str, pmid: str) -> dict:
+    return {"record_id": row["record_id"], "doi": doi, "pmid": pmid, "title_key": normalise_title(row["title"]),
+            "year": row.get("year", ""), "first_author": row.get("first_author", "")}
+
+
+class Deduplication:
+    """The other-source records (RIS rows), matched against the PubMed records that stream past and
+    against each other. Of the PubMed records only those sharing a DOI, PMID or normalised title
+    with an other-source record stay (the candidates): memory grows with the matches, not with PubMed."""
+
+    def __init__(self, other_rows: Sequence[Mapping]) -> None:
+        self.other_rows = other_rows
+        self.others = [_keys(row, normalise_doi(row.get("doi", "")), row.get("_pmid") or row.get("pmid", ""))
+                       for row in other_rows]
+        self.dois = {keys["doi"] for keys in self.others} - {""}
+        self.pmids = {keys["pmid"] for keys in self.others} - {""}
+        self.title_keys = {keys["title_key"] for keys in self.others}  # an empty title is one too
+        self.candidates: list[dict] = []
 
     def add_pubmed(self, row: Mapping) -> None:
-        """A PubMed record (records.tsv row as pubmed_row made it): kept, whatever else matches it."""
-        self.add(row, row["doi"], row["pmid"], normalise_title(row["title"]))
+        """A PubMed record (a pubmed_row; they come in PMID order): kept, whatever else matches it."""
+        if row["doi"] in self.dois or row["pmid"] in self.pmids or normalise_title(row["title"]) in self.title_keys:
+            self.candidates.append(_keys(row, row["doi"], row["pmid"]))
 
-    def match_others(self, other_rows: Iterable[Mapping]) -> tuple[list[dict], list[dict]]:
-        """(kept other rows sorted by record_id, duplicates): each other-source record is a duplicate
-        of the first kept record sharing its DOI, its PMID, or its normalised title (`_title_match`);
-        a kept one joins the index, so later other records can match it."""
-        kept_others, duplicates = [], []
-        for other in other_rows:
-            row = dict(other)
-            doi, pmid = normalise_doi(row.get("doi", "")), row.get("_pmid") or row.get("pmid", "")
-            title_key = normalise_title(row["title"])
-            match, matched_on = None, ""
-            if doi and doi in self.by_doi:
-                match, matched_on = self.by_doi[doi], "doi"
-            elif pmid and pmid in self.by_pmid:
-                match, matched_on = self.by_pmid[pmid], "pmid"
-            else:
-                match = next((k for k in self.by_title.get(title_key, []) if _title_match(row, k)), None)
-                matched_on = "title" if match else ""
+    def _pairs(self) -> dict[int, list]:
+        """For each other record (by position), the records it may be a duplicate of, best first, as
+        (position, record_id_kept, position_kept: -1 for a PubMed record, matched_on): those sharing its
+        DOI, then its PMID, then its normalised title (if `_title_match`); for each, the PubMed records
+        (for a DOI the last of them) in PMID order, then the other records before it in their order.
+        Joins (pandas merge) of the other records with the PubMed candidates and with themselves."""
+        import pandas as pd  # ~0.3 s to import: loaded when the records are matched, not when `lsr` starts
+
+        others = pd.DataFrame(self.others, columns=KEYS).assign(position=range(len(self.others)))
+        pubmed = pd.DataFrame(self.candidates, columns=KEYS).assign(position=-1)
+        kept = pd.concat([pubmed, others], ignore_index=True).astype({"position": int})
+        kept = kept.rename_axis("order").reset_index()  # PubMed first (in PMID order), then the others
+        from_pubmed, with_doi = kept["position"] < 0, kept["doi"] != ""
+        candidates = {"doi": pd.concat([kept[from_pubmed & with_doi].drop_duplicates("doi", keep="last"),
+                                        kept[~from_pubmed & with_doi]]),
+                      "pmid": kept[kept["pmid"] != ""],
+                      "title_key": kept}
+        pairs = []
+        for rank, (key, targets) in enumerate(candidates.items()):
+            found = others.merge(targets, on=key, suffixes=("", "_kept"))
+            found = found[found["position_kept"] < found["position"]]
+            if key == "title_key":
+                found = found[pd.Series([_title_match(title, years, authors) for title, years, authors in zip(
+                    found["title_key"], zip(found["year"], found["year_kept"]),
+                    zip(found["first_author"], found["first_author_kept"]))], index=found.index, dtype=bool)]
+            pairs.append(found.assign(rank=rank, matched_on=key.removesuffix("_key")))
+        best_first = pd.concat(pairs).sort_values(["position", "rank", "order"])
+        by_position: dict[int, list] = {}
+        for pair in best_first[["position", "record_id_kept", "position_kept", "matched_on"]].itertuples(index=False):
+            by_position.setdefault(pair.position, []).append(pair)
+        return by_position
+
+    def match_others(self) -> tuple[list[dict], list[dict]]:
+        """(kept other rows sorted by record_id, duplicates): each other-source record is a duplicate of
+        the first kept record of its `_pairs` (a PubMed record, or an other one kept before it).
+
+        A kept other record whose record_id is already taken by a kept one raises InputError."""
+        pairs = self._pairs() if self.others else {}
+        kept_others, kept_positions, taken, duplicates = [], set(), {}, []
+        for position, row in enumerate(self.other_rows):
+            match = next((pair for pair in pairs.get(position, ())
+                          if pair.position_kept < 0 or pair.position_kept in kept_positions), None)
             if match is not None:
-                duplicates.append({"record_id": row["record_id"], "duplicate_of": match["record_id"],
-                                   "matched_on": matched_on, "source_file": row["source_file"],
+                duplicates.append({"record_id": row["record_id"], "duplicate_of": match.record_id_kept,
+                                   "matched_on": match.matched_on, "source_file": row["source_file"],
                                    "title": row["title"], "_line": row.get("_line")})
                 continue
-            taken = self.by_record_id.get(row["record_id"])
-            if taken is not None:
+            if row["record_id"] in taken:
+                first = taken[row["record_id"]]
                 raise InputError(row["source_file"], row.get("_line"), "ID",
                                  f"record_id {row['record_id']} is also that of a different record in "
-                                 f"{taken['source_file']} (line {taken.get('_line')}); give one of them another ID tag")
-            kept_others.append(row)
-            self.add(row, doi, pmid, title_key)
+                                 f"{first['source_file']} (line {first.get('_line')}); give one of them another ID tag")
+            taken[row["record_id"]] = row
+            kept_positions.add(position)
+            kept_others.append(dict(row))
         duplicates.sort(key=lambda d: (d["record_id"], d["source_file"], d["_line"] or 0))
         return sorted(kept_others, key=lambda r: r["record_id"]), duplicates
 
@@ -434,15 +466,15 @@ class KeptRecords:
 def deduplicate(pubmed_rows: Iterable[Mapping[str, str]],
                 other_rows: Sequence[Mapping]) -> tuple[list[dict], list[dict]]:
     """(unique_rows, duplicates): PubMed records (records.tsv rows) kept, other records matched
-    (KeptRecords.match_others); PubMed records first by PMID, then the kept other records by
+    (Deduplication.match_others); PubMed records first by PMID, then the kept other records by
     record_id. A kept other record whose record_id is already taken by a different kept record
     raises InputError.
     """
-    index = KeptRecords()
+    deduplication = Deduplication(other_rows)
     pubmed = sorted((pubmed_row(record) for record in pubmed_rows), key=_pubmed_order)
     for row in pubmed:
-        index.add_pubmed(row)
-    others, duplicates = index.match_others(other_rows)
+        deduplication.add_pubmed(row)
+    others, duplicates = deduplication.match_others()
     return pubmed + others, duplicates
 
 
@@ -455,7 +487,7 @@ def write_sources(records_path: str | os.PathLike, ris_paths: Sequence[str | os.
     deduplicate gives, without holding the PubMed rows in memory.
     """
     others = read_other_sources(ris_paths)
-    index = KeptRecords()
+    deduplication = Deduplication(others)
     counts = {"pubmed": 0, "other": len(others)}
     duplicates: list[dict] = []
 
@@ -468,10 +500,10 @@ def write_sources(records_path: str | os.PathLike, ris_paths: Sequence[str | os.
                                  f"PMID {row['pmid']} after PMID {previous[1]}; expected rows sorted by PMID, one "
                                  "per PMID (as the records stage writes them)")
             previous = _pubmed_order(row)
-            index.add_pubmed(row)
+            deduplication.add_pubmed(row)
             counts["pubmed"] += 1
             yield row
-        kept_others, found = index.match_others(others)
+        kept_others, found = deduplication.match_others()
         duplicates.extend(found)
         yield from kept_others
 

@@ -192,6 +192,14 @@ def test_find_each_finds_in_each_sentence_what_find_finds_in_it(repo, vocabulari
             assert [lexicon.find(s.tokens) for s in spans] == each
 
 
+def test_lexicon_mentions_come_in_text_order_terms_before_abbreviations_at_a_token():
+    lexicon = text.Lexicon({"drug": ["tacrolimus", "12 mg"], "dose": ["# mg"]}, {"drug": ["TAC"], "size": ["TAC 12"]})
+    found = lexicon.find(text.tokenize("TAC 12 mg then tacrolimus, TAC and 12 mg"))
+    assert found == [("size", 0, 1), ("drug", 0, 0), ("drug", 1, 2), ("dose", 1, 2), ("drug", 4, 4), ("drug", 5, 5),
+                     ("drug", 7, 8), ("dose", 7, 8)]
+    assert lexicon.find(text.tokenize("tacrolimus then TAC")) == [("drug", 0, 0), ("drug", 2, 2)]
+
+
 def test_may_state_age_is_false_only_where_no_age_is_stated(repo):
     sentences = [s for t in corpus_texts(repo) for s in text.split_sentences(t)] + [
         "A 14-year-old boy, diagnosed at the age of 9 years.", "Age at onset ranged from 2 to 11 years.",

@@ -234,8 +234,8 @@ def test_changes_list_everything_since_the_previous_table_version_and_any_window
     assert text.startswith(f"# Living review: changes since Table 1 version 2024-01-01 · {old_version}\n")
     assert "2 review states recorded in this window" in text
     third_section = text.index(f"\n## 2024-03-01: Table 1 version 2024-02-01 · {new_version}\n")
-    second_section = text.index(f"\n## 2024-02-01: Table 1 version 2024-02-01 · {new_version}\n")
-    assert third_section < second_section  # newest first
+    second_section = text.index(f"\n\n## 2024-02-01: Table 1 version 2024-02-01 · {new_version}\n") + 1
+    assert third_section < second_section  # newest first, each state after a blank line
     assert "| PMID 700 | Tacrolimus in dogs | exclude (non-human) | rules |" in text[third_section:second_section]
     assert "- Added **Lee 2019 (PMID 200)**" in text[second_section:]  # added two runs ago, still listed
     assert "- Added **Rao 2020**" in text[second_section:]

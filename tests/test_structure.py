@@ -52,3 +52,20 @@ def test_a_stage_has_one_name_for_its_module_and_rule_file():
 def test_only_the_entry_point_imports_the_command_line():
     importers = {path.stem for path in PACKAGE.glob("*.py") if "cli" in imported_modules(path)}
     assert importers == {"__main__"}
+
+
+def markdown_tables_in_code(package: Path) -> set[tuple[str, int]]:
+    """Where the code holds a piece of a Markdown table: a string starting a row ('| ') or a rule ('|---')."""
+    return {(path.name, node.lineno) for path in package.glob("*.py")
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and (node.value.startswith("| ") or "|---" in node.value)}
+
+
+def test_markdown_tables_are_laid_out_in_templates():
+    """table1.md, changes.md and screening_summary.md come from lsr/templates/*.md.j2 (lsr.pages.render_markdown),
+    not from strings joined in the code."""
+    assert {"table1.md.j2", "changes.md.j2", "screening_summary.md.j2"} <= {
+        path.name for path in (PACKAGE / "templates").glob("*.md.j2")}
+    found = markdown_tables_in_code(PACKAGE)
+    assert not found, sorted(found)

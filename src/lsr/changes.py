@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import pages
 from .checks import iso_date
 from .state import (HISTORY_DIR, PROPOSAL_FIELDS, TABLE_VERSIONS, State, build_state, load_state, match_table_rows,
                     proposed_studies, read_log, read_text_exact, register_state, table_version_dates, unmarked)
@@ -63,43 +64,8 @@ def window(log: list[dict[str, str]], current: State, as_of: str | None = None,
 
 
 # --- changes.md --------------------------------------------------------------------------------
-
-def _cell(text: str) -> str:
-    return (text or "").replace("|", "\\|")
-
-
-def _record_label(record: dict[str, str]) -> str:
-    return f"PMID {record['pmid']}" if record["pmid"] else record["record_id"]
-
-
-def _decision(record: dict[str, str]) -> str:
-    text = record["decision"]
-    if record["decision"] == "exclude" and record["exclusion_reason"]:
-        text += f" ({record['exclusion_reason']})"
-    return text
-
-
-def proposal_line(study: dict) -> str:
-    """One proposed study in a line: label, title, state and the main extracted values."""
-    values = study["values"]
-    shown = " · ".join(f"{field}: {values[field]}" for field in PROPOSAL_FIELDS if field in values)
-    label = values.get("study") or _record_label(study)
-    state = "reviewers disagree at full text" if study["full_text"] == "conflict" else "awaiting a full-text decision"
-    return f"**{label}** ({_record_label(study)}; {state}): {study['title']}" + (f" — {shown}" if shown else "")
-
-
-def _row_label(row: dict[str, str]) -> str:
-    study = unmarked(row.get("study", ""))
-    return f"{study} (PMID {row['pmid']})" if row.get("pmid") else study
-
-
-def _plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (words or word + 's')}"
-
-
-def _version(date: str, version: str) -> str:
-    return f"{date} · {version}"
-
+# The layout is lsr/templates/changes.md.j2 (the report), changes_update.md.j2 (one state) and
+# changes_macros.md.j2 (what both show of a state); these functions gather what they show.
 
 def new_records(previous: State | None, current: State) -> list[dict[str, str]]:
     """The records of `current` that `previous` (None: no earlier state) does not hold, in order."""
@@ -107,166 +73,94 @@ def new_records(previous: State | None, current: State) -> list[dict[str, str]]:
     return [r for r in current.records if r["record_id"] not in before]
 
 
-def changes_markdown(current: State, current_on: str, previous: State | None, previous_on: str | None,
-                     version_dates: dict[str, str], as_of: str | None = None, records_file: str | None = None) -> str:
-    """What changed from `previous` (None: no earlier state) to `current`, as Markdown.
+def _table(state: State, version_dates: dict[str, str], became_current: str | None) -> dict:
+    """Table 1 in `state`: its version (the date its content was first seen, else `became_current`)
+    and its counts."""
+    counts = state.counts()
+    return {"date": version_dates.get(state.table_version, became_current or ""), "version": state.table_version,
+            "studies": counts["studies"], "patients": counts["patients"]}
 
-    `current_on`/`previous_on` are the dates the states became current; `version_dates` maps
-    a Table 1 content hash to the date it was first seen. With `records_file` (the file that
-    lists every new record), more than NEW_RECORDS_LISTED new records are counted, not listed.
-    Pure: same arguments, same text.
-    """
+
+def _table_row(row: dict[str, str]) -> dict[str, str]:
+    """A Table 1 row's label: its study (without marks) and PMID."""
+    return {"study": unmarked(row.get("study", "")), "pmid": row.get("pmid") or ""}
+
+
+def step_changes(current: State, current_on: str, previous: State | None, previous_on: str | None,
+                 version_dates: dict[str, str], records_file: str | None = None) -> dict:
+    """What changed from `previous` (None: no earlier state) to `current`: what changes.md shows of a
+    state (the `step` macro of changes_macros.md.j2). With `records_file` (the file that lists every
+    new record), more than NEW_RECORDS_LISTED new records are counted by exclusion reason, not listed."""
     before = {r["record_id"]: r for r in (previous.records if previous else [])}
     now = {r["record_id"]: r for r in current.records}
     new = new_records(previous, current)
-    gone = [r for r in (previous.records if previous else []) if r["record_id"] not in now]
-    changed = [(before[r["record_id"]], r) for r in current.records if r["record_id"] in before
-               and (before[r["record_id"]]["decision"], before[r["record_id"]]["exclusion_reason"])
-               != (r["decision"], r["exclusion_reason"])]
     review = [r for r in current.records if r["decision"] == "needs_review"]
     conflicts = [r for r in current.records if r["conflict"] == "yes"]
     newly_review = [r for r in review if before.get(r["record_id"], {}).get("decision") != "needs_review"]
-    to_review = newly_review + [r for r in conflicts if r not in newly_review]
     flagged = [r for r in current.records if r["decision"] == "include"
                and (r["retracted"] == "yes" or r["erratum"])]
-
     added, edited, removed = match_table_rows(previous.table_rows if previous else [], current.table_rows)
+    counted = new and records_file is not None and len(new) > NEW_RECORDS_LISTED
+    reasons = Counter(r["exclusion_reason"] or "no reason given" for r in new if r["decision"] == "exclude")
+    return {
+        "state": current.id, "previous": previous.id if previous else None, "previous_on": previous_on,
+        "table": _table(current, version_dates, current_on),
+        "previous_table": _table(previous, version_dates, previous_on) if previous else None,
+        "new": new,
+        "new_by_decision": [(decision, count) for decision in ("include", "exclude", "needs_review")
+                            for count in [sum(r["decision"] == decision for r in new)] if count],
+        "new_counted": bool(counted), "records_file": records_file,
+        "new_need_review": any(r["decision"] == "needs_review" for r in new),
+        "new_reasons": sorted(reasons.items(), key=lambda item: (-item[1], item[0])) if counted else [],
+        "awaiting": len(review), "newly_review": len(newly_review), "conflicts": len(conflicts),
+        "to_review": newly_review + [r for r in conflicts if r not in newly_review],
+        "changed": [(before[r["record_id"]], r) for r in current.records if r["record_id"] in before
+                    and (before[r["record_id"]]["decision"], before[r["record_id"]]["exclusion_reason"])
+                    != (r["decision"], r["exclusion_reason"])],
+        "gone": [r for r in (previous.records if previous else []) if r["record_id"] not in now],
+        "flagged": [(r, (was := before.get(r["record_id"])) is None
+                     or (was["retracted"], was["erratum"]) != (r["retracted"], r["erratum"])) for r in flagged],
+        "added": [(_table_row(r), [(c, v) for c, v in r.items() if c not in TABLE_KEY_COLUMNS and v not in ("", "NR")])
+                  for r in added],
+        "edited": [(_table_row(new_r), [(c, old_r.get(c), v) for c, v in new_r.items() if old_r.get(c, "") != v])
+                   for old_r, new_r in edited],
+        "removed": [_table_row(r) for r in removed],
+    }
 
-    counts = current.counts()
-    version = _version(version_dates.get(current.table_version, current_on), current.table_version)
-    lines = [f"# Living review update: {current_on}", ""]
-    if as_of:
-        lines += [f"Review state as of {as_of} (reproduced with `as_of`; not recorded in the history).", ""]
-    if previous is None:
-        lines += [f"State {current.id}: the first recorded state of the review (no earlier state in "
-                  f"{HISTORY_DIR}/).", ""]
-    else:
-        lines += [f"State {current.id}, compared with the previous distinct state {previous.id} "
-                  f"of {previous_on}.", ""]
-    table_line = (f"- Table 1 version **{version}**: {_plural(counts['studies'], 'study', 'studies')}, "
-                  f"{_plural(counts['patients'], 'patient')}")
-    if previous is not None:
-        old = previous.counts()
-        if previous.table_version == current.table_version:
-            table_line += " (unchanged)"
-        else:
-            old_version = _version(version_dates.get(previous.table_version, previous_on), previous.table_version)
-            table_line += (f" (was {old_version}: {_plural(old['studies'], 'study', 'studies')}, "
-                           f"{_plural(old['patients'], 'patient')})")
-    lines.append(table_line + ".")
-    by_decision = ", ".join(f"{sum(r['decision'] == d for r in new)} {d}"
-                            for d in ("include", "exclude", "needs_review") if any(r["decision"] == d for r in new))
-    lines.append(f"- {_plural(len(new), 'new record')}" + (f": {by_decision}." if new else "."))
-    lines.append(f"- {_plural(len(review), 'record')} awaiting review ({len(newly_review)} new to review), "
-                 f"{_plural(len(conflicts), 'reviewer conflict')}.")
-    if changed or gone:
-        lines.append(f"- {_plural(len(changed), 'screening decision')} changed; "
-                     f"{_plural(len(gone), 'record')} no longer in the review.")
-    if flagged:
-        lines.append(f"- **WARNING: {_plural(len(flagged), 'included study', 'included studies')} retracted "
-                     "or corrected** (see below).")
-    lines.append("")
 
-    if flagged:
-        lines += ["## ⚠ Included studies retracted or corrected", ""]
-        for r in flagged:
-            was = before.get(r["record_id"])
-            fresh = was is None or (was["retracted"], was["erratum"]) != (r["retracted"], r["erratum"])
-            what = []
-            if r["retracted"] == "yes":
-                what.append("**RETRACTED**")
-            if r["erratum"]:
-                what.append(f"**ERRATUM** ({r['erratum']})")
-            lines.append(f"- {' and '.join(what)}: {_record_label(r)}, {r['title']}"
-                         f"{' (new since the previous state)' if fresh else ''}. Check its Table 1 row.")
-        lines.append("")
-    if new and records_file is not None and len(new) > NEW_RECORDS_LISTED:
-        reasons = Counter(r["exclusion_reason"] or "no reason given" for r in new if r["decision"] == "exclude")
-        lines += [f"## New records ({len(new)})", "",
-                  f"Too many to list here: {records_file} lists every one, with its title, decision and who "
-                  "decided." + (" Those that need review are listed below." if any(
-                      r["decision"] == "needs_review" for r in new) else "")
-                  + (" The excluded ones, by reason:" if reasons else ""), ""]
-        if reasons:
-            lines += [f"- {reason}: {count}" for reason, count in sorted(reasons.items(),
-                                                                         key=lambda item: (-item[1], item[0]))]
-            lines.append("")
-    elif new:
-        lines += [f"## New records ({len(new)})", "", "| record | title | decision | decided by |",
-                  "|---|---|---|---|"]
-        lines += [f"| {_record_label(r)} | {_cell(r['title'])} | {_cell(_decision(r))} | {_cell(r['decided_by'])} |"
-                  for r in new]
-        lines.append("")
-    if to_review:
-        lines += [f"## Records that now need review ({len(to_review)})", ""]
-        lines += [f"- {_record_label(r)}: {r['title']}" + (" (reviewers disagree)" if r["conflict"] == "yes" else "")
-                  for r in to_review]
-        lines.append("")
-    if changed:
-        lines += [f"## Changed screening decisions ({len(changed)})", ""]
-        lines += [f"- {_record_label(new_r)}: {_decision(old_r)} -> {_decision(new_r)}"
-                  f" (by {new_r['decided_by'] or 'rules'}): {new_r['title']}" for old_r, new_r in changed]
-        lines.append("")
-    if gone:
-        lines += [f"## Records no longer in the review ({len(gone)})", "",
-                  "No longer found by the search, or merged into another record as a duplicate "
-                  "(see results/duplicates.tsv).", ""]
-        lines += [f"- {_record_label(r)}: {r['title']} — was {_decision(r)}" for r in gone]
-        lines.append("")
-    if added or edited or removed:
-        lines += ["## Table 1", ""]
-        for r in added:
-            values = " · ".join(f"{c}: {v}" for c, v in r.items()
-                                if c not in TABLE_KEY_COLUMNS and v not in ("", "NR"))
-            lines.append(f"- Added **{_row_label(r)}**: {values}")
-        for old_r, new_r in edited:
-            values = " · ".join(f"{c}: {old_r.get(c) or '(none)'} -> {v or '(none)'}"
-                                for c, v in new_r.items() if old_r.get(c, "") != v)
-            lines.append(f"- Changed **{_row_label(new_r)}**: {values}")
-        for r in removed:
-            lines.append(f"- Removed **{_row_label(r)}**")
-        lines.append("")
-    return "\n".join(lines)
+def changes_markdown(current: State, current_on: str, previous: State | None, previous_on: str | None,
+                     version_dates: dict[str, str], as_of: str | None = None, records_file: str | None = None) -> str:
+    """What changed from `previous` (None: no earlier state) to `current`, as Markdown (step_changes
+    under a title: lsr/templates/changes_update.md.j2).
+
+    `current_on`/`previous_on` are the dates the states became current; `version_dates` maps
+    a Table 1 content hash to the date it was first seen. Pure: same arguments, same text.
+    """
+    return pages.render_markdown("changes_update.md.j2", current_on=current_on, as_of=as_of, history=HISTORY_DIR,
+                                 step=step_changes(current, current_on, previous, previous_on, version_dates,
+                                                   records_file))
 
 
 def changes_report(current: State, steps: list[tuple[State | None, str | None, State, str]],
                    version_dates: dict[str, str], as_of: str | None = None, since: str | None = None,
                    proposed: Sequence[dict] = (), records_file: str | None = None) -> str:
-    """changes.md: the current Table 1 version, the studies proposed for it (`proposed`, see
-    `proposed_studies`: not in the table), then one section per step (newest first). With
-    `records_file`, a step with many new records names that file instead of listing them (changes_markdown).
+    """changes.md (lsr/templates/changes.md.j2): the current Table 1 version, the studies proposed for
+    it (`proposed`, see `proposed_studies`: not in the table, shown with their PROPOSAL_FIELDS), then
+    one section per step (newest first). With `records_file`, a step with many new records names that
+    file instead of listing them (step_changes).
 
     `steps` are (previous state or None, its date, state, date) pairs from `window`, oldest first.
     Pure: same arguments, same text.
     """
-    counts = current.counts()
-    version = _version(version_dates.get(current.table_version, steps[-1][3] if steps else ""), current.table_version)
-    if since is not None:
-        scope = f"since {since}"
-    else:
-        first = steps[0][0] if steps else None
-        scope = (f"since Table 1 version {_version(version_dates.get(first.table_version, steps[0][1] or ''), first.table_version)}"
-                 if first is not None else "since the first recorded state")
-    awaiting = sum(r["decision"] == "needs_review" for r in current.records)
-    lines = [f"# Living review: changes {scope}", "",
-             f"Now: Table 1 version **{version}**, {_plural(counts['studies'], 'study', 'studies')}, "
-             f"{_plural(counts['patients'], 'patient')}; {_plural(awaiting, 'record')} awaiting review. "
-             f"{_plural(len(steps), 'review state')} recorded in this window, newest first.", ""]
-    if as_of:
-        lines += [f"Review state as of {as_of} (reproduced with `as_of`; not recorded in the history).", ""]
-    if proposed:
-        lines += [f"## Proposed for Table 1, awaiting a reviewer ({len(proposed)})", "",
-                  "Included at title/abstract, with the machine's extracted values; a study enters Table 1 "
-                  "only when a reviewer includes it at the full-text stage (`lsr review`).", ""]
-        lines += [f"- {proposal_line(study)}" for study in proposed]
-        lines.append("")
-    for previous, previous_on, state, state_on in reversed(steps):
-        text = changes_markdown(state, state_on, previous, previous_on, version_dates, records_file=records_file)
-        body = text.split("\n", 2)[2]  # without its title line and the blank line after it
-        step_version = _version(version_dates.get(state.table_version, state_on), state.table_version)
-        lines += [f"## {state_on or as_of}: Table 1 version {step_version}", ""]
-        lines += [("#" + line) if line.startswith("## ") else line for line in body.splitlines()]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    first = steps[0][0] if steps else None
+    return pages.render_markdown(
+        "changes.md.j2", since=since, as_of=as_of, history=HISTORY_DIR, proposal_fields=PROPOSAL_FIELDS,
+        table=_table(current, version_dates, steps[-1][3] if steps else ""),
+        first_table=_table(first, version_dates, steps[0][1]) if first is not None else None,
+        awaiting=sum(r["decision"] == "needs_review" for r in current.records), proposed=proposed,
+        steps=[{"date": state_on or as_of, **step_changes(state, state_on, previous, previous_on, version_dates,
+                                                          records_file)}
+               for previous, previous_on, state, state_on in reversed(steps)])
 
 
 # --- stage entry points ------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from typing import IO, NamedTuple
 from .checks import check_unique, iso_date, require_value
 from .parallel import imap_ordered
 from .state import recorded_record_ids
-from . import reviewers
+from . import pages, reviewers
 from .text import (VOCABULARY_DIR, Lexicon, ModifierLexicon, Pieces, TextSpan, abstract_is_complete, field_spans,
                    age_groups, age_mentions, load_vocabularies, tokenize)
 from .tsv import InputError, atomic_write_text, iter_tsv, read_yaml, write_tsv
@@ -705,10 +705,6 @@ def workbook_bytes(workbook) -> bytes:
     return fixed.getvalue()
 
 
-def _percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "n/a"
-
-
 OUTCOME_COLUMNS = ("decision", "decided_by", "conflict", "exclusion_reason", "full_text")
 """What the screening summary counts of each screening row."""
 
@@ -732,57 +728,30 @@ def outcomes(rows: Iterable[Mapping]) -> Counter[Outcome]:
 
 
 def summary_markdown(counted: Counter[Outcome], decisions: Sequence[Mapping], eligibility: Eligibility) -> str:
-    """results/screening_summary.md from the screening rows' `outcomes`: counts per decision,
-    reason and decider; reviewer agreement."""
+    """results/screening_summary.md (lsr/templates/screening_summary.md.j2) from the screening rows'
+    `outcomes`: counts per decision, reason and decider; reviewer agreement."""
     import pandas as pd  # ~0.2 s to import: loaded when the summary is written, not when `lsr` starts
 
     table = pd.DataFrame([(*kind, records) for kind, records in counted.items()],
                          columns=[*OUTCOME_COLUMNS, "records"]).astype({"records": "int64"})
 
-    def records_by(column: str, labels: Sequence[str], rows=table):
+    def records_by(column: str, labels: Sequence[str], rows=table) -> dict[str, int]:
         """Records per value of `column` among `rows`, in the order of `labels` (0 where none)."""
-        return rows.groupby(column)["records"].sum().reindex(labels, fill_value=0)
+        return rows.groupby(column)["records"].sum().reindex(labels, fill_value=0).to_dict()
 
-    total = table["records"].sum()
-    auto = table["records"][(table["decided_by"] == "rules") & (table["decision"] != "needs_review")].sum()
-    decisions_made = records_by("decision", reviewers.DECISIONS)
-    lines = ["# Screening summary", "", f"Question: {eligibility.question}", "",
-             f"- Records screened: {total}",
-             f"- Decided by the rules without a reviewer: {auto} of {total} ({_percent(auto, total)})",
-             f"- Awaiting a reviewer (needs_review): {decisions_made['needs_review']}",
-             f"- Reviewer conflicts: {table['records'][table['conflict'] == 'yes'].sum()}", "",
-             "## Decisions", "", "| decision | records |", "|---|---:|"]
-    lines += [f"| {d} | {n} |" for d, n in decisions_made.items()]
-    lines += ["", "## Exclusion reasons", "", "| exclusion reason | records |", "|---|---:|"]
-    excluded = records_by("exclusion_reason", eligibility.exclusion_reasons, table[table["decision"] == "exclude"])
-    lines += [f"| {reason} | {n} |" for reason, n in excluded.items()]
-    lines += ["", "## Full text (records included at title/abstract)", "", "| full-text state | records |",
-              "|---|---:|"]
-    lines += [f"| {state} | {n} |" for state, n in records_by("full_text", FULL_TEXT_STATES).items()]
-    lines += ["", "Only `include` at full text enters Table 1; `awaiting` records are proposed, not published."]
-    # One row per decider, split by decision: the rules' include + exclude is the count of records
-    # "decided by the rules without a reviewer" above; their needs_review awaits a reviewer.
-    lines += ["", "## Decided by", "", "| decided by | include | exclude | needs_review | records |",
-              "|---|---:|---:|---:|---:|"]
     deciders = table.pivot_table(index="decided_by", columns="decision", values="records", aggfunc="sum",
                                  fill_value=0).reindex(columns=reviewers.DECISIONS, fill_value=0)
-    for who in sorted(deciders.index, key=lambda w: (w != "rules", w)):
-        counts = deciders.loc[who]
-        lines.append(f"| {who} | {' | '.join(map(str, counts))} | {counts.sum()} |")
-    lines += ["", "## Agreement between reviewers", ""]
     votes = [d for d in reviewers.stage_decisions(decisions, reviewers.TITLE_ABSTRACT) if d["final"] != "yes"]
-    agreement = reviewers.pairwise_agreement(votes)
-    if not agreement:
-        lines.append("No two reviewers have decided the same records yet.")
-    else:
-        lines += ["Cohen's kappa on the records both reviewers decided at title/abstract (include, exclude, "
-                  "needs_review; final decisions that settle a conflict are not votes).", "",
-                  "| reviewers | records both decided | agreement | Cohen's kappa |", "|---|---:|---:|---:|"]
-        for pair in agreement:
-            share = "n/a" if pair["agreement"] is None else f"{100 * pair['agreement']:.1f}%"
-            kappa = "n/a" if pair["kappa"] is None else f"{pair['kappa']:.3f}"
-            lines.append(f"| {' / '.join(pair['reviewers'])} | {pair['records']} | {share} | {kappa} |")
-    return "\n".join(lines) + "\n"
+    return pages.render_markdown(
+        "screening_summary.md.j2", question=eligibility.question, total=table["records"].sum(),
+        auto=table["records"][(table["decided_by"] == "rules") & (table["decision"] != "needs_review")].sum(),
+        conflicts=table["records"][table["conflict"] == "yes"].sum(),
+        decisions=records_by("decision", reviewers.DECISIONS),
+        exclusion_reasons=records_by("exclusion_reason", eligibility.exclusion_reasons,
+                                     table[table["decision"] == "exclude"]),
+        full_text=records_by("full_text", FULL_TEXT_STATES),
+        deciders=[(who, list(deciders.loc[who])) for who in sorted(deciders.index, key=lambda w: (w != "rules", w))],
+        agreement=reviewers.pairwise_agreement(votes))
 
 
 def read_records(path: str | Path) -> list[dict[str, str]]:

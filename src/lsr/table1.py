@@ -275,30 +275,14 @@ def _citation(number: int, references: Sequence[str]) -> str:
     return f" [{number}]" if references else ""
 
 
-def _md_escape(text: str) -> str:
-    return re.sub(r"([\\|*_`<>\[\]])", r"\\\1", text)
-
-
 def render_markdown(studies: Sequence[Study], version: Version, wording: Wording,
                     references: Sequence[str] = ()) -> str:
-    """Markdown: caption, change line, table (study n cites reference [n]), total, notes, references."""
-    lines = [f"**Table 1.** {wording.caption} {version.label}", ""]
-    if version.changes:
-        lines += [f"*{_md_escape(version.changes)}*", ""]
-    lines += [
-             "| " + " | ".join(HEADERS[c] for c in COLUMNS) + " |",
-             "|" + "|".join("---" for _ in COLUMNS) + "|"]
-    for number, study in enumerate(studies, 1):
-        texts = [_md_escape(text) + (DAGGER if marked else "") for text, marked in display_cells(study)]
-        texts[0] += _citation(number, references)
-        lines.append("| " + " | ".join(texts) + " |")
-    lines += ["", f"**{total_line(studies)}.**", ""]
-    for note in footnotes(studies):
-        lines += [_md_escape(note), ""]
-    if references:
-        lines += ["**References**", ""]
-        lines += [f"{number}. {_md_escape(text)}" for number, text in enumerate(references, 1)] + [""]
-    return "\n".join(lines[:-1]) + "\n"
+    """Markdown (lsr/templates/table1.md.j2): caption, change line, table (study n cites reference
+    [n]), total, notes, references."""
+    return pages.render_markdown("table1.md.j2", caption=wording.caption, version=version,
+                                 headers=[HEADERS[c] for c in COLUMNS],
+                                 rows=[display_cells(study) for study in studies], dagger=DAGGER,
+                                 total=total_line(studies), notes=footnotes(studies), references=references)
 
 
 _NUMERIC = {"n_patients", "age_min", "age_max", "sex_m", "sex_f"}

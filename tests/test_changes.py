@@ -179,6 +179,16 @@ def test_returning_to_an_earlier_state_is_compared_with_the_state_it_replaced(tm
     assert [e["date"] for e in review_state.read_log(tmp_path / "history")] == ["2024-01-01", "2024-02-01", "2024-03-01"]
 
 
+def test_states_recorded_on_one_day_are_told_apart_by_their_state(tmp_path):
+    publish(tmp_path, OLD_RECORDS, OLD_ROWS, "2024-01-01")
+    publish(tmp_path, NEW_RECORDS, OLD_ROWS, "2024-02-01")
+    _, text = publish(tmp_path, NEW_RECORDS[:-1], OLD_ROWS, "2024-02-01")     # the same table all along
+    first, second, third = (entry["state"] for entry in review_state.read_log(tmp_path / "history"))
+    assert "3 review states recorded in this window" in text
+    assert text.index(f"\n\n## 2024-02-01 (state {third}): Table 1 version 2024-01-01 · ") < text.index(
+        f"\n\n## 2024-02-01 (state {second}): Table 1 version 2024-01-01 · ")
+    assert "\n\n## 2024-01-01: Table 1 version 2024-01-01 · " in text     # its day holds no other state
+
 def test_as_of_compares_with_the_state_before_that_date_and_writes_no_history(tmp_path):
     publish(tmp_path, OLD_RECORDS, OLD_ROWS, "2024-01-01")
     publish(tmp_path, NEW_RECORDS, NEW_ROWS, "2024-02-01")

@@ -165,6 +165,7 @@ def build_studies(extraction: Iterable[Mapping[str, str]], records: Iterable[Map
                          f"{record_id} has no row for {', '.join(missing.columns[missing.loc[record_id]])}")
 
     record_years = {row.get("record_id", ""): _year_of(row.get("year", "")) for row in records}
+    study = FIELDS.index("study")
     # The study row's pmid, else the one in a pmid: record id, else none.
     record_ids = values.index.to_series(index=values.index)
     pmid = pmids["study"].where(pmids["study"].str.match(_INTEGER),
@@ -173,7 +174,7 @@ def build_studies(extraction: Iterable[Mapping[str, str]], records: Iterable[Map
     sourced = [values.index.isin(rows["record_id"][rows["source"] == source]) for source in SOURCES]
     evidence = ["; ".join(source for source, given in zip(SOURCES, given) if given) for given in zip(*sourced)]
     studies = [
-        Study(record_id=record_id, pmid=pmid_, year=_year_of(texts[0]) or record_years.get(record_id),
+        Study(record_id=record_id, pmid=pmid_, year=_year_of(texts[study]) or record_years.get(record_id),
               cells={field: Cell(text, bool(reviewer)) for field, text, reviewer in zip(FIELDS, texts, by)},
               evidence=evidence_)
         for record_id, pmid_, texts, by, evidence_ in zip(

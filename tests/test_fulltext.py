@@ -808,6 +808,58 @@ def test_superscript_cited_cohort_in_a_jats_case_report_is_not_the_case(tmp_path
     assert not any("cohort" in row["evidence"] or "Lee" in row["evidence"] for row in rows.values())
 
 
+def _pdf_with_superscripts(paragraphs: list[str], path: Path) -> None:
+    """A PDF of headings ('# ...') and paragraphs whose <sup>...</sup> parts are set as superscripts (fpdf2)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    for paragraph in paragraphs:
+        pdf.set_font("Helvetica", style="B" if paragraph.startswith("#") else "", size=10)
+        for part in re.split(r"(<sup>.*?</sup>)", paragraph.lstrip("# ")):
+            pdf.char_vpos = "SUP" if part.startswith("<sup>") else "LINE"
+            pdf.write(5, re.sub(r"</?sup>", "", part))
+        pdf.char_vpos = "LINE"
+        pdf.ln(9)
+    pdf.output(str(path))
+
+
+def test_superscript_citations_of_a_pdf_keep_a_cited_cohort_out_of_the_case(tmp_path):
+    """The JATS case report above as a PDF, its citations set as superscripts: the cited cohort's
+    ages, counts, route and adverse events are still not the girl's (through `lsr paper-values`)."""
+    paper = tmp_path / "case.pdf"
+    _pdf_with_superscripts([
+        "# Tacrolimus in a girl with refractory juvenile dermatomyositis", "# Introduction",
+        "Juvenile dermatomyositis is the commonest inflammatory myopathy of childhood.<sup>1</sup> In a cohort of 45 "
+        "children aged 2 to 17 years, 28 boys and 17 girls, oral tacrolimus was followed by skin improvement in most "
+        "and nephrotoxicity in four<sup>2,3</sup>. Intravenous tacrolimus was given to 12 boys aged 14 to 16 "
+        "years.<sup>4</sup>",
+        "# Case presentation",
+        "A 7-year-old girl with JDM had not responded to prednisolone and methotrexate, 2 mg/m<sup>2</sup> weekly.",
+        "Oral tacrolimus was started at 0.1 mg/kg/day. Her rash improved and prednisolone was tapered. No adverse "
+        "events occurred.",
+        "# Discussion",
+        "Tacrolimus was continued for a median of 24 months in 20 children, 3 of whom developed "
+        "hypertension.<sup>5</sup>"], paper)
+    text = papers.read_pdf_text(paper)
+    assert "childhood.<sup>1</sup>" in text and "four<sup>2,3</sup>." in text and "m<sup>2</sup>" in text
+    records = tmp_path / "records.tsv"
+    records.write_text("record_id\tpmid\ttitle\tyear\tfirst_author\tpublication_types\n"
+                       "pmid:1\t1\tT\t2020\tRoe\tCase Reports\n")
+    availability = tmp_path / "availability.tsv"
+    availability.write_text(f"record_id\tfull_text\tfile\npmid:1\tyes\t{paper}\n")
+    result = subprocess.run([sys.executable, "-m", "lsr", "paper-values", "--records", str(records),
+                             "--availability", str(availability), "--out", str(tmp_path / "values.tsv")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    rows = {r["field"]: r for r in csv.DictReader((tmp_path / "values.tsv").open(), delimiter="\t")}
+    values = {name: row["value"] for name, row in rows.items()}
+    assert (values["n_patients"], values["age_min"], values["age_max"]) == ("1", "7", "7")
+    assert (values["sex_m"], values["sex_f"]) == ("0", "1")
+    assert values["tacrolimus_route"] == "oral", "the cited cohort's intravenous route is not hers"
+    assert values["adverse_events"] == "none", "the hypertension of the cited series is not hers"
+    assert not any("cohort" in row["evidence"] for row in rows.values())
+
 def test_plain_text_superscripts_that_can_only_be_citations():
     document = text_document("Introduction\n\nRare.<sup>1</sup> Seen in boys<sup>2,3</sup> and girls<sup>4-6</sup>; "
                              "prednisolone 2 mg kg<sup>-1</sup> in 1.5 m<sup>2</sup> at age 12.\n")

@@ -6,7 +6,8 @@ figure and table captions), each with the section it stands in. JATS is parsed w
 acknowledgements and other back matter are left out, and so are the reference list,
 acknowledgement, disclosure and funding sections of a plain text or PDF. A citation of the
 literature is written as a bracketed number ('[12]', what extraction reads as citing another study):
-in JATS every <xref ref-type="bibr">, in text a superscript that cannot be anything else.
+in JATS every <xref ref-type="bibr">, in text a superscript that cannot be anything else (a PDF's
+superscripts are the numbers set smaller than the page's text and attached to the word before).
 
 `split_cases` finds the patients a paper describes one by one: case headings ("Case 1",
 "Patient 2"), a sentence that introduces the next patient ("A 4-year-old girl was diagnosed ...")
@@ -414,14 +415,49 @@ def blocks_in_sections(blocks: Sequence[Block]) -> bool:
                for block in blocks)
 
 
+# Numbers a superscript may hold: one, or a list or range ('12', '3,5', '2-4').
+_SUPERSCRIPT_NUMBERS_RE = re.compile(r"\d+(?:\s*[,\u2013\-]\s*\d+)*")
+_SUPERSCRIPT_SCALE = 0.85
+"""A superscript is set at most this fraction of the size most of its page's text is set in."""
+
+
+def _page_text(page) -> str:
+    """A page's text (pypdf), its superscript numbers marked <sup>...</sup>: numbers set smaller than
+    most of the page's text, right after a character that is not a space. The marks are left out
+    if the pieces pypdf reports do not make up the text it extracts."""
+    pieces: list[tuple[str, float]] = []
+
+    def visit(text, cm, tm, font, size) -> None:
+        scale = (abs(cm[0] * cm[3] - cm[1] * cm[2]) * abs(tm[0] * tm[3] - tm[1] * tm[2])) ** 0.5
+        pieces.append((text, (size or 0) * scale))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    if "".join(piece for piece, _ in pieces) != text:
+        return text
+    sizes: dict[float, int] = {}
+    for piece, size in pieces:
+        sizes[round(size, 1)] = sizes.get(round(size, 1), 0) + len(piece.strip())
+    body = max(sizes, key=lambda size: (sizes[size], size), default=0)
+    marked, before = [], ""
+    for piece, size in pieces:
+        numbers = piece.strip()
+        if (numbers and size <= body * _SUPERSCRIPT_SCALE and _SUPERSCRIPT_NUMBERS_RE.fullmatch(numbers)
+                and before and not before[-1].isspace() and piece[0] == numbers[0]):
+            piece = piece.replace(numbers, f"<sup>{numbers}</sup>", 1)
+        marked.append(piece)
+        before = (before + piece)[-1:]
+    return "".join(marked)
+
+
 def read_pdf_text(path: str | os.PathLike) -> str:
-    """The text of a PDF, page after page (pypdf)."""
+    """The text of a PDF, page after page (pypdf), superscript numbers marked <sup>...</sup>
+    (`text_document` reads those that can only be citations as such)."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(str(path))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
+        return "\n".join(_page_text(page) for page in reader.pages)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:  # what a damaged PDF raises
         raise InputError(path, None, None, f"not a readable PDF: {error}") from None
 

@@ -772,6 +772,27 @@ def test_jats_citations_in_any_rendering_become_bracketed_numbers():
                          "(Lee et al., 2015[4]); a dose of 1.5 mg/m2 at age 12 is no citation.")
 
 
+def _girl_case_report_values(paper: Path, tmp_path: Path) -> dict[str, dict[str, str]]:
+    """`lsr paper-values` on the case report of a 7-year-old girl on oral tacrolimus (`paper`), which
+    cites other cohorts: its rows by field, checked to be hers alone."""
+    records = tmp_path / "records.tsv"
+    records.write_text("record_id\tpmid\ttitle\tyear\tfirst_author\tpublication_types\n"
+                       "pmid:1\t1\tT\t2020\tRoe\tCase Reports\n")
+    availability = tmp_path / "availability.tsv"
+    availability.write_text(f"record_id\tfull_text\tfile\npmid:1\tyes\t{paper}\n")
+    result = subprocess.run([sys.executable, "-m", "lsr", "paper-values", "--records", str(records),
+                             "--availability", str(availability), "--out", str(tmp_path / "values.tsv")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    rows = {r["field"]: r for r in csv.DictReader((tmp_path / "values.tsv").open(), delimiter="\t")}
+    values = {name: row["value"] for name, row in rows.items()}
+    assert (values["n_patients"], values["age_min"], values["age_max"]) == ("1", "7", "7")
+    assert (values["sex_m"], values["sex_f"]) == ("0", "1")
+    assert values["tacrolimus_route"] == "oral", "the cited cohort's intravenous route is not hers"
+    assert values["adverse_events"] == "none", "the hypertension of the cited series is not hers"
+    return rows
+
+
 def test_superscript_cited_cohort_in_a_jats_case_report_is_not_the_case(tmp_path):
     """The background cites, by superscript, a cohort with other ages, counts and routes, and the
     discussion another by author and year: none of it is the girl's (through `lsr paper-values`)."""
@@ -789,22 +810,8 @@ def test_superscript_cited_cohort_in_a_jats_case_report_is_not_the_case(tmp_path
         "<sec><title>Discussion</title><p>Tacrolimus was continued for a median of 24 months in 20 children, 3 of "
         f"whom developed hypertension ({_xref(5, 'Lee 2015')}).</p></sec></body>"
         f"<back><ref-list>{_REFERENCES}</ref-list></back></article>")
-    records = tmp_path / "records.tsv"
-    records.write_text("record_id\tpmid\ttitle\tyear\tfirst_author\tpublication_types\n"
-                       "pmid:1\t1\tT\t2020\tRoe\tCase Reports\n")
-    availability = tmp_path / "availability.tsv"
-    availability.write_text(f"record_id\tfull_text\tfile\npmid:1\tyes\t{paper}\n")
-    result = subprocess.run([sys.executable, "-m", "lsr", "paper-values", "--records", str(records),
-                             "--availability", str(availability), "--out", str(tmp_path / "values.tsv")],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    rows = {r["field"]: r for r in csv.DictReader((tmp_path / "values.tsv").open(), delimiter="\t")}
-    values = {name: row["value"] for name, row in rows.items()}
-    assert (values["n_patients"], values["age_min"], values["age_max"]) == ("1", "7", "7")
-    assert (values["sex_m"], values["sex_f"]) == ("0", "1")
-    assert values["tacrolimus_route"] == "oral", "the cited cohort's intravenous route is not hers"
-    assert values["adverse_events"] == "none", "the hypertension of the cited series is not hers"
-    assert values["followup_months"] == NR
+    rows = _girl_case_report_values(paper, tmp_path)
+    assert rows["followup_months"]["value"] == NR
     assert not any("cohort" in row["evidence"] or "Lee" in row["evidence"] for row in rows.values())
 
 
@@ -843,22 +850,9 @@ def test_superscript_citations_of_a_pdf_keep_a_cited_cohort_out_of_the_case(tmp_
         "hypertension.<sup>5</sup>"], paper)
     text = papers.read_pdf_text(paper)
     assert "childhood.<sup>1</sup>" in text and "four<sup>2,3</sup>." in text and "m<sup>2</sup>" in text
-    records = tmp_path / "records.tsv"
-    records.write_text("record_id\tpmid\ttitle\tyear\tfirst_author\tpublication_types\n"
-                       "pmid:1\t1\tT\t2020\tRoe\tCase Reports\n")
-    availability = tmp_path / "availability.tsv"
-    availability.write_text(f"record_id\tfull_text\tfile\npmid:1\tyes\t{paper}\n")
-    result = subprocess.run([sys.executable, "-m", "lsr", "paper-values", "--records", str(records),
-                             "--availability", str(availability), "--out", str(tmp_path / "values.tsv")],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    rows = {r["field"]: r for r in csv.DictReader((tmp_path / "values.tsv").open(), delimiter="\t")}
-    values = {name: row["value"] for name, row in rows.items()}
-    assert (values["n_patients"], values["age_min"], values["age_max"]) == ("1", "7", "7")
-    assert (values["sex_m"], values["sex_f"]) == ("0", "1")
-    assert values["tacrolimus_route"] == "oral", "the cited cohort's intravenous route is not hers"
-    assert values["adverse_events"] == "none", "the hypertension of the cited series is not hers"
+    rows = _girl_case_report_values(paper, tmp_path)
     assert not any("cohort" in row["evidence"] for row in rows.values())
+
 
 def test_plain_text_superscripts_that_can_only_be_citations():
     document = text_document("Introduction\n\nRare.<sup>1</sup> Seen in boys<sup>2,3</sup> and girls<sup>4-6</sup>; "

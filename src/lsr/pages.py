@@ -24,12 +24,15 @@ def markup(html: str) -> Markup:
 
 
 @cache
-def _environment():
+def _environment(autoescape: bool = True):
+    """The templates' environment: HTML autoescaped, Markdown not (its filters escape)."""
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.PackageLoader("lsr", "templates"), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                              undefined=jinja2.StrictUndefined)
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("lsr", "templates"), autoescape=autoescape,
+                                     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                                     undefined=jinja2.StrictUndefined)
+    environment.filters.update(md_escape=md_escape, md_cell=md_cell)
+    return environment
 
 
 def render(template: str, **context) -> str:
@@ -50,17 +53,6 @@ def md_cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|")
 
 
-@cache
-def _markdown_environment():
-    import jinja2
-
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("lsr", "templates"), autoescape=False,
-                                     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                                     undefined=jinja2.StrictUndefined)
-    environment.filters.update(md_escape=md_escape, md_cell=md_cell)
-    return environment
-
-
 def render_markdown(template: str, **context) -> str:
     """The Markdown `template` (a *.md.j2 file of lsr/templates) with `context`."""
-    return _markdown_environment().get_template(template).render(**context)
+    return _environment(autoescape=False).get_template(template).render(**context)

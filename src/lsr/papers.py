@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -434,9 +435,9 @@ def _page_text(page) -> str:
     text = page.extract_text(visitor_text=visit) or ""
     if "".join(piece for piece, _ in pieces) != text:
         return text
-    sizes: dict[float, int] = {}
+    sizes: Counter[float] = Counter()
     for piece, size in pieces:
-        sizes[round(size, 1)] = sizes.get(round(size, 1), 0) + len(piece.strip())
+        sizes[round(size, 1)] += len(piece.strip())
     body = max(sizes, key=lambda size: (sizes[size], size), default=0)
     marked, before = [], ""
     for piece, size in pieces:
@@ -445,7 +446,7 @@ def _page_text(page) -> str:
                 and before and not before[-1].isspace() and piece[0] == numbers[0]):
             piece = piece.replace(numbers, f"<sup>{numbers}</sup>", 1)
         marked.append(piece)
-        before = (before + piece)[-1:]
+        before = piece[-1:] or before
     return "".join(marked)
 
 

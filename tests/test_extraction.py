@@ -583,6 +583,25 @@ def test_drug_mentions_read_once_are_the_text_layers(snapshot_records, repo):
             (tokens[first].start, tokens[last].end, code) for code, first, last in extraction._DRUGS.find(tokens))
 
 
+def test_modifier_scopes_asked_only_of_text_with_a_cue_are_the_text_layers(snapshot_records, repo):
+    """_modified skips the scope of a category the text holds no cue of: on every word of real
+    sentences and clauses it answers what ModifierLexicon.modifies answers."""
+    from lsr import extraction
+    from lsr.text import scan
+    corpus = collect_records([repo / "tests/data/corpus/records.xml"])
+    texts = [s.text for r in [*snapshot_records, *corpus] for s in record_sentences(r["title"], r["abstract"])]
+    texts += [clause for text in texts for clause in extraction._clauses(text)]
+    asked = 0
+    for text in texts:
+        _, _, starts, ends = scan(text)
+        for start, end in zip(starts, ends):
+            for category, windows in (("negated", extraction._OUTCOME_NEGATION_WINDOW), ("uncertain", None)):
+                expected = extraction._MODIFIERS.modifies(text, start, end, category, windows)
+                assert extraction._modified(text, start, end, category, windows) == expected, (text, start, category)
+                asked += expected
+    assert asked > 100
+
+
 def test_extraction_rows_are_the_same_whatever_the_batch_size(snapshot_records, monkeypatch):
     from lsr import extraction
     screening = [{"record_id": r["record_id"], "decision": "include"} for r in snapshot_records]

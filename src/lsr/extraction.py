@@ -144,7 +144,11 @@ class _Keyed:
             return False
         if not self.keys:
             return True
-        return any(map(_lowered(text).__contains__, self.keys))
+        lowered = _lowered(text)
+        for key in self.keys:       # a loop, not any(map(...)): this runs hundreds of times a record
+            if key in lowered:
+                return True
+        return False
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.regex.search(text, pos, endpos) if self.may_match(text) else None
@@ -197,6 +201,12 @@ def drug_mentions(text: str) -> list[tuple[int, int, str]]:
 # The rules ask the text layer about the same sentence (or clause) many times: it scans a text's
 # tokens once (`scanned`) and finds its modifier cues once (ModifierLexicon.cues_in, .modifies).
 _MODIFIERS = _VOCABULARIES.modifiers
+
+
+def _modified(text: str, start: int, end: int, category: str, windows: Mapping[str, int] | None = None) -> bool:
+    """ModifierLexicon.modifies, whose scope is worked out only for text holding a cue of the category
+    (its memoised cues_in): a text without one has no such scope."""
+    return category in _MODIFIERS.cues_in(text) and _MODIFIERS.modifies(text, start, end, category, windows)
 
 
 @lru_cache(maxsize=4096)
@@ -924,7 +934,7 @@ _OUTCOME_NEGATION_WINDOW = {"negated": 4}
 
 def _negated(clause: str, match: re.Match) -> bool:
     """Whether a negation cue (config/vocabularies/modifiers.yaml) applies to a matched word."""
-    return _MODIFIERS.modifies(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
+    return _modified(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
 _CLAUSE_SPLIT_RE = _Keyed(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
                               r"\bwhich\b", re.I)
 _BASELINE_RE = _Keyed(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
@@ -1209,7 +1219,7 @@ def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
             (unsettled.evidence if _AE_QUALIFIED_RE.search(none.group(0)) else none_evidence).append(text)
         spoken = [m for m in _AE_CUE_RE.finditer(text)
                   # 'monitoring of possible adverse events' and 'side effects may occur' report none.
-                  if not _MODIFIERS.modifies(text, m.start(), m.end(), "uncertain")
+                  if not _modified(text, m.start(), m.end(), "uncertain")
                   and not re.search(r"\bmonitor\w*\s+(?:\w+\s+){0,2}$", text[:m.start()], re.I)]
         if (spoken and not _AE_NONE_RE.search(text)
                 and not _AE_NOT_STATED_RE.search(text)):

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 from re import _constants as _sre, _parser as _sre_parser
 
 from .checks import RecordLookup, check_known, check_vocabulary, iso_date, record_lookup
@@ -224,9 +225,12 @@ def canonical_drug(name: str) -> str:
 @lru_cache(maxsize=4096)
 def _tacrolimus_segments(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of text that belong to a tacrolimus mention: from it to the next other drug's mention."""
+    mentions = _tacrolimus_spans(text)
+    if not mentions:
+        return ()
     others = sorted(start for start, _, _ in _drug_mentions(text))
     segments = []
-    for start, end in _tacrolimus_spans(text):
+    for start, end in mentions:
         following = [other for other in others if other > end]
         segments.append((start, following[0] if following else len(text)))
     return tuple(segments)
@@ -241,8 +245,10 @@ def _states_a_number(text: str) -> bool:
     hold number words as digits), 'a couple of', 'a pair of'. The count patterns (NUMBER after a
     non-word character, then a space) need one; a dotless i, which the tokens do not fold but
     case-insensitive patterns take for 'i', leaves the answer to them."""
-    return bool(_DIGIT.search(text)) or "\u0131" in text or any(
-        norm[0].isdigit() or norm in ("couple", "pair") for norm in scanned(text)[0])
+    if _DIGIT.search(text) or "\u0131" in text:
+        return True
+    norms = scanned(text)[0]
+    return any(map(str.isdigit, map(itemgetter(0), norms))) or "couple" in norms or "pair" in norms
 
 
 # --------------------------------------------------------------------------- field rules
@@ -429,7 +435,10 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
     for sentence in sentences:
         if sentence.about_literature or _hedged(sentence.text):
             continue
-        if _TRIAL_WORDING_RE.search(sentence.text.replace("non-random", "")):
+        text = sentence.text
+        # The sentence itself unless there is a 'non-random' to drop: its key words are then read
+        # from its memoised lower case.
+        if _TRIAL_WORDING_RE.search(text.replace("non-random", "") if "non-random" in text else text):
             return Finding("trial", [sentence.text])
     n = _count(n_patients)
     if n == 1:
@@ -626,7 +635,7 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         text = sentence.text
         if _FIRST_LINE_RE.search(text):
             return Finding("none", [text])
-        mentions = drug_mentions(text)
+        mentions = _drug_mentions(text)
         if not mentions:
             continue    # no drug the statements below could place before tacrolimus
         spans: list[tuple[int, int]] = []
@@ -661,7 +670,7 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         # reviewer decides whether they were prior treatments.
         unsettled = Finding(UNCLEAR, list(finding.evidence))
         for sentence in sentences:
-            if not sentence.in_title and any(code in unexplained for _, _, code in drug_mentions(sentence.text)):
+            if not sentence.in_title and any(code in unexplained for _, _, code in _drug_mentions(sentence.text)):
                 unsettled.add_evidence(sentence.text)
         return unsettled
     if codes:
@@ -678,7 +687,7 @@ def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
             continue
         tacrolimus = _tacrolimus_spans(sentence.text)
         end = tacrolimus[0][0] if tacrolimus else len(sentence.text)
-        found |= {code for start, _, code in drug_mentions(sentence.text) if start < end}
+        found |= {code for start, _, code in _drug_mentions(sentence.text) if start < end}
         if tacrolimus:
             break
     return found
@@ -755,7 +764,7 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
         text = sentence.text
         segments = _tacrolimus_segments(text)
         before_of = [m.start() for m in _OF_TACROLIMUS_RE.finditer(text)]
-        other_drugs = drug_mentions(text)
+        other_drugs = _drug_mentions(text)
         used = False
         for match in _DOSE_RE.finditer(text):
             owned = any(start <= match.start() < end for start, end in segments) or any(

@@ -602,6 +602,27 @@ def test_modifier_scopes_asked_only_of_text_with_a_cue_are_the_text_layers(snaps
     assert asked > 100
 
 
+def test_sentences_failing_a_key_word_test_have_no_clause_the_patterns_match(snapshot_records, repo):
+    """Outcome and steroid statements skip a sentence without the key words of the skin and muscle
+    terms (or of the steroid names): no clause of such a sentence matches one of their expressions."""
+    from lsr import extraction
+    corpus = collect_records([repo / "tests/data/corpus/records.xml"])
+    texts = [extraction._outcome_text(s.text) for r in [*snapshot_records, *corpus]
+             for s in record_sentences(r["title"], r["abstract"])]
+    texts += ["The \u017fkin cleared; MMT-8 rose", "RASH resolved but weakne\u017fs persisted", "PSL was tapered",
+              "Prednisolone: stopped", "CK normali\u017fed", "Tacrolimus was well tolerated"]
+    tests = [(extraction._MAY_NAME_DOMAIN, [p for p, *_ in [*extraction._SKIN_TERMS, *extraction._MUSCLE_TERMS]]),
+             (extraction._MAY_NAME_STEROID, [extraction._STEROID_RE])]
+    skipped = 0
+    for text in texts:
+        for may_name, patterns in tests:
+            if not may_name(text):
+                skipped += 1
+                assert not any(p.regex.search(c) for c in extraction._CLAUSE_SPLIT_RE.regex.split(text)
+                               for p in patterns), text
+    assert skipped > len(texts)
+
+
 def test_extraction_rows_are_the_same_whatever_the_batch_size(snapshot_records, monkeypatch):
     from lsr import extraction
     screening = [{"record_id": r["record_id"], "decision": "include"} for r in snapshot_records]

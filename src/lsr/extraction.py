@@ -170,6 +170,19 @@ class _Keyed:
         return self.regex.sub(replacement, text) if self.may_match(text) else text
 
 
+def _key_test(patterns: Iterable[_Keyed]) -> Callable[[str], bool]:
+    """A test of text for the key words of all the patterns at once (one search): text that fails it
+    matches none of them, nor does any part of it (ASCII key words: a part's lower case is a part
+    of the text's). Text always passes when a pattern has no key words."""
+    keys = set()
+    for pattern in patterns:
+        if not pattern.keys or not all(key.isascii() for key in pattern.keys):
+            return lambda text: True
+        keys.update(pattern.keys)
+    search = re.compile("|".join(map(re.escape, sorted(keys)))).search
+    return lambda text: search(_lowered(text)) is not None
+
+
 # --------------------------------------------------------------------------- drugs (config/vocabularies/drugs.yaml)
 
 _VOCABULARIES = load_vocabularies()
@@ -925,6 +938,7 @@ _MUSCLE_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
     (r"\bmuscle enzymes?\b|\benzyme levels?\b|\bcreatine kinase\b|\bck\b|\bcpk\b|\baldolase\b", 2, -1),
     (r"\bmuscles?\b|\bmuscular\b", 1, 0),
 ]]
+_MAY_NAME_DOMAIN = _key_test(pattern for pattern, _, _ in (*_SKIN_TERMS, *_MUSCLE_TERMS))
 _OUTCOME_TRIGGERS = [(_Keyed(p, re.I), label) for p, label in [
     (r"\bno (?:significant |major |relevant )?change\b|\bunchanged\b|\bstable\b|\bstabili[sz]\w*|\bpersist\w*|"
      r"\bremained\b|\bstatic\b|\bpreserved\b", "no change"),
@@ -1071,8 +1085,8 @@ def outcome_statements(sentences: Sequence[Sentence], n_patients: int | None = N
     statements = []
     for sentence in _after_tacrolimus(sentences):
         text = _outcome_text(sentence.text)
-        if _prior_context(text) or _is_baseline(text):
-            continue
+        if not _MAY_NAME_DOMAIN(text) or _prior_context(text) or _is_baseline(text):
+            continue    # no skin or muscle word in any clause, or not an outcome
         for clause in _clauses(text):
             for mentioned, tier, outcome in dict.fromkeys(_clause_outcomes(clause, n_patients)):
                 statements.append((mentioned, tier, sentence.is_conclusion or sentence.in_title, sentence.index,
@@ -1135,6 +1149,7 @@ def _prior_context(text: str) -> bool:
 
 _STEROID_RE = _Keyed(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
                          r"methylprednisolone|psl|gcs?|cortico\w*)\b", re.I)
+_MAY_NAME_STEROID = _key_test([_STEROID_RE])
 _SPARING_YES_RE = _Keyed(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
                              r"\bwean\w*|\blower\w*|\bspar\w*|\boff\b|\bceased\b|\bsuspend\w*|\bdropped\b|\bfree\b|"
                              r"\bhalv\w*",
@@ -1147,8 +1162,8 @@ def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
     answers = []
     for sentence in _after_tacrolimus(sentences):
         text = _outcome_text(sentence.text)
-        if _is_baseline(text) or _prior_context(text):
-            continue
+        if not _MAY_NAME_STEROID(text) or _is_baseline(text) or _prior_context(text):
+            continue    # no steroid named in any clause, or not after tacrolimus
         for clause in _clauses(text):
             steroid = _STEROID_RE.search(clause)
             if not steroid:

@@ -126,6 +126,15 @@ def _words_of(pattern: str) -> frozenset[str]:
     return frozenset(_spellings(_sre_parser.parse(pattern)))
 
 
+def _holds_any(text: str, keys: Iterable[str]) -> bool:
+    """Whether the text's lower case (`_lowered`) holds one of the keys."""
+    lowered = _lowered(text)
+    for key in keys:        # a loop, not any(map(...)): this runs hundreds of times a record
+        if key in lowered:
+            return True
+    return False
+
+
 class _Keyed:
     """A compiled regular expression tried only on text that holds one of its key words: strings
     read from the pattern, one of which every match contains (`_required_words`), so text without
@@ -146,7 +155,7 @@ class _Keyed:
         if not self.keys:
             return True
         lowered = _lowered(text)
-        for key in self.keys:       # a loop, not any(map(...)): this runs hundreds of times a record
+        for key in self.keys:       # `_holds_any`, inline: this runs hundreds of times a record
             if key in lowered:
                 return True
         return False
@@ -179,8 +188,9 @@ def _key_test(patterns: Iterable[_Keyed]) -> Callable[[str], bool]:
         if not pattern.keys or not all(key.isascii() for key in pattern.keys):
             return lambda text: True
         keys.update(pattern.keys)
-    search = re.compile("|".join(map(re.escape, sorted(keys)))).search
-    return lambda text: search(_lowered(text)) is not None
+    # A key holding another is redundant: text holding it holds the other.
+    keys = tuple(sorted(key for key in keys if not any(other != key and other in key for other in keys)))
+    return lambda text: _holds_any(text, keys)
 
 
 # --------------------------------------------------------------------------- drugs (config/vocabularies/drugs.yaml)

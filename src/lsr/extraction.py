@@ -1088,12 +1088,13 @@ def _is_baseline(text: str) -> bool:
                for m in _BASELINE_RE.finditer(text))
 
 
-def outcome_statements(sentences: Sequence[Sentence], n_patients: int | None = None
+def outcome_statements(after: Sequence[Sentence], n_patients: int | None = None
                        ) -> list[tuple[str, int, bool, int, str, str]]:
     """(domain, tier, whether a conclusion or the title, sentence index, class, sentence) of every skin
-    and muscle outcome stated after tacrolimus, in text order (read once for both domains)."""
+    and muscle outcome stated after tacrolimus (in `after`: `_after_tacrolimus`), in text order (read
+    once for both domains)."""
     statements = []
-    for sentence in _after_tacrolimus(sentences):
+    for sentence in after:
         text = _outcome_text(sentence.text)
         if not _MAY_NAME_DOMAIN(text) or _prior_context(text) or _is_baseline(text):
             continue    # no skin or muscle word in any clause, or not an outcome
@@ -1167,10 +1168,11 @@ _SPARING_YES_RE = _Keyed(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\b
 _SPARING_NO_RE = _Keyed(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
 
 
-def extract_steroid_sparing(sentences: Sequence[Sentence]) -> Finding:
-    """Whether steroids could be tapered or stopped after tacrolimus: yes, no (negated or increased), NR."""
+def extract_steroid_sparing(after: Sequence[Sentence]) -> Finding:
+    """Whether steroids could be tapered or stopped after tacrolimus (`after`: `_after_tacrolimus`): yes,
+    no (negated or increased), NR."""
     answers = []
-    for sentence in _after_tacrolimus(sentences):
+    for sentence in after:
         text = _outcome_text(sentence.text)
         if not _MAY_NAME_STEROID(text) or _is_baseline(text) or _prior_context(text):
             continue    # no steroid named in any clause, or not after tacrolimus
@@ -1238,13 +1240,14 @@ _OTHER_DRUG_CAUSE_RE = _Keyed(rf"\b(?:with|on|from|after|due to|caused by|under)
                                   re.I)
 
 
-def extract_adverse_events(sentences: Sequence[Sentence]) -> Finding:
-    """Adverse events under tacrolimus: 'none' when the text says none occurred, else the events named."""
+def extract_adverse_events(after: Sequence[Sentence]) -> Finding:
+    """Adverse events under tacrolimus (`after`: `_after_tacrolimus`): 'none' when the text says none
+    occurred, else the events named."""
     events: list[str] = []
     none_evidence: list[str] = []
     unsettled = Finding(UNCLEAR)
     finding = Finding()
-    for sentence in _after_tacrolimus(sentences):
+    for sentence in after:
         text = sentence.text
         if _AE_GENERIC_RE.search(text):
             continue
@@ -1336,8 +1339,12 @@ def _sexes(source: Source) -> tuple[Finding, Finding]:
     return extract_sex(source.sentences, source.finding("n_patients"))
 
 
+def _after(source: Source) -> list[Sentence]:
+    return _after_tacrolimus(source.sentences)
+
+
 def _outcomes(source: Source) -> list[tuple[str, int, bool, int, str, str]]:
-    return outcome_statements(source.sentences, source.count())
+    return outcome_statements(source.once(_after), source.count())
 
 
 EXTRACTORS: dict[str, Callable[[Source], Finding]] = {
@@ -1355,8 +1362,8 @@ EXTRACTORS: dict[str, Callable[[Source], Finding]] = {
     "followup_months": lambda source: extract_followup(source.sentences),
     "skin_outcome": lambda source: extract_outcome(source.once(_outcomes), "skin"),
     "muscle_outcome": lambda source: extract_outcome(source.once(_outcomes), "muscle"),
-    "steroid_sparing": lambda source: extract_steroid_sparing(source.sentences),
-    "adverse_events": lambda source: extract_adverse_events(source.sentences),
+    "steroid_sparing": lambda source: extract_steroid_sparing(source.once(_after)),
+    "adverse_events": lambda source: extract_adverse_events(source.once(_after)),
 }
 """The extractor of each Table 1 field (the field registry's names): a new field is one entry here."""
 

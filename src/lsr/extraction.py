@@ -732,9 +732,9 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
     routes: set[str] = set()
     finding = Finding()
     for sentence in sentences:
-        if not _tacrolimus_spans(sentence.text) or sentence.about_literature:
-            continue    # route words count only beside a tacrolimus mention
         text = sentence.text
+        if not _tacrolimus_spans(text) or sentence.about_literature or not _ROUTE_AFTER_RE.may_match(text):
+            continue    # route words count only beside a tacrolimus mention (and every match holds one)
         found = {_ROUTES.fullmatch(m["route"]) for m in _ROUTE_BEFORE_RE.finditer(text)}
         for start, end in _tacrolimus_segments(text):
             for match in _ROUTE_AFTER_RE.finditer(text, start, end):
@@ -802,7 +802,8 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
                 doses.append(value)
             used = True
         names_tacrolimus = bool(segments)
-        for match in _LEVEL_RE.finditer(text):
+        # A trough counts only after a level cue: a sentence without the cues' key words has none.
+        for match in _LEVEL_RE.finditer(text) if _LEVEL_CUE_RE.may_match(text) else ():
             owned = any(start <= match.start() < end for start, end in segments) or (
                 not names_tacrolimus and not other_drugs)
             cue = _LEVEL_CUE_RE.search(text[max(0, match.start() - 60):match.start()])

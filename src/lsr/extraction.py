@@ -336,13 +336,14 @@ _TREATED_COUNT_RE = _Keyed(
 
 @lru_cache(maxsize=4096)
 def _words(text: str) -> frozenset[str]:
-    """A sentence's tokens as written, lowered (`_lowered`): a word a case-insensitive pattern matches
-    between non-word characters (a space before it, a word boundary after) is one of them."""
+    """The words the rules look for (_READ_WORDS) among a sentence's tokens as written, lowered
+    (`_lowered`): a word a case-insensitive pattern matches between non-word characters (a space
+    before it, a word boundary after) is one of the tokens."""
     _, words, starts, ends = scanned(text)
     if text.isascii():
-        return frozenset(map(str.lower, words))
+        return _READ_WORDS.intersection(map(str.lower, words))
     lowered = _lowered(text)     # as long as the text: its tokens' offsets hold
-    return frozenset(lowered[start:end] for start, end in zip(starts, ends))
+    return _READ_WORDS.intersection(lowered[start:end] for start, end in zip(starts, ends))
 
 
 def _names_sex(text: str) -> bool:
@@ -539,6 +540,8 @@ _SEX_WORDS = {"girl": "f", "girls": "f", "female": "f", "females": "f", "woman":
               "brother": "m", "brothers": "m"}
 # Every word the sex patterns (_SEX_PAIR_RE, _SEX_COUNT_RE, _SEX_LETTER_RE, _SINGLE_SEX_RE, _listed_ages) read.
 _SEX_TOKENS = frozenset(_SEX_WORDS)
+# The words `_words` looks for: a set of a few words a sentence holds is quick to test.
+_READ_WORDS = _COUNT_NOUN_WORDS | _SEX_TOKENS | frozenset().union(*_SINGLE_WORDS)
 _SEX_COUNT_RE = _Keyed(
     rf"(?<![\w\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
     r"(?P<sex>girls?|boys?|females?|males?|women|men|sisters|brothers)\b(?!\s*(?:to|-to-|:|ratio))", re.I)

@@ -445,9 +445,12 @@ _DESIGN_WORDING = [(design, _Keyed(pattern, re.I)) for design, pattern in (
     ("case report", r"\bcase reports?\b"))]
 
 
+_HEDGES = frozenset({"hypothetical", "uncertain"})
+
+
 def _hedged(text: str) -> bool:
     """A sentence that plans, proposes or hedges (text layer cues: 'larger trials are needed')."""
-    return bool({"hypothetical", "uncertain"} & _MODIFIERS.cues_in(text))
+    return not _HEDGES.isdisjoint(_MODIFIERS.cues_in(text))
 
 
 def extract_design(sentences: Sequence[Sentence], publication_types: str, n_patients: Finding) -> Finding:

@@ -605,14 +605,16 @@ def test_modifier_scopes_asked_only_of_text_with_a_cue_are_the_text_layers(snaps
 def test_sentences_failing_a_key_word_test_have_no_part_the_patterns_match(snapshot_records, repo):
     """Outcome and steroid statements skip a sentence without the key words of the skin and muscle
     terms (or of the steroid names), the dose its troughs without a level cue's, the route a sentence
-    without a route word's: no part of such a sentence matches one of their expressions."""
+    without a route word's, adverse events a sentence without their statements': no part of such a
+    sentence matches one of their expressions."""
     from lsr import extraction
     corpus = collect_records([repo / "tests/data/corpus/records.xml"])
     texts = [extraction._outcome_text(s.text) for r in [*snapshot_records, *corpus]
              for s in record_sentences(r["title"], r["abstract"])]
     texts += ["The \u017fkin cleared; MMT-8 rose", "RASH resolved but weakne\u017fs persisted", "PSL was tapered",
               "Prednisolone: stopped", "CK normali\u017fed", "Tacrolimus was well tolerated",
-              "Trough \u0130evels of 5-10 ng/mL", "trough 5-10 ng/mL", "\u0130.V. tacrolimus", "P.O. FK506"]
+              "Trough \u0130evels of 5-10 ng/mL", "trough 5-10 ng/mL", "\u0130.V. tacrolimus", "P.O. FK506",
+              "No \u0130nfections; \u017feizures were \u017feen", "Side effects: none"]
     tests = [(extraction._MAY_NAME_DOMAIN, [p for p, *_ in [*extraction._SKIN_TERMS, *extraction._MUSCLE_TERMS]]),
              (extraction._MAY_NAME_STEROID, [extraction._STEROID_RE])]
     skipped = 0
@@ -627,10 +629,14 @@ def test_sentences_failing_a_key_word_test_have_no_part_the_patterns_match(snaps
             skipped += 1
             assert not any(extraction._LEVEL_CUE_RE.regex.search(text[max(0, m.start() - 60):m.start()])
                            for m in extraction._LEVEL_RE.regex.finditer(text)), text
+        if not extraction._MAY_STATE_EVENTS(text):
+            skipped += 1
+            assert not any(p.regex.search(text) for p in (extraction._AE_NONE_RE, extraction._AE_CUE_RE)), text
+            assert not any(extraction._AE_EVENT_RE.regex.search(clause) for clause in text.split(";")), text
         if not extraction._ROUTE_AFTER_RE.may_match(text):
             skipped += 1
             assert not extraction._ROUTE_BEFORE_RE.regex.search(text), text
-    assert skipped > 2 * len(texts)
+    assert skipped > 3 * len(texts)
 
 
 def test_extraction_rows_are_the_same_whatever_the_batch_size(snapshot_records, monkeypatch):

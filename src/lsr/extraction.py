@@ -1242,6 +1242,7 @@ _AE_EVENT_RE = _Keyed(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdis
                           r"\bobserved\b|\bnoted\b|\bencountered\b|\bseen\b|\b(?:stopped|ceased)\b|"
                           r"\b(?:minor|mild|moderate|transient|other) (?:events|effects)\b", re.I)
 
+_MAY_STATE_EVENTS = _key_test([_AE_NONE_RE, _AE_CUE_RE, _AE_EVENT_RE])
 
 _OTHER_DRUG_CAUSE_RE = _Keyed(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",
                                   re.I)
@@ -1256,8 +1257,8 @@ def extract_adverse_events(after: Sequence[Sentence]) -> Finding:
     finding = Finding()
     for sentence in after:
         text = sentence.text
-        if _AE_GENERIC_RE.search(text):
-            continue
+        if not _MAY_STATE_EVENTS(text) or _AE_GENERIC_RE.search(text):
+            continue    # no word the statements below need, or events in general
         for none in _AE_NONE_RE.finditer(text):
             # 'no serious adverse events' leaves the others open.
             (unsettled.evidence if _AE_QUALIFIED_RE.search(none.group(0)) else none_evidence).append(text)

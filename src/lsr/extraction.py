@@ -180,9 +180,9 @@ class _Keyed:
 
 
 def _key_test(patterns: Iterable[_Keyed]) -> Callable[[str], bool]:
-    """A test of text for the key words of all the patterns at once (one search): text that fails it
-    matches none of them, nor does any part of it (ASCII key words: a part's lower case is a part
-    of the text's). Text always passes when a pattern has no key words."""
+    """A test of text for the key words of all the patterns at once: text that fails it matches none
+    of them, nor does any part of it (ASCII key words: a part's lower case is a part of the text's).
+    Text always passes when a pattern has no key words."""
     keys = set()
     for pattern in patterns:
         if not pattern.keys or not all(key.isascii() for key in pattern.keys):
@@ -1241,7 +1241,6 @@ _AE_GENERIC_RE = _Keyed(r"\b(?:may|can|could|might|known to|most common|such as|
 _AE_EVENT_RE = _Keyed(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
                           r"\bobserved\b|\bnoted\b|\bencountered\b|\bseen\b|\b(?:stopped|ceased)\b|"
                           r"\b(?:minor|mild|moderate|transient|other) (?:events|effects)\b", re.I)
-
 _MAY_STATE_EVENTS = _key_test([_AE_NONE_RE, _AE_CUE_RE, _AE_EVENT_RE])
 
 _OTHER_DRUG_CAUSE_RE = _Keyed(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",

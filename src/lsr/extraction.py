@@ -795,7 +795,8 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
         before_of = [m.start() for m in _OF_TACROLIMUS_RE.finditer(text)]
         other_drugs = _drug_mentions(text)
         used = False
-        for match in _DOSE_RE.finditer(text):
+        # A dose counts only beside a tacrolimus mention (`before_of` needs one too).
+        for match in _DOSE_RE.finditer(text) if segments else ():
             owned = any(start <= match.start() < end for start, end in segments) or any(
                 0 <= position - match.end() <= 3 for position in before_of)
             if not owned:

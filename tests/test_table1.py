@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 from lxml import html as lxml_html
 
-from conftest import copy_workflow, run_snakemake
+from conftest import copy_workflow, lsr_in_process, run_snakemake
 from lsr import evidence, table1
 from lsr import state as review_state
 from lsr.tsv import InputError, read_tsv, write_tsv
@@ -357,30 +357,33 @@ def test_the_first_bad_line_is_named_with_its_first_problem(tmp_path):
 
 # --- the user's paths: CLI and Snakemake ------------------------------------------------------
 
-def cli_command(inputs, outdir: Path) -> list[str]:
+def cli_args(inputs, outdir: Path) -> list[str]:
     """`lsr table1` on the test inputs, as a rebuild as of 2026-11-22 (registers nothing)."""
-    return [sys.executable, "-m", "lsr", "table1", "--extraction", str(inputs["extraction"]),
+    return ["table1", "--extraction", str(inputs["extraction"]),
             "--screening", str(inputs["screening"]), "--records", str(inputs["records"]),
             "--registry", str(inputs["registry"]), "--outdir", str(outdir), "--as-of", "2026-11-22",
             "--topic", WORDING.topic, "--caption", WORDING.caption]
 
 
 def test_cli_writes_every_format_and_reports_bad_input(inputs):
-    command = cli_command(inputs, inputs["outdir"])
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    args = cli_args(inputs, inputs["outdir"])
+    result = lsr_in_process(*args)
     assert result.returncode == 0, result.stderr
     assert "Total: 3 studies, 11 patients; Version 2026-11-22 · " in result.stdout
     assert "not registered: as_of rebuild" in result.stdout and not inputs["registry"].exists()
     assert all((inputs["outdir"] / name).stat().st_size > 0 for name in table1.OUTPUT_NAMES.values())
     inputs["extraction"].write_text("record_id\tpmid\tstatus\tfield\tvalue\tevidence\tsource\treviewer\n"
                                     "pmid:1\t1\tincluded\tstudy\tYamada 2004\t\tblog\t\n")
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = lsr_in_process(*args)
     assert result.returncode == 2 and "line 2, field 'source'" in result.stderr
 
 
 def test_word_file_shows_the_evidence_figure_under_the_notes_and_is_byte_identical_across_runs(inputs, tmp_path):
-    for outdir in ("first", "second"):
-        result = subprocess.run(cli_command(inputs, tmp_path / outdir), capture_output=True, text=True, timeout=120)
+    # One run in a new process (`python -m lsr`, another hash seed), the other in this one.
+    first = subprocess.run([sys.executable, "-m", "lsr", *cli_args(inputs, tmp_path / "first")],
+                           capture_output=True, text=True, timeout=120)
+    second = lsr_in_process(*cli_args(inputs, tmp_path / "second"))
+    for result in (first, second):
         assert result.returncode == 0, result.stderr
     data = (tmp_path / "first/table1.docx").read_bytes()
     assert (tmp_path / "second/table1.docx").read_bytes() == data

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_snakemake
+from conftest import lsr_in_process, run_snakemake
 
 from lsr import changes
 from lsr import state as review_state
@@ -252,21 +252,21 @@ def test_changes_list_everything_since_the_previous_table_version_and_any_window
 
     log = (tmp_path / "history/log.tsv").read_bytes()
     paths = write_inputs(tmp_path, third, NEW_ROWS)
-    command = [sys.executable, "-m", "lsr", "changes", "--unique-records", str(paths["unique_records"]),
+    command = ["changes", "--unique-records", str(paths["unique_records"]),
                "--screening", str(paths["screening"]), "--table1", str(paths["table1"]),
                "--history", str(tmp_path / "history"), "--table-versions", str(tmp_path / "none.tsv")]
-    window = subprocess.run(command + ["--since", "2024-02-15"], capture_output=True, text=True)
+    window = lsr_in_process(*command, "--since", "2024-02-15")
     assert window.returncode == 0, window.stderr
     assert window.stdout.startswith("# Living review: changes since 2024-02-15\n")
     assert "\n## 2024-03-01: " in window.stdout and "\n## 2024-02-01: " not in window.stdout
-    everything = subprocess.run(command + ["--since", "2024-01-01"], capture_output=True, text=True).stdout
+    everything = lsr_in_process(*command, "--since", "2024-01-01").stdout
     assert all(f"\n## {day}: " in everything for day in ("2024-01-01", "2024-02-01", "2024-03-01"))
     assert (tmp_path / "history/log.tsv").read_bytes() == log
 
 
 def changes_command(tmp_path, paths) -> list[str]:
     """`lsr changes` on the inputs `write_inputs` wrote, recording the state of 2024-01-01 under tmp_path."""
-    return [sys.executable, "-m", "lsr", "changes", "--unique-records", str(paths["unique_records"]),
+    return ["changes", "--unique-records", str(paths["unique_records"]),
             "--screening", str(paths["screening"]), "--table1", str(paths["table1"]),
             "--out", str(tmp_path / "changes.md"), "--history", str(tmp_path / "history"), "--date", "2024-01-01"]
 
@@ -274,16 +274,16 @@ def changes_command(tmp_path, paths) -> list[str]:
 def test_cli_writes_changes_and_rejects_a_bad_date(tmp_path):
     paths = write_inputs(tmp_path, OLD_RECORDS, OLD_ROWS)
     command = changes_command(tmp_path, paths)
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = lsr_in_process(*command)
     assert done.returncode == 0, done.stderr
     assert "new review state recorded" in done.stdout
     text = (tmp_path / "changes.md").read_text()
     assert text.startswith("# Living review: changes since the first recorded state\n")
     assert "\n## 2024-01-01: Table 1 version 2024-01-01 · " in text
-    bad = subprocess.run(command[:-1] + ["1/2/2024"], capture_output=True, text=True)
+    bad = lsr_in_process(*command[:-1], "1/2/2024")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     paths["screening"].write_text("record_id\tdecision\n")
-    missing = subprocess.run(command, capture_output=True, text=True)
+    missing = lsr_in_process(*command)
     assert missing.returncode == 2 and "screening.tsv" in missing.stderr and "title" in missing.stderr
 
 
@@ -293,10 +293,10 @@ def test_cli_counts_many_new_records_and_lists_every_one_in_the_records_file(tmp
                       reason="not JDM" if n % 2 else "no tacrolimus") for n in range(many)]
     paths = write_inputs(tmp_path, records, OLD_ROWS)
     command = changes_command(tmp_path, paths)
-    listed = subprocess.run(command, capture_output=True, text=True)
+    listed = lsr_in_process(*command)
     assert listed.returncode == 0, listed.stderr
     assert (tmp_path / "changes.md").read_text().count("\n| PMID ") == many  # without the records file: a table
-    done = subprocess.run(command + ["--records-out", str(tmp_path / "records.tsv")], capture_output=True, text=True)
+    done = lsr_in_process(*command, "--records-out", tmp_path / "records.tsv")
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "changes.md").read_text()
     assert f"### New records ({many})\n\nToo many to list here: {tmp_path / 'records.tsv'} lists every one" in text

@@ -1,11 +1,10 @@
 """The Table 1 field registry (lsr.fields) through the commands a user runs: implausible reviewer
 values stop the run naming the rule; implausible machine values become `unclear` (`?` for people)."""
-import subprocess
-import sys
 import zipfile
 
 import pytest
 
+from conftest import lsr_in_process
 from lsr import fields
 from lsr.sources import COLUMNS as UNIQUE_COLUMNS
 from lsr.tsv import read_tsv, write_tsv
@@ -13,10 +12,6 @@ from lsr.tsv import read_tsv, write_tsv
 ABSTRACT = ("We report two girls and three boys with juvenile dermatomyositis treated with oral tacrolimus. "
             "Patients were followed up for 900 months after the introduction of tacrolimus.")
 HEADER = "# reviewer values\npmid\tfield\tvalue\treviewer\tsource\tnote\n"
-
-
-def lsr(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "lsr", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture
@@ -33,7 +28,7 @@ def extract(review, values_text):
     """`lsr extract` with ann's values file (config/extraction/values/ann.tsv in a review)."""
     (review / "values").mkdir(exist_ok=True)
     (review / "values/ann.tsv").write_text(HEADER + values_text, encoding="utf-8")
-    return lsr("extract", "--records", "unique_records.tsv", "--screening", "screening.tsv",
+    return lsr_in_process("extract", "--records", "unique_records.tsv", "--screening", "screening.tsv",
                "--reviewer-values", "values", "--out", "extraction.tsv", cwd=review)
 
 
@@ -64,7 +59,7 @@ def test_implausible_machine_values_are_unclear_in_extraction_and_question_marks
     assert (rows["sex_m"]["value"], rows["sex_f"]["value"]) == (fields.UNCLEAR, fields.UNCLEAR)
     assert rows["n_patients"]["value"] == "2"  # the reviewer's value stands
     assert "3 implausible ones made unclear" in result.stdout
-    table = lsr("table1", "--extraction", "extraction.tsv", "--screening", "screening.tsv", "--registry",
+    table = lsr_in_process("table1", "--extraction", "extraction.tsv", "--screening", "screening.tsv", "--registry",
                 "table_versions.tsv", "--outdir", "out", "--topic", "a review", "--caption", "A table.", cwd=review)
     assert table.returncode == 0, table.stderr
     csv_text = (review / "out/table1.csv").read_text(encoding="utf-8")

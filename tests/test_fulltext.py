@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import run_snakemake
+from conftest import lsr_in_process, run_snakemake
 from lsr import fulltext, papers
 from lsr.extraction import paper_findings
 from lsr.fields import NR, UNCLEAR
@@ -439,9 +439,8 @@ def test_lsr_paper_values_reads_the_papers_the_availability_table_names(tmp_path
                      "orally and her rash resolved.\n")
     availability = tmp_path / "availability.tsv"
     availability.write_text(f"record_id\tfull_text\tfile\npmid:1\tyes\t{paper}\npmid:2\tno\t\n")
-    command = [sys.executable, "-m", "lsr", "paper-values", "--records", str(records),
-               "--availability", str(availability), "--out", str(tmp_path / "values.tsv")]
-    result = subprocess.run(command, capture_output=True, text=True)
+    args = ["paper-values", "--records", records, "--availability", availability, "--out", tmp_path / "values.tsv"]
+    result = lsr_in_process(*args)
     assert result.returncode == 0, result.stderr
     rows = {r["field"]: r for r in csv.DictReader((tmp_path / "values.tsv").open(), delimiter="\t")}
     assert {r["record_id"] for r in rows.values()} == {"pmid:1"}
@@ -449,7 +448,7 @@ def test_lsr_paper_values_reads_the_papers_the_availability_table_names(tmp_path
     assert rows["n_patients"]["evidence"].startswith("rule: 1 case(s) described one by one")
 
     availability.write_text(f"record_id\tfull_text\tfile\npmid:9\tyes\t{paper}\n")
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = lsr_in_process(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "availability.tsv, line 2, field 'record_id': record 'pmid:9' is not in" in result.stderr
 
@@ -780,9 +779,8 @@ def _girl_case_report_values(paper: Path, tmp_path: Path) -> dict[str, dict[str,
                        "pmid:1\t1\tT\t2020\tRoe\tCase Reports\n")
     availability = tmp_path / "availability.tsv"
     availability.write_text(f"record_id\tfull_text\tfile\npmid:1\tyes\t{paper}\n")
-    result = subprocess.run([sys.executable, "-m", "lsr", "paper-values", "--records", str(records),
-                             "--availability", str(availability), "--out", str(tmp_path / "values.tsv")],
-                            capture_output=True, text=True)
+    result = lsr_in_process("paper-values", "--records", records, "--availability", availability,
+                            "--out", tmp_path / "values.tsv")
     assert result.returncode == 0, result.stderr
     rows = {r["field"]: r for r in csv.DictReader((tmp_path / "values.tsv").open(), delimiter="\t")}
     values = {name: row["value"] for name, row in rows.items()}

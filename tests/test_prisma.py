@@ -1,13 +1,12 @@
 """PRISMA 2020 flow: counts that add up, the check that guards them, the SVG diagram, the CLI."""
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from conftest import lsr_in_process
 from lsr import prisma
 from lsr.tsv import InputError, write_tsv
 
@@ -270,11 +269,10 @@ def test_outputs_are_byte_identical_on_two_runs(tmp_path):
 def _cli(tmp_path, paths, *options):
     if "--eligibility" not in options:
         options = ("--eligibility", str(ELIGIBILITY), *options)
-    command = [sys.executable, "-m", "lsr", "prisma", "--json", str(tmp_path / "out/prisma.json"),
-               "--svg", str(tmp_path / "out/prisma.svg"), *options]
+    args = ["prisma", "--json", str(tmp_path / "out/prisma.json"), "--svg", str(tmp_path / "out/prisma.svg"), *options]
     for name, path in paths.items():
-        command += ["--" + name.replace("_", "-"), str(path)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+        args += ["--" + name.replace("_", "-"), str(path)]
+    return lsr_in_process(*args)
 
 
 def test_cli_writes_checked_counts_and_diagram(tmp_path):

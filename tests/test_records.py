@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from conftest import lsr_in_process
 from lsr import records
 from lsr import pubmed
 from lsr.pubmed import COLUMNS, iter_records, read_manifest, resolve_inputs, write_manifest
@@ -411,14 +410,9 @@ def test_iter_records_streams_without_keeping_parsed_articles(tmp_path, monkeypa
 
 # --- manifest and the command line -----------------------------------------------------------------
 
-def run_lsr(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lsr", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
-
-
 def test_cli_writes_records_from_the_manifest(tmp_path):
     write_manifest([SNAPSHOT], tmp_path / "manifest.tsv")
-    result = run_lsr("records", "--manifest", "manifest.tsv", "--out", "results/records.tsv", cwd=tmp_path)
+    result = lsr_in_process("records", "--manifest", "manifest.tsv", "--out", "results/records.tsv", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "41 unique PMIDs from 1 file(s)" in result.stdout
     table = (tmp_path / "results/records.tsv").read_text(encoding="utf-8")
@@ -430,11 +424,11 @@ def test_cli_bad_manifest_exits_2_naming_the_line(tmp_path):
     copy.write_bytes(SNAPSHOT.read_bytes())
     write_manifest([SNAPSHOT, copy], tmp_path / "manifest.tsv")
     copy.write_bytes(SNAPSHOT.read_bytes().replace(b"Cyclosporin in juvenile", b"Ciclosporin in juvenile"))
-    result = run_lsr("records", "--manifest", "manifest.tsv", "--out", "records.tsv", cwd=tmp_path)
+    result = lsr_in_process("records", "--manifest", "manifest.tsv", "--out", "records.tsv", cwd=tmp_path)
     assert result.returncode == 2
     assert "manifest.tsv, line 3, field 'sha256'" in result.stderr and "changed since retrieval" in result.stderr
     copy.unlink()
-    result = run_lsr("records", "--manifest", "manifest.tsv", "--out", "records.tsv", cwd=tmp_path)
+    result = lsr_in_process("records", "--manifest", "manifest.tsv", "--out", "records.tsv", cwd=tmp_path)
     assert result.returncode == 2
     assert "manifest.tsv, line 3, field 'path'" in result.stderr and "does not exist" in result.stderr
     assert not (tmp_path / "records.tsv").exists()
@@ -444,7 +438,7 @@ def test_cli_malformed_xml_exits_2_naming_file_and_line(tmp_path):
     broken = tmp_path / "broken.xml"
     broken.write_text('<?xml version="1.0" ?>\n<PubmedArticleSet>\n<PubmedArticle>\n</PubmedArticleSet>\n')
     write_manifest([broken], tmp_path / "manifest.tsv")
-    result = run_lsr("records", "--manifest", "manifest.tsv", "--out", "records.tsv", cwd=tmp_path)
+    result = lsr_in_process("records", "--manifest", "manifest.tsv", "--out", "records.tsv", cwd=tmp_path)
     assert result.returncode == 2
     assert "broken.xml, line 4: malformed XML" in result.stderr
 

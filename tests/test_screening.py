@@ -8,6 +8,7 @@ from collections import Counter
 import openpyxl
 import pytest
 
+from conftest import lsr_in_process
 from lsr import screening, text
 from lsr.records import collect_records
 from lsr.tsv import InputError, read_tsv, write_tsv
@@ -400,13 +401,16 @@ def test_xlsx_is_formatted_and_byte_identical(tmp_path):
 
 # --- the command a user runs --------------------------------------------------------------------------
 
-def run_screen(tmp_path, repo, records_path, decisions_path, out):
-    command = [sys.executable, "-m", "lsr", "screen", "--records", str(records_path),
-               "--eligibility", str(repo / "config/eligibility.yaml"), "--schema", str(repo / SCHEMA),
-               "--decisions", str(decisions_path), "--out", str(out / "screening.tsv"),
-               "--to-review", str(out / "to_review.tsv"),
-               "--summary", str(out / "screening_summary.md")]
-    return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+def run_screen(tmp_path, repo, records_path, decisions_path, out, new_process=False):
+    """`lsr screen`: in a new process (`python -m lsr`) or through the entry point's main in this one."""
+    args = ["screen", "--records", str(records_path),
+            "--eligibility", str(repo / "config/eligibility.yaml"), "--schema", str(repo / SCHEMA),
+            "--decisions", str(decisions_path), "--out", str(out / "screening.tsv"),
+            "--to-review", str(out / "to_review.tsv"),
+            "--summary", str(out / "screening_summary.md")]
+    if new_process:
+        return subprocess.run([sys.executable, "-m", "lsr", *args], capture_output=True, text=True, cwd=tmp_path)
+    return lsr_in_process(*args, cwd=tmp_path)
 
 
 def test_cli_screens_records_with_reviewer_decisions_deterministically(tmp_path, repo, bundled):
@@ -422,8 +426,8 @@ def test_cli_screens_records_with_reviewer_decisions_deterministically(tmp_path,
     (decisions_path / "bob.tsv").write_text(
         header + "19479872\tbob\ttitle_abstract\texclude\tno tacrolimus\t\t2024-06-02\n", encoding="utf-8")
     first, second = tmp_path / "first", tmp_path / "second"
-    for out in (first, second):
-        result = run_screen(tmp_path, repo, records_path, decisions_path, out)
+    for out, new_process in ((first, True), (second, False)):  # two processes, two hash seeds
+        result = run_screen(tmp_path, repo, records_path, decisions_path, out, new_process)
         assert result.returncode == 0, result.stderr
     for name in ("screening.tsv", "to_review.tsv", "screening_summary.md"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_snakemake
+from conftest import lsr_in_process, run_snakemake
 from lsr.pubmed import resolve_inputs
 from lsr.records import collect_records
 from lsr.sources import (COLUMNS, DUPLICATE_COLUMNS, author_name, author_names, deduplicate,
@@ -230,23 +230,29 @@ def test_one_record_id_for_two_different_records_across_files_is_an_error():
 
 # The user's path
 
-def lsr_sources(repo, tmp_path, *ris):
+def lsr_sources(repo, tmp_path, *ris, new_process=False):
+    """`lsr retrieve` (the snapshot), `lsr records` and `lsr sources`: `records` and `sources` in a new
+    process each (`python -m lsr`) or through the entry point's main in this one."""
     out = {name: tmp_path / f"{name}.tsv" for name in ("records", "other", "unique", "duplicates")}
     subprocess.run([sys.executable, "-m", "lsr", "retrieve", "--source", "snapshot", "--snapshot",
                     str(repo / "resources/snapshot/tacrolimus-jdm-2024.xml"), "--query", "q",
                     "--manifest", str(tmp_path / "manifest.tsv"), "--search-log", str(tmp_path / "log.tsv")],
                    check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "lsr", "records", "--manifest", str(tmp_path / "manifest.tsv"),
-                    "--out", str(out["records"])], check=True, capture_output=True)
-    result = subprocess.run([sys.executable, "-m", "lsr", "sources", "--records", str(out["records"]),
-                             "--ris", *map(str, ris), "--other-out", str(out["other"]),
-                             "--unique-out", str(out["unique"]), "--duplicates-out", str(out["duplicates"])],
-                            capture_output=True, text=True)
+
+    def lsr(*args):
+        if new_process:
+            return subprocess.run([sys.executable, "-m", "lsr", *map(str, args)], capture_output=True, text=True)
+        return lsr_in_process(*args)
+
+    lsr("records", "--manifest", tmp_path / "manifest.tsv", "--out", out["records"]).check_returncode()
+    result = lsr("sources", "--records", out["records"], "--ris", *ris, "--other-out", out["other"],
+                 "--unique-out", out["unique"], "--duplicates-out", out["duplicates"])
     return result, out
 
 
 def test_cli_writes_the_three_tables_deterministically(repo, tmp_path):
-    result, out = lsr_sources(repo, tmp_path, repo / OTHER_SOURCES, repo / REVIEWER_ADDED)
+    # The first run in new processes, the second in this one: two hash seeds.
+    result, out = lsr_sources(repo, tmp_path, repo / OTHER_SOURCES, repo / REVIEWER_ADDED, new_process=True)
     assert result.returncode == 0, result.stderr
     assert "41 PubMed records, 7 records from 2 other source file(s), 1 duplicate(s)" in result.stdout
     unique = read_tsv(out["unique"], required=COLUMNS)

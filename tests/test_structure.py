@@ -16,10 +16,15 @@ STAGES = {SUBCOMMANDS[command][0] for command in RUN_BY_RULES}
 
 
 @cache
+def syntax_tree(path: Path) -> ast.Module:
+    """A module's parsed source (read-only: shared by the checks below)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imported_modules(path: Path) -> set[str]:
     """The lsr modules a file imports, at the top or inside functions."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(syntax_tree(path)):
         if isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level == 1 and not base:  # from . import x, y
@@ -57,7 +62,7 @@ def test_only_the_entry_point_imports_the_command_line():
 def markdown_tables_in_code(package: Path) -> set[tuple[str, int]]:
     """Where the code holds a piece of a Markdown table: a string starting a row ('| ') or a rule ('|---')."""
     return {(path.name, node.lineno) for path in package.glob("*.py")
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            for node in ast.walk(syntax_tree(path))
             if isinstance(node, ast.Constant) and isinstance(node.value, str)
             and (node.value.startswith("| ") or "|---" in node.value)}
 

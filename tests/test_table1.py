@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 from lxml import html as lxml_html
 
-from conftest import copy_workflow, run_snakemake
+from conftest import copy_workflow, lsr_in_process, run_snakemake
 from lsr import evidence, table1
 from lsr import state as review_state
 from lsr.tsv import InputError, read_tsv, write_tsv
@@ -51,16 +51,30 @@ def is_verified(record_id: str, field: str) -> bool:
     return record_id not in MACHINE_ONLY and field not in UNVERIFIED_FIELDS
 
 
+def write_inputs(root: Path) -> dict[str, Path]:
+    """The test study's inputs under `root`, and where the registry and the tables go."""
+    extraction = root / "results/extraction.tsv"
+    write_tsv(extraction, extraction_rows(), table1.EXTRACTION_COLUMNS)
+    records = root / "results/unique_records.tsv"
+    write_tsv(records, [{"record_id": "pmid:17169297", "year": "2006"}], ["record_id", "year"])
+    screening = root / "results/screening.tsv"
+    write_screening(screening)
+    return {"extraction": extraction, "records": records, "registry": root / "data/table_versions.tsv",
+            "outdir": root / "results", "screening": screening}
+
+
 @pytest.fixture
 def inputs(tmp_path: Path) -> dict[str, Path]:
-    extraction = tmp_path / "results/extraction.tsv"
-    write_tsv(extraction, extraction_rows(), table1.EXTRACTION_COLUMNS)
-    records = tmp_path / "results/unique_records.tsv"
-    write_tsv(records, [{"record_id": "pmid:17169297", "year": "2006"}], ["record_id", "year"])
-    screening = tmp_path / "results/screening.tsv"
-    write_screening(screening)
-    return {"extraction": extraction, "records": records, "registry": tmp_path / "data/table_versions.tsv",
-            "outdir": tmp_path / "results", "screening": screening}
+    return write_inputs(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory) -> tuple[list[table1.Study], review_state.Version, Path]:
+    """The studies, version and output folder of one build of the inputs on 2026-11-22, shared by the
+    tests that only read its files (a test that writes or builds again uses `inputs`)."""
+    paths = write_inputs(tmp_path_factory.mktemp("table1"))
+    studies, version, _ = build(paths)
+    return studies, version, paths["outdir"]
 
 
 def write_screening(path: Path, proposed=()) -> None:
@@ -86,15 +100,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 # --- csv contract, order, total ----------------------------------------------------------------
 
-def test_csv_has_exact_columns_nr_literal_and_no_marks(inputs):
-    build(inputs)
-    text = (inputs["outdir"] / "table1.csv").read_text(encoding="utf-8")
+def test_csv_has_exact_columns_nr_literal_and_no_marks(first_build):
+    _, _, out = first_build
+    text = (out / "table1.csv").read_text(encoding="utf-8")
     assert text.splitlines()[0].split(",") == [
         "study", "pmid", "design", "n_patients", "age_min", "age_max", "sex_m", "sex_f", "prior_treatments",
         "tacrolimus_route", "tacrolimus_dose", "followup_months", "skin_outcome", "muscle_outcome",
         "steroid_sparing", "adverse_events", "evidence"]
     assert table1.DAGGER not in text and "Total" not in text
-    rows = {row["study"]: row for row in read_csv(inputs["outdir"] / "table1.csv")}
+    rows = {row["study"]: row for row in read_csv(out / "table1.csv")}
     assert rows["Martin Nalda 2006"]["age_min"] == "NR" and rows["Martin Nalda 2006"]["tacrolimus_dose"] == "NR"
     assert rows["Hassan 2008"]["pmid"] == "18716733" and rows["Rao 2020"]["pmid"] == ""
     assert rows["Hassan 2008"]["prior_treatments"] == "CS;CYC;HCQ;IVIG;MMF;MTX;RTX"
@@ -186,9 +200,8 @@ def _tex_rows(text: str) -> list[list[str]]:
             for line in body.splitlines()]
 
 
-def test_every_format_shows_the_csv_rows_with_daggers_only_on_unverified_values(inputs):
-    studies, version, _ = build(inputs)
-    out = inputs["outdir"]
+def test_every_format_shows_the_csv_rows_with_daggers_only_on_unverified_values(first_build):
+    studies, version, out = first_build
     expected = read_csv(out / "table1.csv")
     parsed = {
         "md": _md_rows((out / "table1.md").read_text(encoding="utf-8")),
@@ -357,30 +370,33 @@ def test_the_first_bad_line_is_named_with_its_first_problem(tmp_path):
 
 # --- the user's paths: CLI and Snakemake ------------------------------------------------------
 
-def cli_command(inputs, outdir: Path) -> list[str]:
+def cli_args(inputs, outdir: Path) -> list[str]:
     """`lsr table1` on the test inputs, as a rebuild as of 2026-11-22 (registers nothing)."""
-    return [sys.executable, "-m", "lsr", "table1", "--extraction", str(inputs["extraction"]),
+    return ["table1", "--extraction", str(inputs["extraction"]),
             "--screening", str(inputs["screening"]), "--records", str(inputs["records"]),
             "--registry", str(inputs["registry"]), "--outdir", str(outdir), "--as-of", "2026-11-22",
             "--topic", WORDING.topic, "--caption", WORDING.caption]
 
 
 def test_cli_writes_every_format_and_reports_bad_input(inputs):
-    command = cli_command(inputs, inputs["outdir"])
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    args = cli_args(inputs, inputs["outdir"])
+    result = lsr_in_process(*args)
     assert result.returncode == 0, result.stderr
     assert "Total: 3 studies, 11 patients; Version 2026-11-22 · " in result.stdout
     assert "not registered: as_of rebuild" in result.stdout and not inputs["registry"].exists()
     assert all((inputs["outdir"] / name).stat().st_size > 0 for name in table1.OUTPUT_NAMES.values())
     inputs["extraction"].write_text("record_id\tpmid\tstatus\tfield\tvalue\tevidence\tsource\treviewer\n"
                                     "pmid:1\t1\tincluded\tstudy\tYamada 2004\t\tblog\t\n")
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = lsr_in_process(*args)
     assert result.returncode == 2 and "line 2, field 'source'" in result.stderr
 
 
 def test_word_file_shows_the_evidence_figure_under_the_notes_and_is_byte_identical_across_runs(inputs, tmp_path):
-    for outdir in ("first", "second"):
-        result = subprocess.run(cli_command(inputs, tmp_path / outdir), capture_output=True, text=True, timeout=120)
+    # One run in a new process (`python -m lsr`, another hash seed), the other in this one.
+    first = subprocess.run([sys.executable, "-m", "lsr", *cli_args(inputs, tmp_path / "first")],
+                           capture_output=True, text=True, timeout=120)
+    second = lsr_in_process(*cli_args(inputs, tmp_path / "second"))
+    for result in (first, second):
         assert result.returncode == 0, result.stderr
     data = (tmp_path / "first/table1.docx").read_bytes()
     assert (tmp_path / "second/table1.docx").read_bytes() == data

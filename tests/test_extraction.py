@@ -618,7 +618,8 @@ def test_sentences_failing_a_key_word_test_have_no_part_the_patterns_match(snaps
               "Trough \u0130evels of 5-10 ng/mL", "trough 5-10 ng/mL", "\u0130.V. tacrolimus", "P.O. FK506",
               "No \u0130nfections; \u017feizures were \u017feen", "Side effects: none"]
     tests = [(extraction._MAY_NAME_DOMAIN, [p for p, *_ in [*extraction._SKIN_TERMS, *extraction._MUSCLE_TERMS]]),
-             (extraction._MAY_NAME_STEROID, [extraction._STEROID_RE])]
+             (extraction._MAY_NAME_STEROID, [extraction._STEROID_RE]),
+             (extraction._MAY_NAME_DESIGN, [p for _, p in extraction._DESIGN_WORDING])]
     skipped = 0
     for text in texts:
         for may_name, patterns in tests:

@@ -443,6 +443,7 @@ _DESIGN_WORDING = [(design, _Keyed(pattern, re.I)) for design, pattern in (
     ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|\bregistry\b|\bobservational\b|"
               r"\bchart review\b"),
     ("case report", r"\bcase reports?\b"))]
+_MAY_NAME_DESIGN = _key_test(pattern for _, pattern in _DESIGN_WORDING)
 
 
 _HEDGES = frozenset({"hypothetical", "uncertain"})
@@ -472,7 +473,7 @@ def extract_design(sentences: Sequence[Sentence], publication_types: str, n_pati
         return Finding("case report", list(n_patients.evidence))
     wording = {}
     for sentence in sentences:
-        if sentence.about_literature and not sentence.in_title:
+        if sentence.about_literature and not sentence.in_title or not _MAY_NAME_DESIGN(sentence.text):
             continue
         text = sentence.text
         for design, pattern in _DESIGN_WORDING:

@@ -554,14 +554,15 @@ def test_keyed_patterns_find_exactly_what_their_expressions_find(snapshot_record
     """Every rule's expression is tried only on text holding one of its key words: on real sentences,
     their clauses and windows, and on letters case-insensitive matching folds oddly, the keyed
     search finds what the bare expression finds."""
-    from lsr import extraction
+    from lsr import extraction, text as text_layer
+    from lsr.keyed import Keyed
     corpus = collect_records([repo / "tests/data/corpus/records.xml"])
     texts = [s.text for r in [*snapshot_records, *corpus] for s in record_sentences(r["title"], r["abstract"])]
     texts += [piece for text in texts for piece in (*text.split(";"), *text.split(","), text[:40], text[-40:])]
     texts = list(dict.fromkeys(texts))  # each text once: a sentence without ';' or ',' is also its own piece
     texts += ["Two G\u0130RLS and a boy", "\u017feven patients were \u0131ncluded", "FK506 (n = 7)",
               "19 F, 7 M were treated", "a 13-year-old g\u0131rl", "TAC 0.1 mg/kg/day; trough 5-10 ng/mL"]
-    patterns = [p for p in vars(extraction).values() if isinstance(p, extraction._Keyed)]
+    patterns = [p for module in (extraction, text_layer) for p in vars(module).values() if isinstance(p, Keyed)]
     patterns += [p for p, *_ in [*extraction._SKIN_TERMS, *extraction._MUSCLE_TERMS, *extraction._OUTCOME_TRIGGERS]]
     patterns += [*extraction._AE_TERMS_RE.values(), *(p for _, p in extraction._DESIGN_WORDING)]
     assert sum(bool(p.keys) for p in patterns) > 40

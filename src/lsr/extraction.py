@@ -15,17 +15,16 @@ in the order of unique_records.tsv, fields in FIELDS order.
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
-from re import _constants as _sre, _parser as _sre_parser
 
 from .checks import RecordLookup, check_known, check_vocabulary, iso_date, record_lookup
 from .fields import DRUG_CODES, EXTRACTION_COLUMNS, NAMES, NR, RULES, SOURCES, UNCLEAR, broken_rules, validate_value
+from .keyed import Keyed, key_test, lower_case, words_of
 from .papers import Case, Document, introduces_patient, read_document, split_cases
 from .parallel import map_ordered
 from .reviewers import applicable_rows, check_file_reviewer, latest_rows, read_reviewer_file, reviewer_files
@@ -39,170 +38,16 @@ FIELDS = NAMES
 COLUMNS = EXTRACTION_COLUMNS
 REVIEWER_COLUMNS = ["pmid", "field", "value", "reviewer", "source", "note"]
 
-# --------------------------------------------------------------------------- keyed regular expressions
-
-# Characters that case-insensitive matching takes for ASCII letters but str.lower() does not turn into them.
-_ASCII_CASE = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-_KEYS_AT_MOST = 24
-
-
-@lru_cache(maxsize=4096)
-def _lowered(text: str) -> str:
-    """The text in lower case, with the letters case-insensitive matching folds to ASCII folded too
-    (as long as the text: no character's lower case is longer once U+0130 is folded)."""
-    return (text if text.isascii() else text.translate(_ASCII_CASE)).lower()
-
-
-def _literal(code: int, flags: int) -> str:
-    """A pattern's literal character as it appears in `_lowered` text ('' when case-insensitive matching
-    may take other characters for it than lower-casing gives)."""
-    char = chr(code)
-    if char.isascii():
-        return char.lower()
-    return char if not flags & re.I or char.lower() == char.upper() else ""
-
-
-def _rarity(word: str) -> int:
-    """How rarely text holds a word, roughly: its length, a character other than a letter, a space or
-    common punctuation counting three."""
-    return len(word) + 2 * sum(not (char.isalpha() or char in " ,.-()") for char in word)
-
-
-def _required_words(items, flags: int) -> frozenset[str] | None:
-    """Lower-case strings one of which every match of the parsed pattern `items` contains (the rarest
-    the pattern offers: longest, then fewest); None when no such set is known."""
-    choices, run = [], ""
-    for op, value in [*items, (None, None)]:
-        char = _literal(value, flags) if op is _sre.LITERAL else ""
-        if char:
-            run += char
-            continue
-        if run:
-            choices.append(frozenset([run]))
-            run = ""
-        words = None
-        if op is _sre.SUBPATTERN:
-            words = _required_words(value[-1], (flags | value[1]) & ~value[2])
-        elif op is _sre.ATOMIC_GROUP:
-            words = _required_words(value, flags)
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT) and value[0] >= 1:
-            words = _required_words(value[2], flags)
-        elif op is _sre.ASSERT:
-            words = _required_words(value[1], flags)
-        elif op is _sre.BRANCH:
-            alternatives = [_required_words(alternative, flags) for alternative in value[1]]
-            if all(alternatives):
-                union = frozenset().union(*alternatives)
-                # A word holding another is redundant: text holding it holds the other.
-                words = frozenset(w for w in union if not any(o != w and o in w for o in union))
-        if words:
-            choices.append(words)
-    return min(choices, key=lambda words: (-min(8, *map(_rarity, words)), len(words)), default=None)
-
-
-def _spellings(items) -> set[str]:
-    """Every string a parsed pattern of letters, alternatives and optional parts matches, in lower case
-    ('cases?|child' -> case, cases, child)."""
-    spellings = {""}
-    for op, value in items:
-        if op is _sre.LITERAL:
-            options = {chr(value).lower()}
-        elif op is _sre.IN and all(kind is _sre.LITERAL for kind, _ in value):
-            options = {chr(code).lower() for _, code in value}
-        elif op is _sre.SUBPATTERN:
-            options = _spellings(value[-1])
-        elif op is _sre.BRANCH:
-            options = set().union(*map(_spellings, value[1]))
-        elif op is _sre.MAX_REPEAT and value[:2] == (0, 1):
-            options = {""} | _spellings(value[2])
-        else:
-            raise ValueError(f"not a list of words: {op}")
-        spellings = {start + end for start in spellings for end in options}
-    return spellings
-
-
-def _words_of(pattern: str) -> frozenset[str]:
-    """The words a pattern of words ('patients?|children') matches, in lower case."""
-    return frozenset(_spellings(_sre_parser.parse(pattern)))
-
-
-def _holds_any(text: str, keys: Iterable[str]) -> bool:
-    """Whether the text's lower case (`_lowered`) holds one of the keys."""
-    lowered = _lowered(text)
-    for key in keys:        # a loop, not any(map(...)): this runs hundreds of times a record
-        if key in lowered:
-            return True
-    return False
-
-
-class _Keyed:
-    """A compiled regular expression tried only on text that holds one of its key words: strings
-    read from the pattern, one of which every match contains (`_required_words`), so text without
-    them cannot match. Same methods and results as the re.Pattern it wraps."""
-
-    def __init__(self, pattern: str, flags: int = 0, requires: Callable[[str], object] | None = None):
-        """`requires`: a test that text holding a match passes (that it names tacrolimus, for a
-        pattern every match of which names it), tried before the key words."""
-        self.regex = re.compile(pattern, flags)
-        self.pattern = pattern
-        self.requires = requires
-        words = _required_words(_sre_parser.parse(pattern, flags), flags)
-        self.keys = tuple(sorted(words, key=len)) if words and len(words) <= _KEYS_AT_MOST else ()
-
-    def may_match(self, text: str) -> bool:
-        if self.requires is not None and not self.requires(text):
-            return False
-        if not self.keys:
-            return True
-        lowered = _lowered(text)
-        for key in self.keys:       # `_holds_any`, inline: this runs hundreds of times a record
-            if key in lowered:
-                return True
-        return False
-
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
-        return self.regex.search(text, pos, endpos) if self.may_match(text) else None
-
-    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
-        return self.regex.match(text, pos, endpos) if self.may_match(text) else None
-
-    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
-        return self.regex.fullmatch(text, pos, endpos) if self.may_match(text) else None
-
-    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
-        return self.regex.finditer(text, pos, endpos) if self.may_match(text) else iter(())
-
-    def split(self, text: str) -> list[str]:
-        return self.regex.split(text) if self.may_match(text) else [text]
-
-    def sub(self, replacement: str, text: str) -> str:
-        return self.regex.sub(replacement, text) if self.may_match(text) else text
-
-
-def _key_test(patterns: Iterable[_Keyed]) -> Callable[[str], bool]:
-    """A test of text for the key words of all the patterns at once: text that fails it matches none
-    of them, nor does any part of it (ASCII key words: a part's lower case is a part of the text's).
-    Text always passes when a pattern has no key words."""
-    keys = set()
-    for pattern in patterns:
-        if not pattern.keys or not all(key.isascii() for key in pattern.keys):
-            return lambda text: True
-        keys.update(pattern.keys)
-    # A key holding another is redundant: text holding it holds the other.
-    keys = tuple(sorted(key for key in keys if not any(other != key and other in key for other in keys)))
-    return lambda text: _holds_any(text, keys)
-
-
 # --------------------------------------------------------------------------- drugs (config/vocabularies/drugs.yaml)
 
 _VOCABULARIES = load_vocabularies()
 _TACROLIMUS_ENTRY = _VOCABULARIES.entry("drugs.tacrolimus")
 _OTHER_DRUGS = [e for e in _VOCABULARIES.of("drugs") if e is not _TACROLIMUS_ENTRY and e.kind != "class"]
 TACROLIMUS = entry_pattern([_TACROLIMUS_ENTRY])
-_TACROLIMUS_RE = _Keyed(TACROLIMUS, re.I)
+_TACROLIMUS_RE = Keyed(TACROLIMUS, re.I)
 _DRUGS = entry_lexicon(_OTHER_DRUGS)
-_DRUG_RE = _Keyed(entry_pattern(_OTHER_DRUGS), re.I)
-_ANY_DRUG_RE = _Keyed(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
+_DRUG_RE = Keyed(entry_pattern(_OTHER_DRUGS), re.I)
+_ANY_DRUG_RE = Keyed(rf"{_DRUG_RE.pattern}|{TACROLIMUS}", re.I)
 
 
 @lru_cache(maxsize=4096)
@@ -213,8 +58,8 @@ def _tacrolimus_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 
 # 'tacrolimus (n = 7)': a count that ends a tacrolimus mention; 'dose of tacrolimus'.
-_TACROLIMUS_ARM_RE = _Keyed(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
-_OF_TACROLIMUS_RE = _Keyed(rf"\bof\s+{TACROLIMUS}", re.I, _tacrolimus_spans)
+_TACROLIMUS_ARM_RE = Keyed(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
+_OF_TACROLIMUS_RE = Keyed(rf"\bof\s+{TACROLIMUS}", re.I, _tacrolimus_spans)
 
 
 def drug_mentions(text: str) -> list[tuple[int, int, str]]:
@@ -295,25 +140,25 @@ _COUNT_NOUNS = (r"(?:patients?|children|child|cases?|girls?|boys?|subjects?|adol
                 r"infants?|participants?|persons?|pts|women|men|females?|males?|sisters?|brothers?|siblings?|twins?)")
 _NOT_AGE = r"(?![- ]?(?:years?|yrs?|months?|weeks?|days?|y)\b)(?!\s*(?:%|mg|ng|µg|μg|ug|mcg|g\b))"
 # A count: number, up to three describing words (or a parenthesis such as '(19 F, 7 M)'), a noun for people.
-_COUNT_NOUN_WORDS = _words_of(_COUNT_NOUNS)
-_COUNT_RE = _Keyed(
+_COUNT_NOUN_WORDS = words_of(_COUNT_NOUNS)
+_COUNT_RE = Keyed(
     rf"(?<![\w.\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:\((?:\d+(?:\.\d+)?\s*%|[^)]{{0,30}})\)\s+)?"
     rf"(?:(?!(?:of|in|with|and|or|to|for|from|who|were|was|had|at)\b)[\w'/\-]+\s+(?:\([^)]{{0,30}}\)\s+)?){{0,3}}?"
     rf"{_COUNT_NOUNS}\b(?!['’]s)", re.I)
 # A count inside a larger group ('in 4 patients', '15 of the 21 patients') is not the study's size.
-_SUBSET_RE = _Keyed(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<![\w.-]){NUMBER}\s+(?:of|among))"
+_SUBSET_RE = Keyed(rf"(?:\b(?:in|among|remaining|other|additional|all but)|(?<![\w.-]){NUMBER}\s+(?:of|among))"
                         r"\s+(?:the\s+|these\s+|them\s+)?$", re.I)
-_COUNTED_THING_RE = _Keyed(r"\b(?:to|than|least|most)\s*$", re.I)
-_ADULT_COUNT_RE = _Keyed(
+_COUNTED_THING_RE = Keyed(r"\b(?:to|than|least|most)\s*$", re.I)
+_ADULT_COUNT_RE = Keyed(
     rf"(?<![\w.\-]){_NUMBER}\s+(?:(?:of\s+(?:them|whom|these)\s+)(?:were\s+)?|[\w\-]+\s+)?adults?\b(?!-onset)", re.I)
-_JUVENILE_RE = _Keyed(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
-_N_EQUALS_RE = _Keyed(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
+_JUVENILE_RE = Keyed(entry_pattern([_VOCABULARIES.entry("populations.juvenile")]), re.I)
+_N_EQUALS_RE = Keyed(r"\(?\b[nN]\s*=\s*(?P<n>\d+)\b")
 _SEX_NOUN = r"(?:girls?|boys?|females?|males?|wom[ae]n|m[ae]n|sisters?|brothers?)"
-_SEX_PAIR_RE = _Keyed(
+_SEX_PAIR_RE = Keyed(
     rf"(?<![\w\-])(?P<n1>{NUMBER}|an?|one)\s+(?P<s1>{_SEX_NOUN})\s*(?:,|and|&)\s*(?P<n2>{NUMBER}|an?|one)\s+"
     rf"(?P<s2>{_SEX_NOUN})\b", re.I)
 # Wording that introduces the study's own patients ('We report three children', '11 patients were enrolled').
-_REPORTING = _Keyed(
+_REPORTING = Keyed(
     r"\bwe (?:\w+ )?(?:report|present|describe|reviewed|analy[sz]ed|studied|enrolled|included|identified|treated)\b|"
     r"\b(?:this|the|our|present) (?:study|series|report|cohort|trial) "
     r"(?:included|enrolled|comprised|involved|describes)\b|"
@@ -321,12 +166,12 @@ _REPORTING = _Keyed(
     r"\b(?:study|series|cohort|review|report|experience) (?:of|with|on)\b", re.I)
 _SINGLE_NOUNS = r"(?:boy|girl|woman|man|patient|child|adolescent|infant|teenager|case)"
 # _SINGLE_RE's article and noun are words between non-word characters: tokens of the sentence.
-_SINGLE_WORDS = (_words_of("a|an|one"), _words_of(_SINGLE_NOUNS))
+_SINGLE_WORDS = (words_of("a|an|one"), words_of(_SINGLE_NOUNS))
 _STARTS_WITH_ONE_RE = re.compile(r"\s*(?:an?|one)\s", re.I)
-_SINGLE_RE = _Keyed(
+_SINGLE_RE = Keyed(
     rf"(?:^|(?<=[\s(:]))(?:a|an|one)\s+(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+)?(?:[\w\-]+\s+){{0,2}}?"
     rf"{_SINGLE_NOUNS}\b(?!['’]s)(?!\s+series|[- ]control)", re.I)
-_TREATED_COUNT_RE = _Keyed(
+_TREATED_COUNT_RE = Keyed(
     rf"(?<![\w.\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:(?!(?:and|or|who|which|whose|that|at|when|since|after)\b)"
     rf"(?:of\s+(?:them|these|the)\s+)?"
     rf"(?!(?:drugs?|agents?|medications?|courses?|doses?|centres?|centers?)\b)[\w/\-]+\s+)"
@@ -337,12 +182,12 @@ _TREATED_COUNT_RE = _Keyed(
 @lru_cache(maxsize=4096)
 def _words(text: str) -> frozenset[str]:
     """The words the rules look for (_READ_WORDS) among a sentence's tokens as written, lowered
-    (`_lowered`): a word a case-insensitive pattern matches between non-word characters (a space
+    (`lower_case`): a word a case-insensitive pattern matches between non-word characters (a space
     before it, a word boundary after) is one of the tokens."""
     _, words, starts, ends = scanned(text)
     if text.isascii():
         return _READ_WORDS.intersection(map(str.lower, words))
-    lowered = _lowered(text)     # as long as the text: its tokens' offsets hold
+    lowered = lower_case(text)     # as long as the text: its tokens' offsets hold
     return _READ_WORDS.intersection(lowered[start:end] for start, end in zip(starts, ends))
 
 
@@ -435,15 +280,15 @@ def extract_n_patients(sentences: Sequence[Sentence]) -> Finding:
     return finding
 
 
-_TRIAL_TYPES = _Keyed(r"\btrial\b", re.I)
-_TRIAL_WORDING_RE = _Keyed(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
+_TRIAL_TYPES = Keyed(r"\btrial\b", re.I)
+_TRIAL_WORDING_RE = Keyed(r"\brandomi[sz]ed\b|\b(?:open-label|single-arm|phase (?:I|II|III|IV|[1-4])[ab]?)\b[^.]*\b"
                            r"(?:trial|study)\b|\btrial\b", re.I)
-_DESIGN_WORDING = [(design, _Keyed(pattern, re.I)) for design, pattern in (
+_DESIGN_WORDING = [(design, Keyed(pattern, re.I)) for design, pattern in (
     ("cohort", r"\bcohort\b"), ("case series", r"\bcase series\b|\bseries of\b"),
     ("study", r"\bretrospective\w*|\bprospective\w*|\bmulti-?cent(?:er|re|ric)\b|\bregistry\b|\bobservational\b|"
               r"\bchart review\b"),
     ("case report", r"\bcase reports?\b"))]
-_MAY_NAME_DESIGN = _key_test(pattern for _, pattern in _DESIGN_WORDING)
+_MAY_NAME_DESIGN = key_test(pattern for _, pattern in _DESIGN_WORDING)
 
 
 _HEDGES = frozenset({"hypothetical", "uncertain"})
@@ -546,14 +391,14 @@ _SEX_WORDS = {"girl": "f", "girls": "f", "female": "f", "females": "f", "woman":
 _SEX_TOKENS = frozenset(_SEX_WORDS)
 # The words `_words` looks for: a set of a few words a sentence holds is quick to test.
 _READ_WORDS = _COUNT_NOUN_WORDS | _SEX_TOKENS | frozenset().union(*_SINGLE_WORDS)
-_SEX_COUNT_RE = _Keyed(
+_SEX_COUNT_RE = Keyed(
     rf"(?<![\w\-])(?P<n>{_NUMBER}){_NOT_AGE}\s+(?:\(\d+(?:\.\d+)?\s*%\)\s+)?(?:(?!(?:of|in|with|and|or)\b)[\w\-]+\s+)?"
     r"(?P<sex>girls?|boys?|females?|males?|women|men|sisters|brothers)\b(?!\s*(?:to|-to-|:|ratio))", re.I)
 # '8 (57%) were girls': a share of the whole study when the percentage matches the number of patients.
-_SEX_SHARE_RE = _Keyed(r"(?P<n>\d+)\s*\((?P<p>\d+(?:\.\d+)?)\s*%\)\s*(?:were\s+|are\s+)?"
+_SEX_SHARE_RE = Keyed(r"(?P<n>\d+)\s*\((?P<p>\d+(?:\.\d+)?)\s*%\)\s*(?:were\s+|are\s+)?"
                            r"(?:girls?|boys?|females?|males?)\b", re.I)
-_SEX_LETTER_RE = _Keyed(r"(?<=[(,;\s])(?P<n>\d+)\s*(?P<sex>[FM])\b(?=\s*[,;)/]|\s+and\b)")
-_SINGLE_SEX_RE = _Keyed(
+_SEX_LETTER_RE = Keyed(r"(?<=[(,;\s])(?P<n>\d+)\s*(?P<sex>[FM])\b(?=\s*[,;)/]|\s+and\b)")
+_SINGLE_SEX_RE = Keyed(
     rf"(?:(?:^|(?<=[\s(]))(?:an?|one)\s+|(?:patient|case)\s+\d+\s*[:,]\s*)"
     rf"(?:(?:{NUMBER})[- ](?:years?|months?)[- ]old\s+"
     r"|(?:[\w\-]+\s+){0,2}?)(?P<sex>boy|girl|woman|man|male|female)\b", re.I)
@@ -625,30 +470,30 @@ def _part_of_study(text: str, n_patients: Finding, n: int) -> bool:
     return any(abs(100 * int(m["n"]) / n - float(m["p"])) <= 1 for m in _SEX_SHARE_RE.finditer(text))
 
 
-_PRIOR_CUE_RE = _Keyed(
+_PRIOR_CUE_RE = Keyed(
     r"\b(?:refractory|recalcitrant|resistant|unresponsive|non-?respon\w*|intolerant|fail\w*|failure|inadequate\w*|"
     r"insufficient\w*|despite|in spite of|previously|previous|prior|pretreated|pre-treated|did not respond|"
     r"not respond\w*|poor response|lack of response|after (?:the )?(?:failure|ineffectiveness)|"
     r"had (?:also |previously |already )?(?:received|been (?:treated|given)))\b", re.I)
 # Failure stated after the drugs ('IVIG and steroids were ineffective', 'ciclosporin had failed',
 # 'had received MTX previously'): the drugs of the clause before it.
-_PRIOR_AFTER_RE = _Keyed(
+_PRIOR_AFTER_RE = Keyed(
     r"\b(?:(?:were|was|had been|proved|being)\s+(?:\w+\s+)?(?:ineffective|unsuccessful|insufficient|inadequate|"
     r"not effective)|(?:had|have)\s+failed|previously)\b", re.I)
 # 'She received X and Y, then tacrolimus was added': the drugs before the sequence word.
-_THEN_TACROLIMUS_RE = _Keyed(
+_THEN_TACROLIMUS_RE = Keyed(
     rf"(?:,\s*|\s+and\s+)(?:then|subsequently|thereafter|later)\b[^.;]{{0,25}}?\b{TACROLIMUS}\b|"
     rf"\bfollowed by\s+(?:(?:oral|intravenous)\s+)?{TACROLIMUS}\b", re.I, _tacrolimus_spans)
-_PRIOR_STOP_RE = _Keyed(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|whereas|but)\b",
+_PRIOR_STOP_RE = Keyed(rf"{TACROLIMUS}|;|\.\s|\b(?:so|therefore|thus|then|hence|subsequently|whereas|but)\b",
                             re.I)
 # The end of a list of drugs whose last item is tacrolimus: ', bisphosphonates and ' before it.
-_CLAUSE_BOUNDARY_RE = _Keyed(rf"{TACROLIMUS}|;|\bbut\b|\bwhereas\b", re.I)
-_LIST_END_RE = _Keyed(r"(?:,?\s+[a-z][\w\-]*){0,4}?,?\s+(?:and|or|plus)\s+", re.I)
-_BEFORE_TACROLIMUS_RE = _Keyed(
+_CLAUSE_BOUNDARY_RE = Keyed(rf"{TACROLIMUS}|;|\bbut\b|\bwhereas\b", re.I)
+_LIST_END_RE = Keyed(r"(?:,?\s+[a-z][\w\-]*){0,4}?,?\s+(?:and|or|plus)\s+", re.I)
+_BEFORE_TACROLIMUS_RE = Keyed(
     rf"\b(?:before|prior to)\s+(?:the\s+)?(?:(?:start|initiation|introduction|use)\s+of\s+)?{TACROLIMUS}", re.I,
     _tacrolimus_spans)
 _FIRST_LINE = r"(?:first-?line|front-?line|upfront|initial(?: combination)? (?:treatment|therapy|regimen))"
-_FIRST_LINE_RE = _Keyed(
+_FIRST_LINE_RE = Keyed(
     rf"\b{TACROLIMUS}\s+(?:was\s+(?:given|used|started)\s+)?as\s+(?:the\s+|an?\s+)?{_FIRST_LINE}|"
     rf"\b{_FIRST_LINE}\s+(?:(?:with|of|including|using|containing)\s+)?(?:[\w\-]+\s+){{0,2}}?{TACROLIMUS}\b", re.I,
     _tacrolimus_spans)
@@ -727,11 +572,11 @@ def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
 _ROUTE_ENTRIES = [e for e in _VOCABULARIES.of("routes") if e.code in ("oral", "intravenous")]
 _ROUTES = entry_lexicon(_ROUTE_ENTRIES)
 _ROUTE = entry_pattern(_ROUTE_ENTRIES)
-_ROUTE_BEFORE_RE = _Keyed(
+_ROUTE_BEFORE_RE = Keyed(
     rf"(?P<route>{_ROUTE})\s+(?:\(\w+\)\s+)?(?:(?:administration|use|dose|doses|"
     rf"low-dose|low dose|therapy|treatment|form|formulation)\s+(?:of\s+)?|(?:low-dose|daily|systemic)\s+)?"
     rf"{TACROLIMUS}", re.I, _tacrolimus_spans)
-_ROUTE_AFTER_RE = _Keyed(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
+_ROUTE_AFTER_RE = Keyed(rf"(?<![\w.])(?P<route>{_ROUTE})", re.I)
 
 
 def extract_route(sentences: Sequence[Sentence]) -> Finding:
@@ -763,17 +608,17 @@ def extract_route(sentences: Sequence[Sentence]) -> Finding:
 
 _PER_DAY = r"(?:/\s*(?:day|d)\b|\s*per\s+day\b|\s*/24\s*h\b|\s+day-1|\s+daily|\s+a\s+day|\s*d-1)"
 _TWICE = r"(?:\s*/\s*dose)?\s*(?:twice\s+(?:a\s+)?(?:daily|day)|b\.?i\.?d\.?\b|every\s+12\s*h(?:ours?)?|q12h)"
-_DOSE_RE = _Keyed(
+_DOSE_RE = Keyed(
     rf"(?P<a>\d+(?:\.\d+)?)(?:{_DASH}(?P<b>\d+(?:\.\d+)?))?\s*mg\s*(?P<kg>(?:/|per\s+)\s*kg|kg-1|/kg)?"
     rf"(?:(?P<day>{_PER_DAY})|(?P<twice>{_TWICE}))", re.I)
 _CONCENTRATION_UNIT = r"(?:ng\s*/\s*m[lL]|[µμu]g\s*/\s*[lL]|mcg\s*/\s*[lL])"
-_LEVEL_RE = _Keyed(
+_LEVEL_RE = Keyed(
     rf"(?P<a>\d+(?:\.\d+)?)(?:\s*{_CONCENTRATION_UNIT})?(?:(?:{_DASH}|\s+and\s+)(?P<b>\d+(?:\.\d+)?))?\s*"
     rf"{_CONCENTRATION_UNIT}", re.I)
 # 'levels above 5 ng/mL': a threshold, not a target.
-_INEQUALITY = _Keyed(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
+_INEQUALITY = Keyed(r"(?:before|under|below|<|≤|less than|younger than|over|above|>|≥|older than|up to|"
                          r"at least|more than)\s*$", re.I)
-_LEVEL_CUE_RE = _Keyed(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
+_LEVEL_CUE_RE = Keyed(r"\btrough|\blevels?\b|\bconcentrations?\b|\bC0\b|\btherapeutic range\b", re.I)
 
 
 
@@ -834,21 +679,21 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
     return finding
 
 
-_DURATION_RE = _Keyed(
+_DURATION_RE = Keyed(
     rf"(?<![\d.])(?P<a>{_NUMBER})(?:\s*(?:±|\+/-)\s*\d+(?:\.\d+)?)?(?:\s*(?P<unit_a>weeks?|months?|years?))?"
     rf"(?:{_DASH}(?P<b>{NUMBER}))?[\s-]*(?P<unit>weeks?|wks?|months?|mo|years?|yrs?)\b", re.I)
-_FOLLOWUP_CUE_RE = _Keyed(r"\bfollow(?:ed)?[- ]?(?:up|-up)\b|\bfollowed\b|\bobservation period\b|"
+_FOLLOWUP_CUE_RE = Keyed(r"\bfollow(?:ed)?[- ]?(?:up|-up)\b|\bfollowed\b|\bobservation period\b|"
                               r"\bobserved for\b|\bmonitored for\b", re.I)
-_TREATMENT_SPAN_RE = _Keyed(
+_TREATMENT_SPAN_RE = Keyed(
     rf"\b(?:after|within|for|over)\s+(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\s+(?:of\s+)?"
     rf"(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy)", re.I)
 
 
-_SPREAD_RE = _Keyed(rf"\s*[(\[,;]\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
+_SPREAD_RE = Keyed(rf"\s*[(\[,;]\s*(?:range[sd]?|from)[:,]?\s*(?P<a>{NUMBER}){_DASH}(?P<b>{NUMBER})\s*"
                         rf"(?P<unit>weeks?|months?|years?)?", re.I)
-_PER_PATIENT_RE = _Keyed(r"\s+(?:for|in)\s+(?:the|one|patient|case|her|his)\b", re.I)
+_PER_PATIENT_RE = Keyed(r"\s+(?:for|in)\s+(?:the|one|patient|case|her|his)\b", re.I)
 # 'At 12 months, ...', 'After 6 months of treatment, ...', 'Over the next 4 months ...', 'During 6 months of therapy'
-_TIME_POINT_RE = _Keyed(
+_TIME_POINT_RE = Keyed(
     rf"(?:at|after|during|over)\s+(?:the\s+)?(?:(?:next|following|first|subsequent)\s+)?"
     rf"(?P<d>{NUMBER}(?:{_DASH}{NUMBER})?[\s-]*(?:weeks?|months?|years?))\b"
     rf"(?:\s+of\s+(?:(?:oral|intravenous|continued)\s+)?(?:{TACROLIMUS}|treatment|therapy))?"
@@ -889,7 +734,7 @@ def _followup_value(window: str, duration: re.Match) -> str:
     return _months(duration)
 
 
-_FOLLOWUP_OTHER_RE = _Keyed(r"\d|\b(?:age|aged|old|duration|onset|diagnos\w*|disease|evolution|born)\b", re.I)
+_FOLLOWUP_OTHER_RE = Keyed(r"\d|\b(?:age|aged|old|duration|onset|diagnos\w*|disease|evolution|born)\b", re.I)
 
 
 def extract_followup(sentences: Sequence[Sentence]) -> Finding:
@@ -941,7 +786,7 @@ def extract_followup(sentences: Sequence[Sentence]) -> Finding:
 
 # Outcome domains: (regex, tier, polarity). Tier 1 is clinical (strength, rash), tier 2 laboratory;
 # polarity says what a fall means: for 'weakness' (-1) it is an improvement, for 'strength' (+1) a loss.
-_SKIN_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
+_SKIN_TERMS = [(Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
     # A disease activity score falls when the disease improves.
     (r"\b(?:skin|cutaneous|rash)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bskin\b|\bcutaneous\b|\bdermatolog\w*|\bmucocutaneous\b", 1, 0),
@@ -949,7 +794,7 @@ _SKIN_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
      r"\bvasculitis\b|"
      r"\bcdasi\b|\bdas-?s\b", 1, -1),
 ]]
-_MUSCLE_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
+_MUSCLE_TERMS = [(Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
     (r"\b(?:muscle|muscular)(?: disease)? activity(?: scores?| index)?\b", 1, -1),
     (r"\bmuscle strength\b|\bmuscular strength\b|\bmuscle power\b|\bstrength\b|\bcmas\b|\bmmt-?8?\b|"
      r"\bmotor function\b|\bphysical function\b", 1, 1),
@@ -957,8 +802,8 @@ _MUSCLE_TERMS = [(_Keyed(p, re.I), tier, polarity) for p, tier, polarity in [
     (r"\bmuscle enzymes?\b|\benzyme levels?\b|\bcreatine kinase\b|\bck\b|\bcpk\b|\baldolase\b", 2, -1),
     (r"\bmuscles?\b|\bmuscular\b", 1, 0),
 ]]
-_MAY_NAME_DOMAIN = _key_test(pattern for pattern, _, _ in (*_SKIN_TERMS, *_MUSCLE_TERMS))
-_OUTCOME_TRIGGERS = [(_Keyed(p, re.I), label) for p, label in [
+_MAY_NAME_DOMAIN = key_test(pattern for pattern, _, _ in (*_SKIN_TERMS, *_MUSCLE_TERMS))
+_OUTCOME_TRIGGERS = [(Keyed(p, re.I), label) for p, label in [
     (r"\bno (?:significant |major |relevant )?change\b|\bunchanged\b|\bstable\b|\bstabili[sz]\w*|\bpersist\w*|"
      r"\bremained\b|\bstatic\b|\bpreserved\b", "no change"),
     (r"\bresol\w*|\bresolution\b|\bdisappear\w*|\bclear(?:ed|ance)\b|\bcomplete (?:remission|response|recovery)\b|"
@@ -977,9 +822,9 @@ _OUTCOME_NEGATION_WINDOW = {"negated": 4}
 def _negated(clause: str, match: re.Match) -> bool:
     """Whether a negation cue (config/vocabularies/modifiers.yaml) applies to a matched word."""
     return _modified(clause, match.start(), match.end(), "negated", _OUTCOME_NEGATION_WINDOW)
-_CLAUSE_SPLIT_RE = _Keyed(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
+_CLAUSE_SPLIT_RE = Keyed(r";|:|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|\bthough\b|, and\b|"
                               r"\bwhich\b", re.I)
-_BASELINE_RE = _Keyed(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
+_BASELINE_RE = Keyed(r"\brelaps\w*|\bflare\w*|\brecurr\w*|\bat (?:diagnosis|presentation|baseline|onset)\b|"
                           r"\bpresented with\b", re.I)
 
 
@@ -1008,7 +853,7 @@ def _domain_mentions(clause: str) -> list[tuple[int, int, str, int, int]]:
     return mentions
 
 
-_IN_SOME_RE = _Keyed(
+_IN_SOME_RE = Keyed(
     rf"(?:\s+[\w\-]+){{0,3}}?\s+in\s+(?P<k>{NUMBER})(?:\s*(?:of|/|out of)\s*(?:the\s+)?(?P<m>{NUMBER}))?(?!\s*%)\b",
     re.I)
 
@@ -1072,8 +917,8 @@ def _clause_outcomes(clause: str, n_patients: int | None = None) -> list[tuple[s
     return results
 
 
-_HEADING_RE = _Keyed(r"^(\s*(?:[\w\-]+\s+){0,2}[\w\-]+):\s+")
-_REASON_RE = _Keyed(r"^\s*(?:because|as|since|given that)\b[^,]*,\s*", re.I)
+_HEADING_RE = Keyed(r"^(\s*(?:[\w\-]+\s+){0,2}[\w\-]+):\s+")
+_REASON_RE = Keyed(r"^\s*(?:because|as|since|given that)\b[^,]*,\s*", re.I)
 
 
 @lru_cache(maxsize=4096)
@@ -1167,14 +1012,14 @@ def _prior_context(text: str) -> bool:
     return False
 
 
-_STEROID_RE = _Keyed(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
+_STEROID_RE = Keyed(r"\b(?:corticosteroids?|glucocorticoids?|steroids?|prednisolone|prednisone|"
                          r"methylprednisolone|psl|gcs?|cortico\w*)\b", re.I)
-_MAY_NAME_STEROID = _key_test([_STEROID_RE])
-_SPARING_YES_RE = _Keyed(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
+_MAY_NAME_STEROID = key_test([_STEROID_RE])
+_SPARING_YES_RE = Keyed(r"\btaper\w*|\breduc\w*|\bdecreas\w*|\bdiscontinu\w*|\bstop\w*|\bwithdr[ae]w\w*|"
                              r"\bwean\w*|\blower\w*|\bspar\w*|\boff\b|\bceased\b|\bsuspend\w*|\bdropped\b|\bfree\b|"
                              r"\bhalv\w*",
                              re.I)
-_SPARING_NO_RE = _Keyed(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
+_SPARING_NO_RE = Keyed(r"\bincreas\w*|\bescalat\w*|\bdependen\w*\s+(?:remained|persisted)", re.I)
 
 
 def extract_steroid_sparing(after: Sequence[Sentence]) -> Finding:
@@ -1205,15 +1050,15 @@ def extract_steroid_sparing(after: Sequence[Sentence]) -> Finding:
 
 
 _AE_CUE = r"(?:adverse (?:drug )?(?:effects?|events?|reactions?)|side[- ]effects?|toxicit(?:y|ies)|complications?)"
-_AE_NONE_RE = _Keyed(
+_AE_NONE_RE = Keyed(
     rf"\b(?:no|without(?: any)?|free of|nor|neither|none of the patients (?:had|developed|experienced|showed))\s+"
     rf"(?:[\w\-]+\s+){{0,3}}?{_AE_CUE}"
     rf"|{_AE_CUE}\s+(?:\w+\s+){{0,3}}?(?:were|was|have been|had been)\s+(?:not|never)\s+(?:\w+\s+)?"
     rf"(?:observed|seen|noted|detected|found|encountered)"
     rf"|\bnone of the patients (?:had|developed|experienced)\s+(?:any\s+)?{_AE_CUE}", re.I)
-_AE_CUE_RE = _Keyed(_AE_CUE, re.I)
-_AE_NOT_STATED_RE = _Keyed(r"\bnot (?:reported|described|mentioned|available|assessed)\b", re.I)
-_AE_QUALIFIED_RE = _Keyed(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
+_AE_CUE_RE = Keyed(_AE_CUE, re.I)
+_AE_NOT_STATED_RE = Keyed(r"\bnot (?:reported|described|mentioned|available|assessed)\b", re.I)
+_AE_QUALIFIED_RE = Keyed(r"\b(?:serious|major|severe|significant|grave|life-threatening|unexpected|new|"
                               r"relevant|important)\b", re.I)
 _AE_TERMS = {
     "hypertension": r"hypertension|high blood pressure",
@@ -1237,15 +1082,15 @@ _AE_TERMS = {
     "renal damage": r"renal damage|kidney damage",
     "cardiomyopathy": r"cardiomyopathy", "anaemia": r"an(?:a)?emia",
 }
-_AE_TERMS_RE = {name: _Keyed(rf"\b(?:{pattern})\b", re.I) for name, pattern in _AE_TERMS.items()}
-_AE_GENERIC_RE = _Keyed(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
+_AE_TERMS_RE = {name: Keyed(rf"\b(?:{pattern})\b", re.I) for name, pattern in _AE_TERMS.items()}
+_AE_GENERIC_RE = Keyed(r"\b(?:may|can|could|might|known to|most common|such as|have been reported|"
                             r"are reported|include[sd]? [a-z]+ such)\b", re.I)
-_AE_EVENT_RE = _Keyed(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
+_AE_EVENT_RE = Keyed(rf"{_AE_CUE}|\bdevelop\w*|\bexperienc\w*|\boccurr\w*|\bdiscontinu\w*|\bwithdraw\w*|"
                           r"\bobserved\b|\bnoted\b|\bencountered\b|\bseen\b|\b(?:stopped|ceased)\b|"
                           r"\b(?:minor|mild|moderate|transient|other) (?:events|effects)\b", re.I)
-_MAY_STATE_EVENTS = _key_test([_AE_NONE_RE, _AE_CUE_RE, _AE_EVENT_RE])
+_MAY_STATE_EVENTS = key_test([_AE_NONE_RE, _AE_CUE_RE, _AE_EVENT_RE])
 
-_OTHER_DRUG_CAUSE_RE = _Keyed(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",
+_OTHER_DRUG_CAUSE_RE = Keyed(rf"\b(?:with|on|from|after|due to|caused by|under)\s+(?:\w+\s+)?{_DRUG_RE.pattern}",
                                   re.I)
 
 

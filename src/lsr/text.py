@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 
+from .keyed import Keyed
 from .tsv import InputError, read_yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -505,7 +506,7 @@ LABEL = re.compile(r"(?:^|(?<=[.!?]\s))([A-Z][A-Z0-9 ,&/()\-]{2,60}):\s")
 _BACKGROUND_SECTIONS = ("BACKGROUND", "INTRODUCTION", "OBJECTIVE", "AIM", "PURPOSE", "CONTEXT")
 _CONCLUSION_SECTIONS = ("CONCLUSION", "INTERPRETATION", "DISCUSSION")
 _METHODS_SECTIONS = ("METHOD", "DESIGN", "MATERIAL", "SETTING", "MEASURE")
-_LITERATURE = re.compile(
+_LITERATURE = Keyed(
     r"\bliterature\b|\bpreviously (?:reported|published|described)\b|\bpublished (?:cases|reports|studies)\b"
     r"|\breview of (?:the )?(?:literature|published)|\bsystematic review\b|\bmeta-analys|\bet al\b", re.I)
 
@@ -584,7 +585,7 @@ def record_sentences(title: str, abstract: str) -> list[Sentence]:
 def _split_inner_labels(chunk: str) -> Iterable[str | tuple[str]]:
     """A sentence may start with a section label mid-text ('... done. RESULTS: The study ...')."""
     position = 0
-    for match in LABEL.finditer(chunk):
+    for match in LABEL.finditer(chunk) if ":" in chunk else ():     # every label ends with a colon
         if match.start() == 0:
             continue
         before = chunk[position:match.start()].strip()

@@ -338,9 +338,9 @@ def test_reviewer_decisions_override_the_rules_and_disagreement_is_a_conflict(bu
     assert got == [("include", "ann", "no", ""), ("include", "rules", "no", ""),
                    ("exclude", "ann; bob", "no", "no tacrolimus"), ("needs_review", "ann; bob", "yes", "")]
     assert rows[3]["reasons"].startswith("reviewers: ann: exclude (no tacrolimus); bob: include; rules: needs_review")
-    queue = screening.review_queue(records, rows)
-    assert [q["record_id"] for q in queue] == ["pmid:35280444"]    # the conflict; others are decided
-    assert queue[0]["priority"] > screening.CONFLICT_PRIORITY
+    waiting = [row for row in rows if row["decision"] == "needs_review"]     # what to_review.tsv lists
+    assert [row["record_id"] for row in waiting] == ["pmid:35280444"]    # the conflict; others are decided
+    assert waiting[0]["priority"] > screening.CONFLICT_PRIORITY
     # included at title/abstract: awaiting the full-text decision, the gate before Table 1
     assert [r["full_text"] for r in rows] == ["awaiting", "awaiting", "", ""]
 
@@ -377,7 +377,7 @@ def test_summary_counts_and_kappa(bundled, eligibility):
         decision(records[0]["record_id"], "bob", "exclude", "no tacrolimus"),
         decision(records[1]["record_id"], "bob", "include")]
     rows = screening.combine(records, [screening.screen_record(r, eligibility) for r in records], decisions)
-    summary = screening.summary_markdown(screening.outcomes(rows), decisions, eligibility)
+    summary = screening.summary_markdown(Counter(map(screening.outcome, rows)), decisions, eligibility)
     assert "- Decided by the rules without a reviewer: 2 of 4 (50.0%)" in summary
     assert "| ann; bob | 0 | 1 | 1 | 2 |" in summary  # one agreed exclusion, one conflict awaiting review
     rules = next(line for line in summary.splitlines() if line.startswith("| rules |"))
@@ -471,5 +471,6 @@ def test_the_review_queue_on_disk_gives_the_sorted_queue():
     with screening.ReviewQueue() as queue:
         for entry in entries:
             queue.add(entry)
-        assert list(queue.entries()) == screening.sorted_queue(entries)
-        assert list(queue.entries()) == screening.sorted_queue(entries)     # read again from the start
+        highest_first = sorted(entries, key=lambda entry: -entry["priority"])    # stable: then in input order
+        assert list(queue.entries()) == highest_first
+        assert list(queue.entries()) == highest_first     # read again from the start

@@ -586,12 +586,6 @@ def decision_key(record: Mapping[str, str]) -> str:
     return record.get("pmid") or record["record_id"]
 
 
-def review_queue(records: Iterable[Mapping[str, str]], rows: Iterable[Mapping]) -> list[dict]:
-    """Records that need a human, highest priority first (then in input order)."""
-    return sorted_queue(queue_entry(record, row) for record, row in zip(records, rows)
-                        if row["decision"] == "needs_review")
-
-
 def queue_entry(record: Mapping[str, str], row: Mapping) -> dict:
     """A to_review.tsv row: what a reviewer needs to decide on a record."""
     return {"priority": row["priority"], "record_id": row["record_id"], "title": record.get("title", ""),
@@ -599,15 +593,10 @@ def queue_entry(record: Mapping[str, str], row: Mapping) -> dict:
             "evidence": row["evidence"], "pmid": decision_key(record)}
 
 
-def sorted_queue(entries: Iterable[dict]) -> list[dict]:
-    """Queue entries (in input order), highest priority first."""
-    return sorted(entries, key=lambda entry: -int(entry["priority"]))
-
-
 class ReviewQueue:
     """Queue entries gathered while the records stream past, held on disk (one temporary file
     per priority; a queue has a few priorities) so that memory does not grow with the queue.
-    `entries()` gives them as sorted_queue would: highest priority first, then in input order.
+    `entries()` gives them highest priority first, then in input order.
     Use it as a context manager: its files are deleted on leaving."""
 
     def __init__(self) -> None:
@@ -722,14 +711,9 @@ def outcome(row: Mapping) -> Outcome:
     return Outcome(*(row[column] for column in OUTCOME_COLUMNS))
 
 
-def outcomes(rows: Iterable[Mapping]) -> Counter[Outcome]:
-    """How many screening rows have each Outcome (all summary_markdown needs: rows can stream past)."""
-    return Counter(map(outcome, rows))
-
-
 def summary_markdown(counted: Counter[Outcome], decisions: Sequence[Mapping], eligibility: Eligibility) -> str:
-    """results/screening_summary.md (lsr/templates/screening_summary.md.j2) from the screening rows'
-    `outcomes`: counts per decision, reason and decider; reviewer agreement."""
+    """results/screening_summary.md (lsr/templates/screening_summary.md.j2) from how many screening rows
+    have each `outcome`: counts per decision, reason and decider; reviewer agreement."""
     import pandas as pd  # ~0.2 s to import: loaded when the summary is written, not when `lsr` starts
 
     table = pd.DataFrame([(*kind, records) for kind, records in counted.items()],

@@ -582,7 +582,7 @@ def test_drug_mentions_read_once_are_the_text_layers(snapshot_records, repo):
     texts += [clause for text in texts for clause in extraction._clauses(text)]
     for text in texts:
         tokens = tokenize(text)
-        assert extraction._drug_mentions(text) == tuple(
+        assert extraction.drug_mentions(text) == tuple(
             (tokens[first].start, tokens[last].end, code) for code, first, last in extraction._DRUGS.find(tokens))
 
 

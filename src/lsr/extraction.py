@@ -62,11 +62,6 @@ _TACROLIMUS_ARM_RE = Keyed(rf"{TACROLIMUS}(?:\W{{0,3}}|\s*\([^()]*)$", re.I)
 _OF_TACROLIMUS_RE = Keyed(rf"\bof\s+{TACROLIMUS}", re.I, _tacrolimus_spans)
 
 
-def drug_mentions(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, canonical code or drug name) for every drug other than tacrolimus."""
-    return list(_drug_mentions(text))
-
-
 # The rules ask the text layer about the same sentence (or clause) many times: it scans a text's
 # tokens once (`scanned`) and finds its modifier cues once (ModifierLexicon.cues_in, .modifies).
 _MODIFIERS = _VOCABULARIES.modifiers
@@ -79,8 +74,9 @@ def _modified(text: str, start: int, end: int, category: str, windows: Mapping[s
 
 
 @lru_cache(maxsize=4096)
-def _drug_mentions(text: str) -> tuple[tuple[int, int, str], ...]:
-    """`drug_mentions`, found once per sentence (the field rules ask for a sentence's drugs many times)."""
+def drug_mentions(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, canonical code or drug name) of every drug other than tacrolimus in a text, found
+    once per sentence (the field rules ask for a sentence's drugs many times)."""
     norms, words, starts, ends = scanned(text)
     return tuple((starts[first], ends[last], code) for code, first, last in _DRUGS.find_in(norms, words))
 
@@ -96,7 +92,7 @@ def _tacrolimus_segments(text: str) -> tuple[tuple[int, int], ...]:
     mentions = _tacrolimus_spans(text)
     if not mentions:
         return ()
-    others = sorted(start for start, _, _ in _drug_mentions(text))
+    others = sorted(start for start, _, _ in drug_mentions(text))
     segments = []
     for start, end in mentions:
         following = [other for other in others if other > end]
@@ -510,7 +506,7 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         text = sentence.text
         if _FIRST_LINE_RE.search(text):
             return Finding("none", [text])
-        mentions = _drug_mentions(text)
+        mentions = drug_mentions(text)
         if not mentions:
             continue    # no drug the statements below could place before tacrolimus
         spans: list[tuple[int, int]] = []
@@ -545,7 +541,7 @@ def extract_prior_treatments(sentences: Sequence[Sentence]) -> Finding:
         # reviewer decides whether they were prior treatments.
         unsettled = Finding(UNCLEAR, list(finding.evidence))
         for sentence in sentences:
-            if not sentence.in_title and any(code in unexplained for _, _, code in _drug_mentions(sentence.text)):
+            if not sentence.in_title and any(code in unexplained for _, _, code in drug_mentions(sentence.text)):
                 unsettled.add_evidence(sentence.text)
         return unsettled
     if codes:
@@ -562,7 +558,7 @@ def _drugs_before_tacrolimus(sentences: Sequence[Sentence]) -> set[str]:
             continue
         tacrolimus = _tacrolimus_spans(sentence.text)
         end = tacrolimus[0][0] if tacrolimus else len(sentence.text)
-        found |= {code for start, _, code in _drug_mentions(sentence.text) if start < end}
+        found |= {code for start, _, code in drug_mentions(sentence.text) if start < end}
         if tacrolimus:
             break
     return found
@@ -639,7 +635,7 @@ def extract_dose(sentences: Sequence[Sentence]) -> Finding:
         text = sentence.text
         segments = _tacrolimus_segments(text)
         before_of = [m.start() for m in _OF_TACROLIMUS_RE.finditer(text)]
-        other_drugs = _drug_mentions(text)
+        other_drugs = drug_mentions(text)
         used = False
         # A dose counts only beside a tacrolimus mention (`before_of` needs one too).
         for match in _DOSE_RE.finditer(text) if segments else ():

@@ -98,7 +98,7 @@ def words_of(pattern: str) -> frozenset[str]:
     return frozenset(_spellings(_sre_parser.parse(pattern)))
 
 
-def holds_any(text: str, keys: Iterable[str]) -> bool:
+def _holds_any(text: str, keys: Iterable[str]) -> bool:
     """Whether the text's lower case (`lower_case`) holds one of the keys."""
     lowered = lower_case(text)
     for key in keys:        # a loop, not any(map(...)): this runs hundreds of times a record
@@ -124,13 +124,7 @@ class Keyed:
     def may_match(self, text: str) -> bool:
         if self.requires is not None and not self.requires(text):
             return False
-        if not self.keys:
-            return True
-        lowered = lower_case(text)
-        for key in self.keys:       # `holds_any`, inline: this runs hundreds of times a record
-            if key in lowered:
-                return True
-        return False
+        return not self.keys or _holds_any(text, self.keys)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.regex.search(text, pos, endpos) if self.may_match(text) else None
@@ -162,4 +156,4 @@ def key_test(patterns: Iterable[Keyed]) -> Callable[[str], bool]:
         keys.update(pattern.keys)
     # A key holding another is redundant: text holding it holds the other.
     keys = tuple(sorted(key for key in keys if not any(other != key and other in key for other in keys)))
-    return lambda text: holds_any(text, keys)
+    return lambda text: _holds_any(text, keys)
